@@ -19,8 +19,8 @@ Arena *Arena::create(size_t reserve) {
   void *mem = std::malloc(head + inline_bytes);
   if (!mem) return nullptr;
   auto *a = new (mem) Arena();
-  a->cur_ = static_cast<char *>(mem) + head;
-  a->end_ = a->cur_ + inline_bytes;
+  a->first_ = a->cur_ = static_cast<char *>(mem) + head;
+  a->first_end_ = a->end_ = a->cur_ + inline_bytes;
   a->next_block_ = kMinBlock;
   a->total_ = head + inline_bytes;
   a->root_.type = GLIDE_VALUE_NIL;
@@ -42,6 +42,20 @@ void Arena::destroy(Arena *arena) {
   }
   arena->~Arena();
   std::free(arena);
+}
+
+void Arena::reset() {
+  Block *b = blocks_;
+  while (b) {
+    Block *next = b->next;
+    std::free(b);
+    b = next;
+  }
+  blocks_ = nullptr;
+  cur_ = first_;
+  end_ = first_end_;
+  total_ = static_cast<size_t>(first_end_ - reinterpret_cast<char *>(this));
+  set_nil(&root_);
 }
 
 void *Arena::alloc(size_t bytes, size_t align) {

@@ -37,6 +37,8 @@ class Arena {
   static void set_integer(glide_value *v, int64_t i);
 
   size_t bytes_allocated() const { return total_; }
+  // Drops everything allocated so far except the first block (scratch arenas for dropped replies).
+  void reset();
 
  private:
   struct Block {
@@ -47,6 +49,8 @@ class Arena {
   void *alloc_slow(size_t bytes, size_t align);
 
   Block *blocks_ = nullptr;  // extra blocks, newest first
+  char *first_ = nullptr;    // start of the inline space of the first block
+  char *first_end_ = nullptr;
   char *cur_ = nullptr;
   char *end_ = nullptr;
   size_t next_block_ = 0;

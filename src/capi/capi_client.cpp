@@ -1,0 +1,262 @@
+// C shims for glide_client_*: validate, wrap into a Request, hand to the client.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <semaphore>
+#include <string>
+
+#include "client/client.h"
+#include "cluster/slot.h"
+#include "value/oom.h"
+
+namespace {
+using glide::Request;
+
+glide_value *error_root(glide_error_kind kind, std::string_view msg) {
+  return glide::error_root(kind, msg.data(), msg.size());
+}
+
+// Reads only the option fields that fit inside the caller's struct_size.
+#define GLIDE_HAS_FIELD(o, f) ((o)->struct_size >= offsetof(glide_batch_options, f) + sizeof((o)->f))
+
+glide_status apply_options(Request *req, bool atomic, const glide_batch_options *o, std::string *why) {
+  if (!o) return GLIDE_OK;
+  if (o->struct_size < sizeof(size_t)) {
+    *why = "options.struct_size is not set (call glide_batch_options_init)";
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  }
+  if (GLIDE_HAS_FIELD(o, timeout_ms)) req->timeout_ms = o->timeout_ms;
+  const bool retry_server = GLIDE_HAS_FIELD(o, retry_server_error) && o->retry_server_error;
+  const bool retry_conn = GLIDE_HAS_FIELD(o, retry_connection_error) && o->retry_connection_error;
+  if (atomic && (retry_server || retry_conn)) {
+    *why = "retry_server_error and retry_connection_error apply to non-atomic batches only";
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  }
+  if (!GLIDE_HAS_FIELD(o, route)) return GLIDE_OK;
+  const glide_route &r = o->route;
+  switch (r.kind) {
+    case GLIDE_ROUTE_NONE:
+    case GLIDE_ROUTE_RANDOM:
+      break;
+    case GLIDE_ROUTE_SLOT_KEY:
+      if (!r.key && r.key_len) {
+        *why = "route.key is NULL with a non-zero length";
+        return GLIDE_ERR_INVALID_ARGUMENT;
+      }
+      req->route_slot = glide::cluster::key_slot(r.key ? r.key : "", r.key_len);
+      break;
+    case GLIDE_ROUTE_SLOT_ID:
+      if (r.slot >= glide::cluster::kSlotCount) {
+        *why = "route.slot must be in 0..16383";
+        return GLIDE_ERR_INVALID_ARGUMENT;
+      }
+      req->route_slot = r.slot;
+      break;
+    case GLIDE_ROUTE_ADDRESS:
+      if (!r.host || !*r.host || r.port == 0) {
+        *why = "route.host must be a non-empty string and route.port non-zero";
+        return GLIDE_ERR_INVALID_ARGUMENT;
+      }
+      req->route_host = r.host;
+      req->route_port = r.port;
+      break;
+    default:
+      *why = "route.kind is not a glide_route_kind";
+      return GLIDE_ERR_INVALID_ARGUMENT;
+  }
+  if (r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID)) {
+    *why = "routing to a replica is not supported in this version";
+    return GLIDE_ERR_NOT_SUPPORTED;
+  }
+  req->route_kind = r.kind;
+  return GLIDE_OK;
+}
+
+// Builds the request for a batch. On failure returns nullptr and sets status/why.
+Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
+                            const glide_batch_options *options, bool copy, glide_status *status,
+                            std::string *why) {
+  if (batch->b.commands.empty()) {
+    *status = GLIDE_ERR_INVALID_ARGUMENT;
+    *why = "the batch is empty";
+    return nullptr;
+  }
+  auto *req = new (std::nothrow) Request();
+  if (!req) {
+    *status = GLIDE_ERR_OUT_OF_MEMORY;
+    *why = "out of memory";
+    return nullptr;
+  }
+  try {
+    *status = apply_options(req, batch->b.atomic, options, why);
+    if (*status == GLIDE_OK && copy) req->owned = batch->b;  // async: the caller may reuse it
+  } catch (...) {
+    *status = GLIDE_ERR_OUT_OF_MEMORY;
+    *why = "out of memory";
+  }
+  if (*status != GLIDE_OK) {
+    delete req;
+    return nullptr;
+  }
+  req->batch = copy ? &req->owned : &batch->b;
+  req->atomic = batch->b.atomic;
+  req->raise_on_error = raise_on_error;
+  return req;
+}
+
+Request *make_command_request(size_t argc, const char *const *argv, const size_t *argvlen,
+                              glide_status *status) {
+  auto *req = new (std::nothrow) Request();
+  if (!req) {
+    *status = GLIDE_ERR_OUT_OF_MEMORY;
+    return nullptr;
+  }
+  *status = req->owned.add(argc, argv, argvlen);
+  if (*status != GLIDE_OK) {
+    delete req;
+    return nullptr;
+  }
+  req->batch = &req->owned;
+  req->single = true;
+  return req;
+}
+
+// A blocking call parks its thread on a semaphore that the I/O thread releases.
+struct Waiter {
+  std::binary_semaphore done{0};
+  glide_value *root = nullptr;
+};
+
+void waiter_hook(Request *req, glide_value *root) {
+  auto *w = static_cast<Waiter *>(req->hook_ctx);
+  w->root = root;
+  w->done.release();
+}
+
+glide_value *run_blocking(glide_client *c, Request *req) {
+  if (c->impl->on_io_thread()) {
+    delete req;
+    return error_root(GLIDE_ERR_INVALID_ARGUMENT,
+                      "blocking call from one of this client's callbacks would deadlock; use the "
+                      "async API there");
+  }
+  Waiter w;
+  req->hook = &waiter_hook;
+  req->hook_ctx = &w;
+  const glide_status st = c->impl->submit(req);
+  if (st != GLIDE_OK) {
+    delete req;
+    return error_root(st, st == GLIDE_ERR_CLOSING ? "the client is closing"
+                                                  : "the client's in-flight request limit is reached");
+  }
+  w.done.acquire();
+  return w.root;
+}
+
+glide_status run_async(glide_client *c, Request *req, glide_result_callback cb, void *user_data) {
+  req->cb = cb;
+  req->user_data = user_data;
+  const glide_status st = c->impl->submit(req);
+  if (st != GLIDE_OK) delete req;
+  return st;
+}
+
+bool bad_argv(size_t argc, const char *const *argv, const size_t *argvlen) {
+  return argc == 0 || !argv || !argvlen;
+}
+}  // namespace
+
+extern "C" {
+
+GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **out,
+                                        char **error_message) {
+  if (error_message) *error_message = nullptr;
+  auto fail = [&](glide_status st, const std::string &msg) {
+    if (error_message) {
+      *error_message = static_cast<char *>(std::malloc(msg.size() + 1));
+      if (*error_message) std::memcpy(*error_message, msg.c_str(), msg.size() + 1);
+    }
+    return st;
+  };
+  if (!out) return fail(GLIDE_ERR_INVALID_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (!cfg) return fail(GLIDE_ERR_INVALID_ARGUMENT, "config is NULL");
+  if (cfg->c.addresses.empty()) return fail(GLIDE_ERR_INVALID_ARGUMENT, "no address configured");
+  if (cfg->c.cluster && cfg->c.database != 0)
+    return fail(GLIDE_ERR_INVALID_ARGUMENT, "a database other than 0 needs standalone mode");
+  try {
+    auto *c = new glide_client();
+    c->impl = std::make_unique<glide::Client>(cfg->c);
+    std::string error;
+    const glide_status st = c->impl->start(&error);
+    if (st != GLIDE_OK) {
+      delete c;
+      return fail(st, error);
+    }
+    *out = c;
+    return GLIDE_OK;
+  } catch (...) {
+    return fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+GLIDE_API void glide_client_close(glide_client *client) {
+  if (!client) return;
+  if (client->impl->on_io_thread()) return;  // not allowed from a callback (see the header)
+  client->impl->close();
+  delete client;
+}
+
+GLIDE_API void glide_string_free(char *s) { std::free(s); }
+
+GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const char *const *argv,
+                                            const size_t *argvlen) {
+  if (!c) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client is NULL");
+  if (bad_argv(argc, argv, argvlen))
+    return error_root(GLIDE_ERR_INVALID_ARGUMENT, "argc must be > 0 and argv, argvlen non-NULL");
+  glide_status st;
+  Request *req = make_command_request(argc, argv, argvlen, &st);
+  if (!req)
+    return error_root(st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
+  return run_blocking(c, req);
+}
+
+GLIDE_API glide_value *glide_client_exec(glide_client *c, const glide_batch *batch,
+                                         bool raise_on_error, const glide_batch_options *options) {
+  if (!c || !batch) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client or batch is NULL");
+  glide_status st;
+  std::string why;
+  Request *req = make_batch_request(batch, raise_on_error, options, false, &st, &why);
+  if (!req) return error_root(st, why);
+  return run_blocking(c, req);
+}
+
+GLIDE_API glide_status glide_client_command_async(glide_client *c, size_t argc,
+                                                  const char *const *argv, const size_t *argvlen,
+                                                  glide_result_callback cb, void *user_data) {
+  if (!c || !cb || bad_argv(argc, argv, argvlen)) return GLIDE_ERR_INVALID_ARGUMENT;
+  glide_status st;
+  Request *req = make_command_request(argc, argv, argvlen, &st);
+  if (!req) return st;
+  return run_async(c, req, cb, user_data);
+}
+
+GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batch *batch,
+                                               bool raise_on_error,
+                                               const glide_batch_options *options,
+                                               glide_result_callback cb, void *user_data) {
+  if (!c || !batch || !cb) return GLIDE_ERR_INVALID_ARGUMENT;
+  glide_status st;
+  std::string why;
+  Request *req = make_batch_request(batch, raise_on_error, options, true, &st, &why);
+  if (!req) return st;
+  return run_async(c, req, cb, user_data);
+}
+
+GLIDE_API int glide_client_event_fd(glide_client *c) { return c ? c->impl->event_fd() : -1; }
+
+GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks) {
+  return c ? c->impl->dispatch(max_callbacks) : 0;
+}
+
+}  // extern "C"

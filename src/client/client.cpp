@@ -1,0 +1,505 @@
+#include "client/client.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "cluster/slot.h"
+#include "exec/aggregate.h"
+#include "value/oom.h"
+
+namespace glide {
+namespace {
+thread_local Client *t_io_client = nullptr;  // set on each client's own I/O thread
+
+void wake(int fd) {
+  const uint64_t one = 1;
+  ssize_t rc;
+  do {
+    rc = ::write(fd, &one, sizeof(one));
+  } while (rc < 0 && errno == EINTR);
+}
+
+void drain_fd(int fd) {
+  uint64_t v;
+  while (::read(fd, &v, sizeof(v)) > 0) {
+  }
+}
+}  // namespace
+
+Client::Client(Config config) : config_(std::move(config)) {}
+
+Client::~Client() {
+  // The I/O thread has stopped (close() joined it): tear down on the caller's thread.
+  nodes_.clear();
+  if (wake_ev_) event_free(wake_ev_);
+  if (base_) event_base_free(base_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
+}
+
+uint64_t Client::now_ms() const {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+glide_status Client::start(std::string *error) {
+  struct event_config *ec = event_config_new();
+  if (!ec) return GLIDE_ERR_OUT_OF_MEMORY;
+  event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);  // only the I/O thread touches the base
+  base_ = event_base_new_with_config(ec);
+  event_config_free(ec);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!base_ || wake_fd_ < 0) {
+    *error = "cannot create the event loop";
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  if (config_.callback_mode == GLIDE_CALLBACKS_DISPATCHED) {
+    dispatch_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (dispatch_fd_ < 0) {
+      *error = "cannot create the dispatch event fd";
+      return GLIDE_ERR_OUT_OF_MEMORY;
+    }
+  }
+  wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST, &Client::on_wake, this);
+  if (!wake_ev_ || event_add(wake_ev_, nullptr) != 0) {
+    *error = "cannot register the wake-up event";
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  try {
+    io_thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    *error = "cannot start the I/O thread";
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  started_.acquire();
+  if (start_status_ != GLIDE_OK) {
+    *error = start_error_;
+    close();
+  }
+  return start_status_;
+}
+
+void Client::run() {
+  t_io_client = this;
+  discover();
+  flush_dirty();
+  event_base_dispatch(base_);
+  t_io_client = nullptr;
+}
+
+bool Client::on_io_thread() const { return t_io_client == this; }
+
+void Client::close() {
+  {
+    std::lock_guard<std::mutex> lock(submit_mu_);
+    if (closing_.exchange(true)) return;
+  }
+  if (on_io_thread()) return;  // documented as not allowed; refusing beats a deadlock
+  wake(wake_fd_);
+  if (io_thread_.joinable()) io_thread_.join();
+  // Callbacks queued for dispatch still fire exactly once, here.
+  dispatch(0);
+}
+
+glide_status Client::submit(Request *req) {
+  if (!req->internal) {
+    if (inflight_.fetch_add(1, std::memory_order_relaxed) >= config_.inflight_limit) {
+      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      return GLIDE_ERR_INFLIGHT_LIMIT;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(submit_mu_);
+    if (closing_.load()) {
+      if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
+      return GLIDE_ERR_CLOSING;
+    }
+    submitted_.push_back(req);
+  }
+  // One wake-up per burst: only the submitter that finds no wake-up pending writes the eventfd.
+  if (!wake_pending_.exchange(true)) wake(wake_fd_);
+  return GLIDE_OK;
+}
+
+void Client::on_wake(evutil_socket_t, short, void *arg) {
+  auto *c = static_cast<Client *>(arg);
+  drain_fd(c->wake_fd_);
+  c->wake_pending_.store(false);
+  c->drain_submissions();
+  if (c->closing_.load()) {
+    c->shutdown_io();
+    return;
+  }
+  c->flush_dirty();
+}
+
+void Client::drain_submissions() {
+  {
+    std::lock_guard<std::mutex> lock(submit_mu_);
+    draining_.swap(submitted_);
+  }
+  for (Request *req : draining_) begin(req);
+  draining_.clear();
+}
+
+void Client::shutdown_io() {
+  // Every request still pending completes with CLOSING; then the connections go.
+  while (live_head_) force_complete(live_head_, GLIDE_ERR_CLOSING, "the client was closed");
+  for (auto &[name, node] : nodes_)
+    if (node->conn->state() != Connection::State::kDisconnected)
+      node->conn->fail(GLIDE_ERR_CLOSING, "the client was closed");
+  event_base_loopbreak(base_);
+}
+
+void Client::mark_dirty(Connection *c) {
+  if (c->dirty) return;
+  c->dirty = true;
+  dirty_.push_back(c);
+}
+
+void Client::flush_dirty() {
+  // One write per connection per loop turn, whatever number of requests queued bytes on it.
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Connection *c = dirty_[i];
+    c->dirty = false;
+    c->flush();
+  }
+  dirty_.clear();
+}
+
+// ---------------------------------------------------------------- request lifecycle
+
+void Client::begin(Request *req) {
+  req->client = this;
+  req->count = static_cast<uint32_t>(req->batch->commands.size());
+  req->unanswered = req->count;
+  req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16));
+  if (req->arena) req->results = req->arena->alloc_values(req->count);
+  req->exec_reply.type = kPendingType;
+  // Link first so that every path below ends in complete().
+  req->live_next = live_head_;
+  if (live_head_) live_head_->live_prev = req;
+  live_head_ = req;
+  if (!req->arena || !req->results) {
+    if (!req->arena) req->arena = Arena::create(64);
+    if (!req->arena) {
+      // Not even an error root fits: hand out the static OOM value.
+      req->completed = true;
+      if (req->live_prev) req->live_prev->live_next = req->live_next;
+      else live_head_ = req->live_next;
+      if (req->live_next) req->live_next->live_prev = req->live_prev;
+      if (req->hook) req->hook(req, oom_root());
+      else if (req->cb) req->cb(req->user_data, oom_root());
+      if (!req->internal) inflight_.fetch_sub(1);
+      delete req;
+      return;
+    }
+    req->results = nullptr;
+    req->count = 0;
+    req->unanswered = 0;
+    req->single = false;
+    req->atomic = true;
+    req->arena->set_error(&req->exec_reply, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    complete(req);
+    return;
+  }
+  for (uint32_t i = 0; i < req->count; ++i) req->results[i].type = kPendingType;
+
+  const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
+  auto it = common_timeouts_.find(ms);
+  if (it == common_timeouts_.end()) {
+    struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+    // Common timeouts keep same-duration timers in an O(1) queue instead of the heap.
+    const struct timeval *common = common_timeouts_.size() < 16 ? event_base_init_common_timeout(base_, &tv) : nullptr;
+    it = common_timeouts_.emplace(ms, common ? *common : tv).first;
+  }
+  evtimer_assign(&req->timer, base_, &Client::on_timeout, req);
+  event_add(&req->timer, &it->second);
+  req->timer_armed = true;
+  req->timeout_ms = ms;
+
+  if (closing_.load()) {
+    force_complete(req, GLIDE_ERR_CLOSING, "the client was closed");
+    return;
+  }
+  // Guard: planning may complete (and deliver) the request; it must stay alive until plan ends.
+  ++req->outstanding;
+  if (req->atomic)
+    plan_atomic(req);
+  else
+    plan(req);
+  --req->outstanding;
+  release(req);
+}
+
+void Client::on_timeout(evutil_socket_t, short, void *arg) {
+  auto *req = static_cast<Request *>(arg);
+  req->timer_armed = false;
+  Client *c = req->client;
+  c->force_complete(req, GLIDE_ERR_TIMEOUT,
+                    "timed out after " + std::to_string(req->timeout_ms) + " ms");
+  c->flush_dirty();
+}
+
+void Client::maybe_complete(Request *req) {
+  if (!req->completed && req->unanswered == 0) complete(req);
+}
+
+void Client::release(Request *req) {
+  if (req->completed && req->outstanding == 0) delete req;
+}
+
+void Client::force_complete(Request *req, glide_error_kind kind, const std::string &message) {
+  if (req->completed) return;
+  if (req->parsing > 0) {
+    // A connection is half-way through a reply into this request's arena. The caller gets a copy
+    // of what is finished; the old arena stays with the request until that reply is read.
+    for (auto &[name, node] : nodes_) {
+      uint32_t index;
+      uint16_t part;
+      if (node->conn->parsing_into(req, &index, &part) && part == kNoPart)
+        request_slot(req, index, part)->type = kPendingType;
+    }
+    Arena *fresh = Arena::create(256);
+    glide_value *results = fresh ? fresh->alloc_values(req->count) : nullptr;
+    bool ok = fresh && (results || req->count == 0);
+    for (uint32_t i = 0; ok && i < req->count; ++i) {
+      if (req->results[i].type == kPendingType)
+        results[i].type = kPendingType;
+      else
+        ok = clone_value(fresh, &req->results[i], &results[i]);
+    }
+    if (ok && req->atomic && req->exec_reply.type != kPendingType)
+      ok = clone_value(fresh, &req->exec_reply, &req->exec_reply);
+    if (ok && req->has_queue_error) ok = clone_value(fresh, &req->queue_error, &req->queue_error);
+    if (!ok) {
+      Arena::destroy(fresh);
+      fresh = Arena::create(64);
+      if (fresh) {
+        results = nullptr;
+        req->count = 0;
+        req->atomic = true;
+        req->single = false;
+        fresh->set_error(&req->exec_reply, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+      }
+    }
+    if (fresh) {
+      req->orphan = req->arena;
+      req->arena = fresh;
+      req->results = results;
+    }
+  }
+  if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
+    // Name the node each unanswered command was waiting for.
+    for (auto &[name, node] : nodes_) {
+      node->conn->visit_pending(req, [&](uint32_t index, uint16_t part) {
+        if (index >= req->count || part != kNoPart || req->results[index].type != kPendingType) return;
+        std::string msg = message + " waiting for " + name;
+        if (!req->arena->set_error(&req->results[index], kind, msg)) return;
+        --req->unanswered;
+      });
+    }
+  }
+  request_fail_unanswered(req, kind, message);
+  complete(req);
+}
+
+void Client::complete(Request *req) {
+  if (req->completed) return;
+  req->completed = true;
+  if (req->live_prev)
+    req->live_prev->live_next = req->live_next;
+  else
+    live_head_ = req->live_next;
+  if (req->live_next) req->live_next->live_prev = req->live_prev;
+  req->live_prev = req->live_next = nullptr;
+  if (req->timer_armed) {
+    event_del(&req->timer);
+    req->timer_armed = false;
+  }
+  glide_value *root = request_build_root(req);
+  const bool internal = req->internal;
+  if (req->hook) {
+    req->hook(req, root);
+  } else if (config_.callback_mode == GLIDE_CALLBACKS_DISPATCHED) {
+    bool ok = true;
+    {
+      std::lock_guard<std::mutex> lock(dispatch_mu_);
+      try {
+        dispatch_queue_.push_back(Completion{req->cb, req->user_data, root});
+      } catch (...) {
+        ok = false;
+      }
+    }
+    if (ok)
+      wake(dispatch_fd_);
+    else
+      req->cb(req->user_data, root);  // cannot queue it: never lose a reply
+  } else {
+    req->cb(req->user_data, root);
+  }
+  if (!internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
+  release(req);
+}
+
+size_t Client::dispatch(size_t max) {
+  if (dispatch_fd_ < 0) return 0;
+  std::vector<Completion> batch;
+  {
+    std::lock_guard<std::mutex> lock(dispatch_mu_);
+    drain_fd(dispatch_fd_);
+    if (max == 0 || max >= dispatch_queue_.size()) {
+      batch.swap(dispatch_queue_);
+    } else {
+      batch.assign(dispatch_queue_.begin(), dispatch_queue_.begin() + static_cast<long>(max));
+      dispatch_queue_.erase(dispatch_queue_.begin(), dispatch_queue_.begin() + static_cast<long>(max));
+      wake(dispatch_fd_);  // the rest stays readable
+    }
+  }
+  for (const Completion &c : batch) c.cb(c.user_data, c.root);
+  return batch.size();
+}
+
+void Client::on_connection_failed(Node *) {}
+
+// ---------------------------------------------------------------- nodes and topology
+
+Node *Client::node_for(const Address &a) {
+  std::string name = a.host + ":" + std::to_string(a.port);
+  auto it = nodes_.find(name);
+  if (it != nodes_.end()) return it->second.get();
+  auto node = std::make_unique<Node>();
+  node->address = a;
+  node->name = name;
+  node->conn = std::make_unique<Connection>(this, node.get());
+  Node *raw = node.get();
+  nodes_.emplace(std::move(name), std::move(node));
+  return raw;
+}
+
+Node *Client::slot_primary(uint16_t slot) {
+  if (!config_.cluster) return primaries_.empty() ? nullptr : primaries_[0];
+  const uint16_t shard = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
+  return shard == cluster::SlotMap::kNoShard ? nullptr : primaries_[shard];
+}
+
+Node *Client::random_primary() {
+  if (primaries_.empty()) return nullptr;
+  rng_ ^= rng_ << 13;
+  rng_ ^= rng_ >> 7;
+  rng_ ^= rng_ << 17;
+  return primaries_[rng_ % primaries_.size()];
+}
+
+std::vector<Node *> Client::primaries() { return primaries_; }
+
+std::vector<Node *> Client::all_nodes() {
+  std::vector<Node *> out = primaries_;
+  for (const cluster::Shard &s : slots_.shards)
+    for (const Address &r : s.replicas) out.push_back(node_for(r));
+  return out;
+}
+
+Request *Client::make_internal(const char *const *argv, const size_t *lens, size_t argc,
+                               void (*hook)(Request *, glide_value *)) {
+  auto *req = new (std::nothrow) Request();
+  if (!req) return nullptr;
+  if (req->owned.add(argc, argv, lens) != GLIDE_OK) {
+    delete req;
+    return nullptr;
+  }
+  req->batch = &req->owned;
+  req->internal = true;
+  req->single = true;
+  req->hook = hook;
+  req->hook_ctx = this;
+  req->timeout_ms = config_.connect_timeout_ms + config_.request_timeout_ms;
+  return req;
+}
+
+void Client::discover() {
+  if (!config_.cluster) {
+    // Standalone: one node; a PING proves the connection and handshake work.
+    primaries_.push_back(node_for(config_.addresses[0]));
+    const char *argv[] = {"PING"};
+    const size_t lens[] = {4};
+    Request *req = make_internal(argv, lens, 1, &Client::on_standalone_ping);
+    if (!req) return discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    req->route_kind = GLIDE_ROUTE_ADDRESS;
+    begin(req);
+    return;
+  }
+  // Cluster: ask every seed in parallel; the first valid CLUSTER SLOTS answer wins.
+  discovery_waiting_ = static_cast<uint32_t>(config_.addresses.size());
+  for (const Address &seed : config_.addresses) {
+    const char *argv[] = {"CLUSTER", "SLOTS"};
+    const size_t lens[] = {7, 5};
+    Request *req = make_internal(argv, lens, 2, &Client::on_discovery_reply);
+    if (!req) {
+      --discovery_waiting_;
+      continue;
+    }
+    req->route_kind = GLIDE_ROUTE_ADDRESS;
+    req->route_host = seed.host;
+    req->route_port = seed.port;
+    begin(req);
+  }
+  if (discovery_waiting_ == 0 && !discovered_)
+    discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+}
+
+void Client::on_standalone_ping(Request *req, glide_value *root) {
+  Client *c = req->client;
+  if (root->type == GLIDE_VALUE_ERROR) {
+    const glide_error_kind kind =
+        root->error_kind == GLIDE_ERR_SERVER ? GLIDE_ERR_CONNECTION : root->error_kind;
+    c->discovery_finished(kind, std::string(root->u.string.ptr, root->u.string.len));
+  } else {
+    c->discovery_finished(GLIDE_OK, "");
+  }
+  glide_value_free(root);
+}
+
+void Client::on_discovery_reply(Request *req, glide_value *root) {
+  Client *c = req->client;
+  --c->discovery_waiting_;
+  const std::string asked = req->route_host + ":" + std::to_string(req->route_port);
+  if (!c->discovered_) {
+    std::string error;
+    cluster::SlotMap map;
+    if (root->type == GLIDE_VALUE_ERROR) {
+      error.assign(root->u.string.ptr, root->u.string.len);
+      if (root->error_kind == GLIDE_ERR_AUTH) c->discovery_kind_ = GLIDE_ERR_AUTH;
+    } else if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
+                                            &error)) {
+      c->slots_ = std::move(map);
+      c->primaries_.clear();
+      for (const cluster::Shard &s : c->slots_.shards) c->primaries_.push_back(c->node_for(s.primary));
+      // Connect to every primary now so the first batch does not pay for it.
+      for (Node *n : c->primaries_) n->conn->ensure_connecting();
+      c->discovered_ = true;
+      c->discovery_finished(GLIDE_OK, "");
+    }
+    if (!error.empty()) {
+      if (!c->discovery_errors_.empty()) c->discovery_errors_ += "; ";
+      c->discovery_errors_ += asked + ": " + error;
+    }
+  }
+  if (c->discovery_waiting_ == 0 && !c->discovered_)
+    c->discovery_finished(c->discovery_kind_,
+                          "cannot discover the cluster from any seed: " + c->discovery_errors_);
+  glide_value_free(root);
+}
+
+void Client::discovery_finished(glide_status status, const std::string &error) {
+  start_status_ = status;
+  start_error_ = error;
+  started_.release();
+}
+
+}  // namespace glide

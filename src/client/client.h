@@ -1,0 +1,140 @@
+// The client: configuration, the I/O thread with its libevent loop, the submit queue from caller
+// threads, the cluster's nodes and slot map, and completion delivery.
+#pragma once
+
+#include <event2/event.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/config.h"
+#include "cluster/topology.h"
+#include "exec/request.h"
+#include "net/connection.h"
+
+namespace glide {
+
+struct Node {
+  Address address;
+  std::string name;  // "host:port", as the per-node maps show it
+  std::unique_ptr<Connection> conn;
+};
+
+class Client {
+ public:
+  explicit Client(Config config);
+  ~Client();
+
+  // Starts the I/O thread and connects (cluster: discovers the slot map). Blocks up to the
+  // connect timeout (per seed, tried in parallel).
+  glide_status start(std::string *error);
+  // Stops the I/O thread after failing every pending request with CLOSING.
+  void close();
+
+  // Caller threads. submit() takes ownership of req on GLIDE_OK.
+  glide_status submit(Request *req);
+  bool on_io_thread() const;
+
+  // Dispatched callbacks.
+  int event_fd() const { return dispatch_fd_; }
+  size_t dispatch(size_t max);
+
+  // ---- I/O thread only ----
+  const Config &config() const { return config_; }
+  struct event_base *base() { return base_; }
+  const resp::Limits &limits() const { return config_.limits; }
+  uint64_t now_ms() const;
+  void mark_dirty(Connection *c);
+  void flush_dirty();
+  // A reply slot of req was answered / failed: complete the request when nothing is left.
+  void maybe_complete(Request *req);
+  // The request will never need its arena again from connections: free it if delivered.
+  void release(Request *req);
+  // Completes req now: unanswered elements become kind/message errors.
+  void force_complete(Request *req, glide_error_kind kind, const std::string &message);
+  // A connection was lost/failed.
+  void on_connection_failed(Node *node);
+
+ private:
+  static void on_wake(evutil_socket_t fd, short what, void *arg);
+  static void on_timeout(evutil_socket_t fd, short what, void *arg);
+  void run();
+  void drain_submissions();
+  void begin(Request *req);
+  void plan(Request *req);
+  void plan_atomic(Request *req);
+  void plan_command(Request *req, uint32_t index, Node *forced);
+  void plan_split(Request *req, uint32_t index);
+  void plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets);
+  bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
+  void deliver(Request *req);
+  void complete(Request *req);
+  void shutdown_io();
+
+  Node *node_for(const Address &a);
+  Node *slot_primary(uint16_t slot);
+  Node *random_primary();
+  std::vector<Node *> primaries();
+  std::vector<Node *> all_nodes();
+  void discover();
+  static void on_discovery_reply(Request *req, glide_value *root);
+  static void on_standalone_ping(Request *req, glide_value *root);
+  void discovery_finished(glide_status status, const std::string &error);
+  Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
+                         void (*hook)(Request *, glide_value *));
+
+  Config config_;
+  struct event_base *base_ = nullptr;
+  std::thread io_thread_;
+
+  // Submit queue: caller threads push, the I/O thread swaps it out; one wake per burst.
+  std::mutex submit_mu_;
+  std::vector<Request *> submitted_;
+  std::vector<Request *> draining_;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> closing_{false};
+  std::atomic<uint32_t> inflight_{0};
+  int wake_fd_ = -1;
+  struct event *wake_ev_ = nullptr;
+
+  // Dispatched-callback queue.
+  struct Completion {
+    glide_result_callback cb;
+    void *user_data;
+    glide_value *root;
+  };
+  std::mutex dispatch_mu_;
+  std::vector<Completion> dispatch_queue_;
+  int dispatch_fd_ = -1;
+
+  // I/O thread state.
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  cluster::SlotMap slots_;
+  std::vector<Node *> primaries_;
+  std::vector<Connection *> dirty_;
+  Request *live_head_ = nullptr;  // requests not yet completed (for close)
+  uint64_t rng_ = 0x9E3779B97F4A7C15ull;
+  std::map<uint32_t, struct timeval> common_timeouts_;
+
+  // Start-up handshake with the caller of start().
+  std::binary_semaphore started_{0};
+  glide_status start_status_ = GLIDE_OK;
+  std::string start_error_;
+  uint32_t discovery_waiting_ = 0;
+  bool discovered_ = false;
+  std::string discovery_errors_;
+  glide_error_kind discovery_kind_ = GLIDE_ERR_CONNECTION;
+};
+
+}  // namespace glide
+
+struct glide_client {
+  std::unique_ptr<glide::Client> impl;
+};

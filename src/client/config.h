@@ -1,0 +1,41 @@
+// Client configuration as built by glide_config_*; glide_client_new copies it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "glide_c.h"
+#include "resp/parser.h"
+
+namespace glide {
+
+struct Address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct Config {
+  std::vector<Address> addresses;
+  bool cluster = true;
+  bool has_credentials = false;
+  std::string username;  // empty = default user
+  std::string password;
+  std::string client_name;
+  int protocol = 3;
+  uint32_t request_timeout_ms = 1000;
+  uint32_t connect_timeout_ms = 2000;
+  uint32_t reconnect_attempts = 5;  // backoff doubles this many times, then stays at the max
+  uint32_t reconnect_base_ms = 100;
+  uint32_t reconnect_max_ms = 2000;
+  uint32_t database = 0;
+  uint32_t inflight_limit = 1000;
+  glide_callback_mode callback_mode = GLIDE_CALLBACKS_ON_IO_THREAD;
+  resp::Limits limits;
+};
+
+}  // namespace glide
+
+struct glide_config {
+  glide::Config c;
+};

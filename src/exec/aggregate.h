@@ -1,0 +1,17 @@
+// Combining the answers of several nodes (fan-out) or of a command's per-slot parts (multi-slot
+// split) into one element, per the response policies in ROUTING.md.
+#pragma once
+
+#include "exec/request.h"
+#include "value/arena.h"
+
+namespace glide {
+
+// Writes the combined element into *out (memory from arena). Never fails silently: out of memory
+// becomes an OUT_OF_MEMORY error element.
+void aggregate(Arena *arena, const Split &split, glide_value *out);
+
+// Deep copy of a finished value tree into another arena. False when out of memory.
+bool clone_value(Arena *arena, const glide_value *src, glide_value *dst);
+
+}  // namespace glide

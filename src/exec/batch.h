@@ -1,0 +1,59 @@
+// A batch as built by glide_batch_*: every command already encoded as RESP in one buffer, with its
+// slot and command-table entry found at build time so exec only plans.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/command_table.h"
+#include "glide_c.h"
+
+namespace glide {
+
+constexpr int32_t kNoSlot = -1;     // keyless command
+constexpr int32_t kMultiSlot = -2;  // keys in several slots
+
+// How a typed helper's reply is shaped to match the documented Python ClusterBatch types.
+enum class Transform : uint8_t {
+  kNone = 0,
+  kIntToBool,   // COPY: 1/0 -> true/false
+  kPairsToMap,  // PUBSUB SHARDNUMSUB under RESP2: [ch, n, ...] -> {ch: n}
+};
+
+struct BatchCommand {
+  size_t offset;  // of the encoded command in Batch::buffer
+  size_t length;
+  int32_t slot;   // >= 0, kNoSlot or kMultiSlot
+  uint32_t argc;
+  const commands::Command *info;  // nullptr: unknown to the command table
+  Transform transform;
+};
+
+struct Batch {
+  bool atomic = false;
+  std::string buffer;
+  std::vector<BatchCommand> commands;
+  int32_t first_slot = kNoSlot;  // slot of the first keyed command
+  bool cross_slot = false;       // keys of the whole batch span several slots
+
+  // Encodes and classifies one command. Returns GLIDE_ERR_INVALID_ARGUMENT for bad input,
+  // GLIDE_ERR_OUT_OF_MEMORY; on failure the batch is unchanged.
+  glide_status add(size_t argc, const char *const *argv, const size_t *argvlen,
+                   Transform transform = Transform::kNone);
+  void clear();
+  std::string_view encoded(const BatchCommand &c) const {
+    return std::string_view(buffer).substr(c.offset, c.length);
+  }
+};
+
+// Splits an encoded command (as produced by Batch::add) back into its arguments, which point into
+// `encoded`. Returns false if it is not a well-formed RESP array of bulk strings.
+bool decode_command(std::string_view encoded, std::vector<std::string_view> &args);
+
+}  // namespace glide
+
+struct glide_batch {
+  glide::Batch b;
+};

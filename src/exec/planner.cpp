@@ -1,0 +1,269 @@
+// The planner: turns a batch into per-node pipelines. Non-atomic: each command goes to the
+// primary of its slot; multi-slot commands are split per slot; keyless commands with a
+// request policy fan out. Atomic: MULTI ... EXEC on the one node that owns the batch's slot.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "cluster/slot.h"
+#include "resp/encoder.h"
+
+namespace glide {
+
+bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part) {
+  if (!node->conn->ensure_connecting()) {
+    request_set_error(req, index, part, node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+                      "not connected to " + node->name + ": " + node->conn->last_error());
+    return false;
+  }
+  node->conn->send(bytes, req, index, part);
+  return true;
+}
+
+namespace {
+// The node a route names, or nullptr with *why set.
+}  // namespace
+
+void Client::plan(Request *req) {
+  const Batch &b = *req->batch;
+  Node *forced = nullptr;
+  std::string why;
+  if (!config_.cluster) {
+    forced = primaries_.empty() ? nullptr : primaries_[0];
+    if (!forced) why = "no server configured";
+  } else {
+    switch (req->route_kind) {
+      case GLIDE_ROUTE_NONE:
+        break;
+      case GLIDE_ROUTE_RANDOM:
+        forced = random_primary();
+        if (!forced) why = "no known node";
+        break;
+      case GLIDE_ROUTE_SLOT_KEY:
+      case GLIDE_ROUTE_SLOT_ID:
+        forced = slot_primary(static_cast<uint16_t>(req->route_slot));
+        if (!forced) why = "no node serves slot " + std::to_string(req->route_slot);
+        break;
+      case GLIDE_ROUTE_ADDRESS:
+        forced = node_for(Address{req->route_host, req->route_port});
+        break;
+    }
+  }
+  if (!why.empty()) {
+    request_fail_unanswered(req, GLIDE_ERR_CONNECTION, why);
+    maybe_complete(req);
+    return;
+  }
+  for (uint32_t i = 0; i < req->count && !req->completed; ++i) plan_command(req, i, forced);
+  (void)b;
+}
+
+void Client::plan_command(Request *req, uint32_t index, Node *forced) {
+  const BatchCommand &c = req->batch->commands[index];
+  const std::string_view bytes = req->batch->encoded(c);
+  if (forced) {
+    send_to(forced, bytes, req, index, kNoPart);
+    return;
+  }
+  if (c.slot >= 0) {
+    Node *n = slot_primary(static_cast<uint16_t>(c.slot));
+    if (!n) {
+      request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION,
+                        "no node serves slot " + std::to_string(c.slot));
+      return;
+    }
+    send_to(n, bytes, req, index, kNoPart);
+    return;
+  }
+  if (c.slot == kMultiSlot) {
+    if (c.info && c.info->request == commands::RequestPolicy::kMultiShard &&
+        commands::key_group_step(c.info) > 0) {
+      plan_split(req, index);
+    } else {
+      request_set_error(req, index, kNoPart, GLIDE_ERR_CROSSSLOT,
+                        "CROSSSLOT the keys of this command are in different slots and it cannot "
+                        "be split per slot");
+    }
+    return;
+  }
+  // Keyless.
+  if (c.info) {
+    switch (c.info->request) {
+      case commands::RequestPolicy::kAllShards:
+        plan_fanout(req, index, primaries_);
+        return;
+      case commands::RequestPolicy::kAllNodes:
+        plan_fanout(req, index, all_nodes());
+        return;
+      default:
+        break;
+    }
+  }
+  Node *n = random_primary();
+  if (!n) {
+    request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION, "no known node");
+    return;
+  }
+  send_to(n, bytes, req, index, kNoPart);
+}
+
+namespace {
+Split *new_split(Request *req, uint32_t index, uint32_t parts) {
+  if (!req->splits) {
+    req->splits = static_cast<Split **>(req->arena->alloc(sizeof(Split *) * req->count, alignof(Split *)));
+    if (!req->splits) return nullptr;
+    for (uint32_t i = 0; i < req->count; ++i) req->splits[i] = nullptr;
+  }
+  auto *s = static_cast<Split *>(req->arena->alloc(sizeof(Split), alignof(Split)));
+  auto *p = static_cast<Part *>(req->arena->alloc(sizeof(Part) * parts, alignof(Part)));
+  if (!s || !p) return nullptr;
+  *s = Split{p, parts, parts, 0, false, commands::ResponsePolicy::kDefault};
+  for (uint32_t j = 0; j < parts; ++j) {
+    p[j] = Part{};
+    p[j].value.type = kPendingType;
+    p[j].slot = -1;
+  }
+  req->splits[index] = s;
+  return s;
+}
+}  // namespace
+
+void Client::plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets) {
+  const BatchCommand &c = req->batch->commands[index];
+  if (targets.empty()) {
+    request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION, "no known node");
+    return;
+  }
+  Split *s = new_split(req, index, static_cast<uint32_t>(targets.size()));
+  if (!s) {
+    request_set_error(req, index, kNoPart, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    return;
+  }
+  s->policy = c.info->response;
+  const std::string_view bytes = req->batch->encoded(c);
+  for (uint32_t j = 0; j < targets.size(); ++j) s->parts[j].node = targets[j];
+  for (uint32_t j = 0; j < targets.size() && !req->completed; ++j)
+    send_to(targets[j], bytes, req, index, static_cast<uint16_t>(j));
+}
+
+void Client::plan_split(Request *req, uint32_t index) {
+  const BatchCommand &c = req->batch->commands[index];
+  std::vector<std::string_view> args;
+  if (!decode_command(req->batch->encoded(c), args)) {
+    request_set_error(req, index, kNoPart, GLIDE_ERR_INVALID_ARGUMENT, "cannot re-read the command");
+    return;
+  }
+  std::vector<const char *> argv(args.size());
+  std::vector<size_t> lens(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    argv[i] = args[i].data();
+    lens[i] = args[i].size();
+  }
+  std::vector<uint32_t> pos(args.size());
+  const size_t nkeys = commands::key_positions(c.info, args.size(), argv.data(), lens.data(), pos.data(), pos.size());
+  const uint32_t step = commands::key_group_step(c.info);
+  // Keys grouped by slot, in first-seen order; each group keeps the original key ordinals.
+  std::map<uint16_t, std::vector<uint32_t>> groups;
+  std::vector<uint16_t> order;
+  for (uint32_t k = 0; k < nkeys; ++k) {
+    const uint16_t slot = cluster::key_slot(args[pos[k]]);
+    auto [it, fresh] = groups.try_emplace(slot);
+    if (fresh) order.push_back(slot);
+    it->second.push_back(k);
+  }
+  Split *s = new_split(req, index, static_cast<uint32_t>(order.size()));
+  if (!s || nkeys == 0) {
+    request_set_error(req, index, kNoPart, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    return;
+  }
+  s->multi_slot = true;
+  s->policy = c.info->response;
+  s->total_keys = static_cast<uint32_t>(nkeys);
+  const uint32_t first = pos[0];
+  std::string encoded;
+  std::vector<std::string_view> sub;
+  std::vector<Node *> nodes(order.size());
+  for (uint32_t j = 0; j < order.size(); ++j) {
+    const std::vector<uint32_t> &ks = groups[order[j]];
+    auto *key_index = static_cast<uint32_t *>(req->arena->alloc(sizeof(uint32_t) * ks.size(), alignof(uint32_t)));
+    if (!key_index) {
+      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+      continue;
+    }
+    for (size_t k = 0; k < ks.size(); ++k) key_index[k] = ks[k];
+    s->parts[j].key_index = key_index;
+    s->parts[j].key_count = static_cast<uint32_t>(ks.size());
+    s->parts[j].slot = order[j];
+    nodes[j] = slot_primary(order[j]);
+    s->parts[j].node = nodes[j];
+  }
+  for (uint32_t j = 0; j < order.size() && !req->completed; ++j) {
+    if (s->parts[j].value.type != kPendingType) continue;
+    if (!nodes[j]) {
+      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_CONNECTION,
+                        "no node serves slot " + std::to_string(order[j]));
+      continue;
+    }
+    // The command's own prefix (its name, up to the first key), then this slot's key groups.
+    sub.assign(args.begin(), args.begin() + first);
+    for (uint32_t k : groups[order[j]])
+      for (uint32_t a = 0; a < step && pos[k] + a < args.size(); ++a) sub.push_back(args[pos[k] + a]);
+    encoded.clear();
+    resp::encode_command(encoded, sub.data(), sub.size());
+    send_to(nodes[j], encoded, req, index, static_cast<uint16_t>(j));
+  }
+}
+
+void Client::plan_atomic(Request *req) {
+  const Batch &b = *req->batch;
+  Node *node = nullptr;
+  std::string why;
+  if (!config_.cluster) {
+    node = primaries_.empty() ? nullptr : primaries_[0];
+  } else if (req->route_kind == GLIDE_ROUTE_NONE && b.cross_slot) {
+    req->arena->set_error(&req->exec_reply, GLIDE_ERR_CROSSSLOT,
+                          "CROSSSLOT the keys of an atomic batch must all be in one slot; nothing was sent");
+    req->unanswered = 0;
+    maybe_complete(req);
+    return;
+  } else {
+    switch (req->route_kind) {
+      case GLIDE_ROUTE_NONE:
+        node = b.first_slot >= 0 ? slot_primary(static_cast<uint16_t>(b.first_slot)) : random_primary();
+        break;
+      case GLIDE_ROUTE_RANDOM:
+        node = random_primary();
+        break;
+      case GLIDE_ROUTE_SLOT_KEY:
+      case GLIDE_ROUTE_SLOT_ID:
+        node = slot_primary(static_cast<uint16_t>(req->route_slot));
+        break;
+      case GLIDE_ROUTE_ADDRESS:
+        node = node_for(Address{req->route_host, req->route_port});
+        break;
+    }
+  }
+  if (!node) {
+    request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION, "no node serves the batch's slot");
+    return;
+  }
+  if (!node->conn->ensure_connecting()) {
+    request_set_error(req, kExecIndex, kNoPart,
+                      node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+                      "not connected to " + node->name + ": " + node->conn->last_error());
+    return;
+  }
+  Connection *conn = node->conn.get();
+  std::string &out = conn->out();
+  out.append("*1\r\n$5\r\nMULTI\r\n");
+  conn->expect(req, kSkipIndex, kNoPart);
+  for (uint32_t i = 0; i < req->count; ++i) {
+    out.append(b.encoded(b.commands[i]));
+    conn->expect(req, kQueuedBase + i, kNoPart);
+  }
+  out.append("*1\r\n$4\r\nEXEC\r\n");
+  conn->expect(req, kExecIndex, kNoPart);
+}
+
+}  // namespace glide

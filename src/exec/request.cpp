@@ -1,0 +1,152 @@
+#include "exec/request.h"
+
+#include <cstring>
+#include <string>
+
+#include "client/client.h"
+#include "exec/aggregate.h"
+#include "value/oom.h"
+
+namespace glide {
+namespace {
+
+void oom_value(glide_value *v) {
+  const glide_value *o = oom_root();
+  *v = *o;
+}
+
+void set_error(Arena *a, glide_value *v, glide_error_kind kind, std::string_view message) {
+  if (!a->set_error(v, kind, message)) oom_value(v);
+}
+
+// Shapes a typed helper's reply like the Python ClusterBatch documents it.
+void apply_transform(Transform t, glide_value *v) {
+  switch (t) {
+    case Transform::kIntToBool:
+      if (v->type == GLIDE_VALUE_INTEGER) {
+        const bool b = v->u.integer != 0;
+        v->type = GLIDE_VALUE_BOOLEAN;
+        v->u.boolean = b;
+      }
+      break;
+    case Transform::kPairsToMap:
+      if (v->type == GLIDE_VALUE_ARRAY && v->u.aggregate.len % 2 == 0) {
+        v->type = GLIDE_VALUE_MAP;
+        v->u.aggregate.len /= 2;
+      }
+      break;
+    case Transform::kNone:
+      break;
+  }
+}
+
+void element_done(Request *req, uint32_t index) {
+  apply_transform(req->batch->commands[index].transform, &req->results[index]);
+  --req->unanswered;
+  if (req->unanswered == 0) req->client->maybe_complete(req);
+}
+
+bool exec_error_is_abort(const glide_value &v) {
+  return v.type == GLIDE_VALUE_ERROR && v.u.string.len >= 9 &&
+         std::memcmp(v.u.string.ptr, "EXECABORT", 9) == 0;
+}
+
+}  // namespace
+
+glide_value *request_slot(Request *req, uint32_t index, uint16_t part) {
+  if (index == kExecIndex) return &req->exec_reply;
+  if (part != kNoPart) return &req->splits[index]->parts[part].value;
+  return &req->results[index];
+}
+
+void request_reply_done(Request *req, uint32_t index, uint16_t part) {
+  if (index == kExecIndex) {
+    // The transaction's answer: one array for the whole batch (or nil / an error).
+    glide_value &r = req->exec_reply;
+    if ((r.type == GLIDE_VALUE_ARRAY || r.type == GLIDE_VALUE_SET) && r.u.aggregate.len == req->count) {
+      req->results = r.u.aggregate.items;
+      for (uint32_t i = 0; i < req->count; ++i)
+        apply_transform(req->batch->commands[i].transform, &req->results[i]);
+    } else if (r.type == GLIDE_VALUE_ARRAY) {
+      set_error(req->arena, &r, GLIDE_ERR_PROTOCOL,
+                "EXEC returned " + std::to_string(r.u.aggregate.len) + " replies for " +
+                    std::to_string(req->count) + " commands");
+    }
+    req->unanswered = 0;
+    req->client->maybe_complete(req);
+    return;
+  }
+  if (part == kNoPart) {
+    element_done(req, index);
+    return;
+  }
+  Split *s = req->splits[index];
+  if (--s->remaining == 0) {
+    aggregate(req->arena, *s, &req->results[index]);
+    element_done(req, index);
+  }
+}
+
+void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_kind kind,
+                       std::string_view message) {
+  glide_value *slot = request_slot(req, index, part);
+  set_error(req->arena, slot, kind, message);
+  request_reply_done(req, index, part);
+}
+
+void request_fail_unanswered(Request *req, glide_error_kind kind, std::string_view message) {
+  if (req->atomic) {
+    if (req->exec_reply.type == kPendingType) set_error(req->arena, &req->exec_reply, kind, message);
+    req->unanswered = 0;
+    return;
+  }
+  for (uint32_t i = 0; i < req->count; ++i) {
+    if (req->results[i].type != kPendingType) continue;
+    set_error(req->arena, &req->results[i], kind, message);
+    --req->unanswered;
+  }
+}
+
+glide_value *request_build_root(Request *req) {
+  Arena *a = req->arena;
+  req->arena = nullptr;
+  glide_value *root = a->root();
+  if (req->atomic) {
+    const glide_value &r = req->exec_reply;
+    if (r.type == GLIDE_VALUE_NIL) {
+      Arena::set_nil(root);  // a WATCHed key changed: the transaction did not run
+      return root;
+    }
+    if (r.type == GLIDE_VALUE_ERROR) {
+      if (exec_error_is_abort(r)) {
+        std::string msg(r.u.string.ptr, r.u.string.len);
+        if (req->has_queue_error) {
+          msg += " First error: ";
+          msg.append(req->queue_error.u.string.ptr, req->queue_error.u.string.len);
+        }
+        set_error(a, root, GLIDE_ERR_EXEC_ABORT, msg);
+      } else {
+        *root = r;
+      }
+      return root;
+    }
+  }
+  if (req->raise_on_error) {
+    for (uint32_t i = 0; i < req->count; ++i)
+      if (req->results[i].type == GLIDE_VALUE_ERROR) {
+        *root = req->results[i];
+        return root;
+      }
+  }
+  if (req->single) {
+    *root = req->results[0];
+    return root;
+  }
+  root->type = GLIDE_VALUE_ARRAY;
+  root->error_kind = GLIDE_OK;
+  root->u.aggregate.items = req->results;
+  root->u.aggregate.len = req->count;
+  return root;
+}
+
+}  // namespace glide

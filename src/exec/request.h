@@ -1,0 +1,108 @@
+// One request in flight: a batch (or a single command) being executed. Lives on the I/O thread
+// from submission until every reply it expects has been read (late replies after a timeout are
+// read into a scratch arena and dropped), even if the caller already got its result.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <cstdint>
+#include <string>
+
+#include "commands/command_table.h"
+#include "exec/batch.h"
+#include "glide_c.h"
+#include "value/arena.h"
+
+namespace glide {
+
+class Client;
+struct Node;
+
+// Marks an element (or part) whose reply has not arrived yet. Not a glide_value_type value.
+constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
+
+// One node's share of a split (multi-slot) or fan-out (keyless, several nodes) element.
+struct Part {
+  glide_value value;
+  Node *node;
+  const uint32_t *key_index;  // multi-slot: original key positions this part carries (MGET order)
+  uint32_t key_count;
+  int32_t slot;               // multi-slot: the slot of this part's keys
+};
+
+struct Split {
+  Part *parts;
+  uint32_t count;
+  uint32_t remaining;
+  uint32_t total_keys;  // multi-slot: keys in the original command
+  bool multi_slot;
+  commands::ResponsePolicy policy;
+};
+
+struct Request {
+  Client *client = nullptr;
+
+  // What to run. `batch` points at `owned` (async) or at the caller's batch (blocking: the caller
+  // is parked until completion, so no copy is needed).
+  Batch owned;
+  const Batch *batch = nullptr;
+  bool atomic = false;
+  bool raise_on_error = false;
+  bool single = false;  // glide_client_command: the root is the one element
+  bool internal = false;
+  uint32_t timeout_ms = 0;
+  glide_route_kind route_kind = GLIDE_ROUTE_NONE;
+  int32_t route_slot = -1;  // SLOT_KEY / SLOT_ID
+  std::string route_host;   // ADDRESS
+  uint16_t route_port = 0;
+
+  // Results, built in `arena`.
+  Arena *arena = nullptr;
+  glide_value *results = nullptr;  // one per command
+  Split **splits = nullptr;        // per command, nullptr unless split / fanned out
+  uint32_t count = 0;
+  uint32_t unanswered = 0;  // elements not final yet
+  // Atomic: the EXEC reply, or a MULTI/queueing error.
+  glide_value exec_reply{};
+  glide_value queue_error{};
+  bool has_queue_error = false;
+
+  uint32_t outstanding = 0;  // replies still expected on connections
+  uint32_t parsing = 0;      // connections in the middle of parsing a reply into `arena`
+  bool completed = false;    // the caller has its result (or will, once delivered)
+  Arena *orphan = nullptr;   // the old arena after a timeout cut a parse short (freed with us)
+
+  struct event timer;
+  bool timer_armed = false;
+  Request *live_prev = nullptr;  // the client's list of requests not yet completed
+  Request *live_next = nullptr;
+
+  // Delivery: the user's callback, or an internal hook (blocking waiters, topology discovery).
+  glide_result_callback cb = nullptr;
+  void *user_data = nullptr;
+  void (*hook)(Request *req, glide_value *root) = nullptr;
+  void *hook_ctx = nullptr;
+
+  ~Request() { Arena::destroy(orphan); }
+};
+
+// Element bookkeeping shared by the planner and the connections.
+// Sets element i (or one of its parts) and finishes the element when complete.
+void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_kind kind,
+                       std::string_view message);
+// The reply of element i / part `part` has been written into its slot (by the parser).
+void request_reply_done(Request *req, uint32_t index, uint16_t part);
+// Fills every unanswered element with an error (timeout, closing).
+void request_fail_unanswered(Request *req, glide_error_kind kind, std::string_view message);
+// Builds the root for the caller (the request's arena moves to the caller).
+glide_value *request_build_root(Request *req);
+// Where the parser should build the reply for (index, part).
+glide_value *request_slot(Request *req, uint32_t index, uint16_t part);
+
+constexpr uint16_t kNoPart = 0xFFFF;
+constexpr uint32_t kExecIndex = 0xFFFFFFFF;  // the EXEC reply of an atomic batch
+constexpr uint32_t kSkipIndex = 0xFFFFFFFE;  // MULTI's +OK / ASKING's +OK: checked, not kept
+constexpr uint32_t kQueuedBase = 0x80000000;  // atomic: +QUEUED for command (index - base)
+
+}  // namespace glide

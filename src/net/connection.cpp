@@ -1,0 +1,462 @@
+#include "net/connection.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "client/client.h"
+#include "resp/encoder.h"
+
+namespace glide {
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kShrinkAbove = 1 << 20;  // give back output buffers grown by a huge batch
+
+bool starts_with(const glide_value *v, std::string_view prefix) {
+  return v->type == GLIDE_VALUE_ERROR && v->u.string.len >= prefix.size() &&
+         std::memcmp(v->u.string.ptr, prefix.data(), prefix.size()) == 0;
+}
+
+std::string_view text(const glide_value *v) {
+  if (v->type == GLIDE_VALUE_ERROR || v->type == GLIDE_VALUE_SIMPLE_STRING ||
+      v->type == GLIDE_VALUE_BULK_STRING)
+    return {v->u.string.ptr, v->u.string.len};
+  return {};
+}
+
+bool is_auth_error(const glide_value *v) {
+  return starts_with(v, "WRONGPASS") || starts_with(v, "NOAUTH") || starts_with(v, "NOPERM") ||
+         starts_with(v, "ERR invalid password") || starts_with(v, "ERR AUTH") ||
+         starts_with(v, "ERR Client sent AUTH");
+}
+}  // namespace
+
+Connection::Connection(Client *client, Node *node)
+    : client_(client), node_(node), parser_(client->limits()), scratch_(Arena::create(4096)) {}
+
+Connection::~Connection() {
+  if (events_assigned_) {
+    event_del(&ev_read_);
+    event_del(&ev_write_);
+    event_del(&ev_timer_);
+  }
+  if (fd_ >= 0) ::close(fd_);
+  std::free(rbuf_);
+  Arena::destroy(scratch_);
+}
+
+const std::string &Connection::name() const { return node_->name; }
+
+std::string Connection::describe(std::string_view what) const {
+  std::string s(what);
+  s += ' ';
+  s += node_->name;
+  return s;
+}
+
+bool Connection::ensure_connecting() {
+  if (state_ != State::kDisconnected) return true;
+  if (failures_ > 0 && client_->now_ms() < retry_at_ms_) return false;
+  start_connect();
+  return state_ != State::kDisconnected;
+}
+
+void Connection::start_connect() {
+  if (!scratch_) {
+    last_kind_ = GLIDE_ERR_OUT_OF_MEMORY;
+    last_error_ = "out of memory";
+    return;
+  }
+  struct addrinfo hints {};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  struct addrinfo *res = nullptr;
+  const std::string port = std::to_string(node_->address.port);
+  // Numeric hosts resolve without I/O; a name is resolved synchronously (cluster topologies
+  // announce IPs, so this is the seed's name at most once).
+  int rc = getaddrinfo(node_->address.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0 || !res) {
+    fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
+    return;
+  }
+  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
+  if (fd < 0) {
+    freeaddrinfo(res);
+    fail(GLIDE_ERR_CONNECTION, describe("cannot create a socket for") + ": " + std::strerror(errno));
+    return;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
+  const int err = errno;
+  freeaddrinfo(res);
+  fd_ = fd;
+  state_ = State::kConnecting;
+  event_assign(&ev_read_, client_->base(), fd_, EV_READ | EV_PERSIST, &Connection::on_event, this);
+  event_assign(&ev_write_, client_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
+  evtimer_assign(&ev_timer_, client_->base(), &Connection::on_connect_timer, this);
+  events_assigned_ = true;
+  if (rc != 0 && err != EINPROGRESS) {
+    fail(GLIDE_ERR_CONNECTION, describe("cannot connect to") + ": " + std::strerror(err));
+    return;
+  }
+  const uint32_t ms = client_->config().connect_timeout_ms;
+  struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  event_add(&ev_timer_, &tv);
+  event_add(&ev_write_, nullptr);
+  write_armed_ = true;
+}
+
+void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
+  auto *c = static_cast<Connection *>(arg);
+  c->fail(GLIDE_ERR_CONNECTION,
+          c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
+                                                      : "timed out in the handshake with") +
+              " after " + std::to_string(c->client_->config().connect_timeout_ms) + " ms");
+}
+
+void Connection::on_event(evutil_socket_t, short what, void *arg) {
+  auto *c = static_cast<Connection *>(arg);
+  if (what & EV_WRITE) {
+    if (c->state_ == State::kConnecting) {
+      int err = 0;
+      socklen_t len = sizeof(err);
+      if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err != 0) {
+        c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + std::strerror(err));
+        return;
+      }
+      c->connected();
+    } else {
+      c->handle_writable();
+    }
+  }
+  if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
+  c->client_->flush_dirty();
+}
+
+void Connection::connected() {
+  state_ = State::kHandshake;
+  event_del(&ev_write_);
+  write_armed_ = false;
+  event_add(&ev_read_, nullptr);
+  start_handshake();
+}
+
+namespace {
+void encode(std::string &out, std::initializer_list<std::string_view> args) {
+  resp::encode_command(out, args.begin(), args.size());
+}
+}  // namespace
+
+void Connection::start_handshake() {
+  const Config &cfg = client_->config();
+  hs_out_.clear();
+  hs_pos_ = 0;
+  hs_expected_ = 0;
+  if (hs_phase_ == 0 && cfg.protocol == 3) {
+    // HELLO 3 authenticates and names the connection in one round trip.
+    std::string_view args[7] = {"HELLO", "3"};
+    size_t n = 2;
+    if (cfg.has_credentials) {
+      args[n++] = "AUTH";
+      args[n++] = cfg.username.empty() ? std::string_view("default") : cfg.username;
+      args[n++] = cfg.password;
+    }
+    if (!cfg.client_name.empty()) {
+      args[n++] = "SETNAME";
+      args[n++] = cfg.client_name;
+    }
+    resp::encode_command(hs_out_, args, n);
+    hs_phase_ = 1;
+    hs_expected_ = 1;
+  } else {
+    const bool after_hello = hs_phase_ == 1 && !hello_failed_;
+    if (!after_hello) {
+      if (cfg.has_credentials) {
+        if (cfg.username.empty())
+          encode(hs_out_, {"AUTH", cfg.password});
+        else
+          encode(hs_out_, {"AUTH", cfg.username, cfg.password});
+        ++hs_expected_;
+      }
+      if (!cfg.client_name.empty()) {
+        encode(hs_out_, {"CLIENT", "SETNAME", cfg.client_name});
+        ++hs_expected_;
+      }
+    }
+    if (!cfg.cluster && cfg.database != 0) {
+      encode(hs_out_, {"SELECT", std::to_string(cfg.database)});
+      ++hs_expected_;
+    }
+    hs_phase_ = 2;
+    if (hs_expected_ == 0) {
+      handshake_done();
+      return;
+    }
+  }
+  handle_writable();
+}
+
+bool Connection::handle_handshake_reply(const glide_value *v) {
+  if (hs_phase_ == 1) {
+    if (v->type == GLIDE_VALUE_ERROR) {
+      if (starts_with(v, "NOPROTO") || starts_with(v, "ERR unknown command")) {
+        hello_failed_ = true;  // a server without RESP3: AUTH/SETNAME the RESP2 way
+        start_handshake();
+        return state_ != State::kDisconnected;
+      }
+      fail(is_auth_error(v) ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+           describe("handshake failed with") + ": " + std::string(text(v)));
+      return false;
+    }
+    start_handshake();  // phase 2: SELECT if needed
+    return state_ != State::kDisconnected;
+  }
+  if (v->type == GLIDE_VALUE_ERROR) {
+    fail(is_auth_error(v) ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+         describe("handshake failed with") + ": " + std::string(text(v)));
+    return false;
+  }
+  if (--hs_expected_ == 0) handshake_done();
+  return true;
+}
+
+void Connection::handshake_done() {
+  state_ = State::kReady;
+  failures_ = 0;
+  event_del(&ev_timer_);
+  flush();
+}
+
+void Connection::send(std::string_view encoded, Request *req, uint32_t index, uint16_t part) {
+  out_.append(encoded);
+  expect(req, index, part);
+}
+
+void Connection::expect(Request *req, uint32_t index, uint16_t part) {
+  pending_.push_back(Pending{req, index, part});
+  ++req->outstanding;
+  client_->mark_dirty(this);
+}
+
+void Connection::handle_writable() {
+  if (state_ == State::kHandshake) {
+    while (hs_pos_ < hs_out_.size()) {
+      ssize_t n = ::send(fd_, hs_out_.data() + hs_pos_, hs_out_.size() - hs_pos_, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
+        return;
+      }
+      hs_pos_ += static_cast<size_t>(n);
+    }
+    if (hs_pos_ < hs_out_.size()) {
+      if (!write_armed_) event_add(&ev_write_, nullptr);
+      write_armed_ = true;
+    } else if (write_armed_) {
+      event_del(&ev_write_);
+      write_armed_ = false;
+    }
+    return;
+  }
+  flush();
+}
+
+void Connection::flush() {
+  if (state_ != State::kReady) return;
+  while (out_pos_ < out_.size()) {
+    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
+      return;
+    }
+    out_pos_ += static_cast<size_t>(n);
+  }
+  if (out_pos_ == out_.size()) {
+    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+    out_.clear();
+    out_pos_ = 0;
+    if (write_armed_) {
+      event_del(&ev_write_);
+      write_armed_ = false;
+    }
+  } else if (!write_armed_) {
+    event_add(&ev_write_, nullptr);
+    write_armed_ = true;
+  }
+}
+
+bool Connection::parsing_into(const Request *req, uint32_t *index, uint16_t *part) const {
+  if (!in_reply_ || cur_scratch_ || cur_.req != req) return false;
+  *index = cur_.index;
+  *part = cur_.part;
+  return true;
+}
+
+void Connection::handle_readable() {
+  if (rcap_ - rlen_ < kReadChunk / 4) {
+    const size_t cap = rcap_ ? rcap_ * 2 : kReadChunk;
+    char *nb = static_cast<char *>(std::realloc(rbuf_, cap));
+    if (!nb) {
+      fail(GLIDE_ERR_OUT_OF_MEMORY, describe("out of memory reading from"));
+      return;
+    }
+    rbuf_ = nb;
+    rcap_ = cap;
+  }
+  ssize_t n = ::recv(fd_, rbuf_ + rlen_, rcap_ - rlen_, 0);
+  if (n == 0) {
+    fail(GLIDE_ERR_CONNECTION, describe("connection closed by"));
+    return;
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    fail(GLIDE_ERR_CONNECTION, describe("read failed from") + ": " + std::strerror(errno));
+    return;
+  }
+  rlen_ += static_cast<size_t>(n);
+
+  size_t pos = 0;
+  while (pos < rlen_) {
+    glide_value *target;
+    if (!in_reply_) {
+      const bool handshake = state_ == State::kHandshake;
+      cur_ = (handshake || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
+      Request *req = cur_.req;
+      cur_scratch_ = !req || req->completed || cur_.index == kSkipIndex ||
+                     (cur_.index >= kQueuedBase && cur_.index != kExecIndex);
+      if (cur_scratch_) {
+        target = scratch_->root();
+        parser_.begin(target, scratch_);
+      } else {
+        target = request_slot(req, cur_.index, cur_.part);
+        ++req->parsing;
+        parser_.begin(target, req->arena);
+      }
+      cur_target_ = target;
+      in_reply_ = true;
+    }
+    size_t consumed = 0;
+    const resp::Status st = parser_.feed(rbuf_ + pos, rlen_ - pos, &consumed);
+    pos += consumed;
+    if (st == resp::Status::kNeedMore) break;
+    if (st == resp::Status::kError) {
+      fail(GLIDE_ERR_PROTOCOL, "protocol error from " + node_->name + ": " + parser_.error());
+      return;
+    }
+    in_reply_ = false;
+    // The slot chosen at begin(): a timeout may have moved the request's results meanwhile.
+    target = cur_target_;
+    if (!cur_scratch_) --cur_.req->parsing;
+
+    if (target->type == GLIDE_VALUE_PUSH) {
+      // Out-of-band (RESP3 push): not a reply; pub/sub delivery arrives with that feature.
+      if (!cur_scratch_) target->type = kPendingType;
+      scratch_->reset();
+      continue;
+    }
+    if (state_ == State::kHandshake) {
+      const bool ok = handle_handshake_reply(target);
+      scratch_->reset();
+      if (!ok) return;
+      continue;
+    }
+    if (!cur_.req) {
+      fail(GLIDE_ERR_PROTOCOL, "protocol error from " + node_->name + ": reply with no request");
+      return;
+    }
+    pending_.pop_front();
+    deliver(cur_, target);
+    if (cur_scratch_) scratch_->reset();
+    if (fd_ < 0) return;  // failed while delivering
+  }
+  if (pos > 0) {
+    std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+}
+
+void Connection::deliver(const Pending &p, glide_value *slot) {
+  Request *req = p.req;
+  --req->outstanding;
+  if (req->completed) {
+    client_->release(req);
+    return;
+  }
+  if (p.index == kExecIndex) {
+    request_reply_done(req, p.index, p.part);
+    return;
+  }
+  if (p.index == kSkipIndex || p.index >= kQueuedBase) {
+    // MULTI's +OK and each +QUEUED: only an error matters (it makes EXEC abort).
+    if (slot->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
+        req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, text(slot)))
+      req->has_queue_error = true;
+    return;
+  }
+  request_reply_done(req, p.index, p.part);
+}
+
+void Connection::fail(glide_error_kind kind, const std::string &message) {
+  if (events_assigned_) {
+    event_del(&ev_read_);
+    event_del(&ev_write_);
+    event_del(&ev_timer_);
+  }
+  write_armed_ = false;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (in_reply_ && !cur_scratch_ && cur_.req) --cur_.req->parsing;
+  in_reply_ = false;
+  parser_.reset();
+  if (scratch_) scratch_->reset();
+  state_ = State::kDisconnected;
+  hs_phase_ = 0;
+  hello_failed_ = false;
+  hs_expected_ = 0;
+  hs_out_.clear();
+  hs_pos_ = 0;
+  out_.clear();
+  out_pos_ = 0;
+  rlen_ = 0;
+  ++failures_;
+  // Exponential backoff; the first reconnect after a loss is immediate.
+  const Config &cfg = client_->config();
+  uint64_t delay = 0;
+  if (failures_ > 1) {
+    const uint32_t steps = std::min(failures_ - 2, cfg.reconnect_attempts);
+    delay = std::min<uint64_t>(cfg.reconnect_max_ms, uint64_t{cfg.reconnect_base_ms} << std::min(steps, 30u));
+  }
+  retry_at_ms_ = client_->now_ms() + delay;
+  last_kind_ = kind;
+  last_error_ = message;
+
+  // Every reply this connection still owed fails in place.
+  while (!pending_.empty()) {
+    const Pending p = pending_.front();
+    pending_.pop_front();
+    Request *req = p.req;
+    --req->outstanding;
+    if (req->completed) {
+      client_->release(req);
+      continue;
+    }
+    if (p.index == kSkipIndex || (p.index >= kQueuedBase && p.index != kExecIndex)) continue;
+    request_set_error(req, p.index, p.part, kind, message);
+  }
+  client_->on_connection_failed(node_);
+}
+
+}  // namespace glide

@@ -1,0 +1,115 @@
+// One pipelined connection to one node, driven by the client's I/O thread: non-blocking connect,
+// handshake (HELLO 3 with AUTH/SETNAME, falling back to RESP2 commands), one write per flush of
+// everything queued, reads parsed in place into each request's arena.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <cstdint>
+#include <string>
+
+#include "exec/request.h"
+#include "net/ring.h"
+#include "resp/parser.h"
+#include "value/arena.h"
+
+namespace glide {
+
+class Client;
+struct Node;
+
+// One expected reply: which request and which slot of it the reply fills.
+struct Pending {
+  Request *req;
+  uint32_t index;
+  uint16_t part;
+};
+
+class Connection {
+ public:
+  enum class State { kDisconnected, kConnecting, kHandshake, kReady };
+
+  Connection(Client *client, Node *node);
+  ~Connection();
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+
+  State state() const { return state_; }
+  // Starts connecting if disconnected. Returns false (with the reason in last_error()) when the
+  // node is in its reconnect backoff: callers fail their requests at once rather than wait.
+  bool ensure_connecting();
+  // Queues an encoded command whose reply goes to (req, index, part).
+  void send(std::string_view encoded, Request *req, uint32_t index, uint16_t part);
+  // Queues raw bytes with no reply expected of them (the caller adds the pendings itself).
+  std::string &out() { return out_; }
+  void expect(Request *req, uint32_t index, uint16_t part);
+  // Writes what is queued (if ready); arms EV_WRITE for the rest.
+  void flush();
+  // Closes the socket and fails every expected reply with kind/message.
+  void fail(glide_error_kind kind, const std::string &message);
+  // The request being parsed right now, if any (and which slot).
+  bool parsing_into(const Request *req, uint32_t *index, uint16_t *part) const;
+
+  // Calls f(index, part) for every reply of req this connection still owes.
+  template <typename F>
+  void visit_pending(const Request *req, F &&f) {
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      const Pending &p = pending_.at(i);
+      if (p.req == req) f(p.index, p.part);
+    }
+  }
+  const std::string &name() const;
+
+  glide_error_kind last_error_kind() const { return last_kind_; }
+  const std::string &last_error() const { return last_error_; }
+  bool dirty = false;  // in the client's flush list
+
+ private:
+  static void on_event(evutil_socket_t fd, short what, void *arg);
+  static void on_connect_timer(evutil_socket_t fd, short what, void *arg);
+  void start_connect();
+  void connected();
+  void start_handshake();
+  void handle_readable();
+  void handle_writable();
+  bool handle_handshake_reply(const glide_value *v);
+  void handshake_done();
+  void deliver(const Pending &p, glide_value *slot);
+  std::string describe(std::string_view what) const;
+
+  Client *client_;
+  Node *node_;
+  State state_ = State::kDisconnected;
+  evutil_socket_t fd_ = -1;
+  struct event ev_read_ {};
+  struct event ev_write_ {};
+  struct event ev_timer_ {};  // connect + handshake deadline
+  bool events_assigned_ = false;
+  bool write_armed_ = false;
+
+  std::string out_;  // user commands (written only once ready)
+  size_t out_pos_ = 0;
+  std::string hs_out_;  // handshake commands (written first)
+  size_t hs_pos_ = 0;
+  int hs_phase_ = 0;     // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
+  int hs_expected_ = 0;  // handshake replies still expected
+  bool hello_failed_ = false;  // the server does not know HELLO: RESP2 commands instead
+  Ring<Pending> pending_;
+
+  char *rbuf_ = nullptr;
+  size_t rlen_ = 0, rcap_ = 0;
+  resp::Parser parser_;
+  bool in_reply_ = false;  // parser holds a partial reply
+  Pending cur_{};
+  glide_value *cur_target_ = nullptr;  // where the reply in progress is being built
+  bool cur_scratch_ = false;
+  Arena *scratch_ = nullptr;  // replies nobody waits for any more, handshake replies
+
+  uint32_t failures_ = 0;
+  uint64_t retry_at_ms_ = 0;
+  glide_error_kind last_kind_ = GLIDE_OK;
+  std::string last_error_;
+};
+
+}  // namespace glide

@@ -1,0 +1,12 @@
+// The one value the library can hand out when even an error root cannot be allocated: a static
+// ERROR of kind OUT_OF_MEMORY that glide_value_free recognises and ignores.
+#pragma once
+
+#include "glide_c.h"
+
+namespace glide {
+glide_value *oom_root();
+bool is_oom_root(const glide_value *v);
+// make_error_root, falling back to oom_root(): never nullptr.
+glide_value *error_root(glide_error_kind kind, const char *message, size_t len);
+}  // namespace glide
