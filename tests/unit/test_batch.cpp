@@ -1,0 +1,117 @@
+// Batch building: encoding, slot classification at build time, decode round trip, bad input.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern "C" {
+#include <cmocka.h>
+}
+
+#include <string>
+#include <vector>
+
+#include "cluster/slot.h"
+#include "exec/batch.h"
+
+using glide::Batch;
+using glide::kMultiSlot;
+using glide::kNoSlot;
+
+namespace {
+
+glide_status add(Batch &b, std::vector<std::string> args) {
+  std::vector<const char *> argv;
+  std::vector<size_t> lens;
+  for (auto &a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return b.add(args.size(), argv.data(), lens.data());
+}
+
+void test_encoding_and_slots(void **) {
+  Batch b;
+  assert_int_equal(add(b, {"SET", "foo", "bar"}), GLIDE_OK);
+  assert_int_equal(add(b, {"get", "foo"}), GLIDE_OK);
+  assert_int_equal(add(b, {"PING"}), GLIDE_OK);
+  assert_int_equal(add(b, {"MGET", "foo", "bar"}), GLIDE_OK);
+  assert_int_equal(add(b, {"MGET", "{t}a", "{t}b"}), GLIDE_OK);
+  assert_int_equal(b.commands.size(), 5);
+  assert_string_equal(std::string(b.encoded(b.commands[0])).c_str(),
+                      "*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n");
+  assert_int_equal(b.commands[0].slot, 12182);
+  assert_int_equal(b.commands[1].slot, 12182);
+  assert_non_null(b.commands[1].info);
+  assert_int_equal(b.commands[2].slot, kNoSlot);
+  assert_int_equal(b.commands[3].slot, kMultiSlot);
+  assert_int_equal(b.commands[4].slot, glide::cluster::key_slot("t"));
+  assert_int_equal(b.first_slot, 12182);
+  assert_true(b.cross_slot);
+}
+
+void test_single_slot_batch_is_not_cross_slot(void **) {
+  Batch b;
+  assert_int_equal(add(b, {"SET", "{u}1", "x"}), GLIDE_OK);
+  assert_int_equal(add(b, {"INCR", "{u}2"}), GLIDE_OK);
+  assert_int_equal(add(b, {"PING"}), GLIDE_OK);
+  assert_false(b.cross_slot);
+  b.clear();
+  assert_int_equal(b.commands.size(), 0);
+  assert_int_equal(b.first_slot, kNoSlot);
+}
+
+void test_unknown_command_is_keyless(void **) {
+  Batch b;
+  assert_int_equal(add(b, {"MODULE.THING", "k"}), GLIDE_OK);
+  assert_null(b.commands[0].info);
+  assert_int_equal(b.commands[0].slot, kNoSlot);
+}
+
+void test_binary_arguments_round_trip(void **) {
+  Batch b;
+  const std::string key("k\0y", 3), val("\0\r\n", 3);
+  assert_int_equal(add(b, {"SET", key, val}), GLIDE_OK);
+  std::vector<std::string_view> args;
+  assert_true(glide::decode_command(b.encoded(b.commands[0]), args));
+  assert_int_equal(args.size(), 3);
+  assert_true(args[1] == key);
+  assert_true(args[2] == val);
+  assert_int_equal(b.commands[0].slot, glide::cluster::key_slot(key));
+  assert_false(glide::decode_command("*2\r\n$3\r\nGET\r\n", args));
+  assert_false(glide::decode_command("*1\r\n$9\r\nGET\r\n", args));
+}
+
+void test_bad_input_changes_nothing(void **) {
+  Batch b;
+  assert_int_equal(add(b, {"SET", "a", "b"}), GLIDE_OK);
+  const std::string before = b.buffer;
+  const char *argv[] = {"GET", nullptr};
+  const size_t lens[] = {3, 4};
+  assert_int_equal(b.add(0, argv, lens), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.add(2, nullptr, lens), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.add(2, argv, nullptr), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.add(2, argv, lens), GLIDE_ERR_INVALID_ARGUMENT);  // NULL with length 4
+  const char *empty_name[] = {""};
+  const size_t zero[] = {0};
+  assert_int_equal(b.add(1, empty_name, zero), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.commands.size(), 1);
+  assert_true(b.buffer == before);
+  // NULL with length 0 is the empty string: a valid (empty) key.
+  const size_t lens0[] = {3, 0};
+  assert_int_equal(b.add(2, argv, lens0), GLIDE_OK);
+  assert_int_equal(b.commands[1].slot, 0);
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_encoding_and_slots),
+      cmocka_unit_test(test_single_slot_batch_is_not_cross_slot),
+      cmocka_unit_test(test_unknown_command_is_keyless),
+      cmocka_unit_test(test_binary_arguments_round_trip),
+      cmocka_unit_test(test_bad_input_changes_nothing),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
