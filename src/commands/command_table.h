@@ -54,6 +54,26 @@ enum Flag : uint32_t {
   kFlagAllowBusy = 1u << 12,
 };
 
+// Key spec flags (KeySpec::flags): the server's own (COMMAND INFO key specs), informative except
+// kKeyNotKey (mirrored in KeySpec::not_key). kKeyIncomplete: the server finds the keys with its own
+// parser (MIGRATE ... KEYS); key_positions uses the spec as it is. kKeyEmptyNotKey is ours (from
+// tools/command_overrides.json): an empty argument there is a placeholder, not a key (MIGRATE's
+// key argument in the KEYS form).
+enum KeyFlag : uint16_t {
+  kKeyRO = 1u << 0,
+  kKeyRW = 1u << 1,
+  kKeyOW = 1u << 2,
+  kKeyRM = 1u << 3,
+  kKeyAccess = 1u << 4,
+  kKeyUpdate = 1u << 5,
+  kKeyInsert = 1u << 6,
+  kKeyDelete = 1u << 7,
+  kKeyNotKey = 1u << 8,
+  kKeyIncomplete = 1u << 9,
+  kKeyVariableFlags = 1u << 10,
+  kKeyEmptyNotKey = 1u << 15,
+};
+
 // One key specification in the server's own terms (COMMAND DOCS / COMMAND INFO "key specs").
 struct KeySpec {
   enum class Begin : uint8_t { kUnknown, kIndex, kKeyword } begin;
