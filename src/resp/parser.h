@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "glide_c.h"
 #include "value/arena.h"
@@ -50,6 +51,39 @@ class Parser {
   // Out-of-band RESP3 pushes ('>') are returned like any reply (type GLIDE_VALUE_PUSH); the caller
   // tells them apart from replies. Attributes ('|') are parsed and dropped; the value they annotate
   // is returned.
+
+ private:
+  enum class State : uint8_t { kIdle, kLine, kBulk, kBulkCrlf, kError };
+  enum class Step : uint8_t { kNext, kReplyDone, kFailed };
+  struct Frame {
+    glide_value *next;   // slot of the next element; nullptr while discarding (attributes)
+    uint64_t remaining;  // elements still to come
+    bool attribute;      // dropped when complete; the value after it fills the parent's slot
+  };
+
+  Step on_line(char type, const char *p, const char *e);
+  Step on_bulk(const char *p, const char *e, const char *data, size_t len, size_t *pos);
+  Step on_bulk_header(char type, const char *p, const char *e, glide_value *slot);
+  Step on_aggregate_header(char type, const char *p, const char *e, glide_value *slot);
+  bool take_bulk(const char *data, size_t len, size_t *pos);  // false: need more, or kError
+  Step finish_bulk();
+  bool store_string(glide_value *v, glide_value_type type, const char *p, size_t n);
+  bool complete();  // one value finished; true when it was the whole reply
+  glide_value *slot() const { return stack_.empty() ? target_ : stack_.back().next; }
+  [[gnu::cold, gnu::noinline, gnu::format(printf, 2, 3)]] Step reject(const char *fmt, ...);
+  [[gnu::cold, gnu::noinline]] Step reject_text(const char *what, const char *p, const char *e);
+
+  Limits limits_;
+  std::vector<Frame> stack_;  // open aggregates, innermost last; capacity kept between replies
+  glide_value *target_ = nullptr;
+  Arena *arena_ = nullptr;
+  State state_ = State::kIdle;
+  size_t line_scanned_ = 0;   // bytes of the pending line already known to hold no '\r'
+  char *bulk_dst_ = nullptr;  // where the next payload bytes go; nullptr when discarding
+  char *verbatim_ = nullptr;  // start of a verbatim string whose prefix is to be checked
+  uint64_t bulk_left_ = 0;    // payload bytes still to come
+  uint8_t crlf_seen_ = 0;     // bytes of the CRLF after a bulk payload already matched
+  std::string error_;
 };
 
 }  // namespace glide::resp
