@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that glide-c needs to build, test and run its examples, and only
+# those that are missing (apt-get update runs only when something is missing).
+# Runs as root, or through sudo when it is available. Debian 12 (bookworm) is the reference.
+#
+# Note: on some systems the redis-server package starts a system service on port 6379 when it
+# is installed. Nothing in this project uses or touches that service: the tests and the example
+# start their own throwaway servers on free loopback ports (tests/scripts/test_servers.sh).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential # gcc, g++, make, binutils (nm, objdump, readelf)
+  cmake
+  pkg-config
+  libevent-dev
+  libssl-dev
+  libcmocka-dev
+  redis-server
+  redis-tools # redis-cli
+  python3
+  iproute2 # ss, used to find free ports
+)
+
+installed() {
+  local status
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)
+  [[ "$status" == installed ]] && return 0
+  # pkg-config is provided by pkgconf on Debian 12 (the pkg-config package is a dummy).
+  if [[ "$1" == pkg-config ]] && command -v pkg-config >/dev/null; then return 0; fi
+  return 1
+}
+
+if ! command -v dpkg-query >/dev/null; then
+  missing=()
+  for tool in cc c++ cmake pkg-config redis-server redis-cli python3 ss; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: not a Debian system and these tools are missing: ${missing[*]}" >&2
+    echo "setup: install the equivalents of: ${PACKAGES[*]}" >&2
+    exit 1
+  fi
+  echo "setup: not a Debian system; the needed tools are present"
+  exit 0
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  installed "$pkg" || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+as_root=()
+if ((EUID != 0)); then
+  if command -v sudo >/dev/null; then
+    as_root=(sudo)
+  else
+    echo "setup: not root and sudo is not available; install as root: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o DPkg::Lock::Timeout=300 -o Acquire::Retries=3)
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install \
+  --no-install-recommends "${missing[@]}" </dev/null
+
+still_missing=()
+for pkg in "${missing[@]}"; do
+  installed "$pkg" || still_missing+=("$pkg")
+done
+if ((${#still_missing[@]})); then
+  echo "setup: still missing after apt-get install: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "setup: done"
