@@ -270,8 +270,6 @@ static void test_not_supported_yet(void **state) {
   glide_config *cfg = glide_config_new();
   assert_int_equal(glide_config_set_tls(cfg, true), GLIDE_ERR_NOT_SUPPORTED);
   assert_int_equal(glide_config_set_tls(cfg, false), GLIDE_OK);
-  assert_int_equal(glide_config_set_read_from(cfg, GLIDE_READ_FROM_PREFER_REPLICA), GLIDE_ERR_NOT_SUPPORTED);
-  assert_int_equal(glide_config_set_read_from(cfg, GLIDE_READ_FROM_PRIMARY), GLIDE_OK);
   assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_ERR_NOT_SUPPORTED);
   assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_ERR_NOT_SUPPORTED);
   glide_config_free(cfg);
