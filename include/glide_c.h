@@ -192,7 +192,9 @@ GLIDE_API glide_status glide_config_set_connect_timeout_ms(glide_config *cfg, ui
 GLIDE_API glide_status glide_config_set_client_name(glide_config *cfg, const char *name);
 /* 2 or 3 (default 3: HELLO 3, falling back to RESP2 when the server does not know HELLO). */
 GLIDE_API glide_status glide_config_set_protocol(glide_config *cfg, int resp_version);
-/* PRIMARY; PREFER_REPLICA returns GLIDE_ERR_NOT_SUPPORTED in this version. */
+/* PRIMARY (default): everything to primaries. PREFER_REPLICA (cluster mode): read-only commands
+ * go round-robin to the replicas of their slot (connections in READONLY mode), the primary when
+ * no replica is reachable. */
 GLIDE_API glide_status glide_config_set_read_from(glide_config *cfg, glide_read_from strategy);
 /* Reconnect after a lost connection: up to max_attempts tries in a row, exponential backoff
  * from base_delay_ms up to max_delay_ms (base <= max, base >= 1). */
@@ -210,6 +212,13 @@ GLIDE_API glide_status glide_config_set_pubsub_callback(glide_config *cfg, glide
                                                         void *user_data);
 GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_kind kind,
                                               const char *channel, size_t len);
+/* Cluster topology refresh (an extension of the contract): besides refreshing on MOVED,
+ * connection loss and READONLY, the client checks the slot map every interval_ms (default 60000;
+ * 0 disables the periodic check; at least 100 otherwise). */
+GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg, uint32_t interval_ms);
+/* Redirect and retry rounds per command inside one exec (default 3, at most 16): MOVED, ASK,
+ * READONLY and, when the batch asks for it, TRYAGAIN/CLUSTERDOWN/... and lost connections. */
+GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_t rounds);
 /* Protocol limits (an extension of the contract): a reply nested deeper than max_depth, a bulk
  * string longer than max_bulk_len bytes or an aggregate with more than max_aggregate_len elements
  * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). 0 keeps the current value.
@@ -261,7 +270,7 @@ typedef enum glide_route_kind {
 
 typedef struct glide_route {
   glide_route_kind kind;
-  bool replica;            /* SLOT_KEY, SLOT_ID: a replica of the slot (not supported yet) */
+  bool replica;            /* SLOT_KEY, SLOT_ID: a replica of the slot (READONLY connection) */
   const char *key;         /* SLOT_KEY */
   size_t key_len;
   uint16_t slot;           /* SLOT_ID, 0..16383 */
@@ -274,8 +283,12 @@ typedef struct glide_route {
 typedef struct glide_batch_options {
   size_t struct_size;          /* set by glide_batch_options_init */
   uint32_t timeout_ms;         /* 0 = the client's request timeout; covers the whole exec */
-  bool retry_server_error;     /* non-atomic only (retries arrive with cluster semantics) */
-  bool retry_connection_error; /* non-atomic only */
+  /* Non-atomic only: retry commands answered TRYAGAIN, CLUSTERDOWN, MASTERDOWN or LOADING after a
+   * short backoff. */
+  bool retry_server_error;
+  /* Non-atomic only: re-send a lost connection's unanswered commands after reconnecting (they
+   * may then run twice). */
+  bool retry_connection_error;
   glide_route route;
 } glide_batch_options;
 GLIDE_API void glide_batch_options_init(glide_batch_options *options);

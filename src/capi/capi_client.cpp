@@ -32,6 +32,8 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
     *why = "retry_server_error and retry_connection_error apply to non-atomic batches only";
     return GLIDE_ERR_INVALID_ARGUMENT;
   }
+  req->retry_server_error = retry_server;
+  req->retry_connection_error = retry_conn;
   if (!GLIDE_HAS_FIELD(o, route)) return GLIDE_OK;
   const glide_route &r = o->route;
   switch (r.kind) {
@@ -64,10 +66,7 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
       *why = "route.kind is not a glide_route_kind";
       return GLIDE_ERR_INVALID_ARGUMENT;
   }
-  if (r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID)) {
-    *why = "routing to a replica is not supported in this version";
-    return GLIDE_ERR_NOT_SUPPORTED;
-  }
+  req->route_replica = r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID);
   req->route_kind = r.kind;
   return GLIDE_OK;
 }

@@ -107,9 +107,11 @@ GLIDE_API glide_status glide_config_set_read_from(glide_config *cfg, glide_read_
   if (!cfg) return GLIDE_ERR_INVALID_ARGUMENT;
   switch (strategy) {
     case GLIDE_READ_FROM_PRIMARY:
+      cfg->c.prefer_replica = false;
       return GLIDE_OK;
     case GLIDE_READ_FROM_PREFER_REPLICA:
-      return GLIDE_ERR_NOT_SUPPORTED;
+      cfg->c.prefer_replica = true;
+      return GLIDE_OK;
   }
   return GLIDE_ERR_INVALID_ARGUMENT;
 }
@@ -157,6 +159,19 @@ GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_ki
   if (kind != GLIDE_PUBSUB_EXACT && kind != GLIDE_PUBSUB_PATTERN && kind != GLIDE_PUBSUB_SHARDED)
     return GLIDE_ERR_INVALID_ARGUMENT;
   return GLIDE_ERR_NOT_SUPPORTED;
+}
+
+GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg, uint32_t interval_ms) {
+  if (!cfg || (interval_ms != 0 && interval_ms < 100) || interval_ms > kMaxTimeoutMs)
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  cfg->c.topology_refresh_ms = interval_ms;
+  return GLIDE_OK;
+}
+
+GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_t rounds) {
+  if (!cfg || rounds > 16) return GLIDE_ERR_INVALID_ARGUMENT;
+  cfg->c.max_redirects = rounds;
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t max_depth,

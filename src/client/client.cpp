@@ -35,6 +35,8 @@ Client::Client(Config config) : config_(std::move(config)) {}
 Client::~Client() {
   // The I/O thread has stopped (close() joined it): tear down on the caller's thread.
   nodes_.clear();
+  if (refresh_timer_) event_free(refresh_timer_);
+  if (periodic_timer_) event_free(periodic_timer_);
   if (wake_ev_) event_free(wake_ev_);
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -66,6 +68,7 @@ glide_status Client::start(std::string *error) {
     }
   }
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST, &Client::on_wake, this);
+  refresh_timer_ = evtimer_new(base_, &Client::on_refresh_timer, this);
   if (!wake_ev_ || event_add(wake_ev_, nullptr) != 0) {
     *error = "cannot register the wake-up event";
     return GLIDE_ERR_OUT_OF_MEMORY;
@@ -322,6 +325,12 @@ void Client::complete(Request *req) {
     event_del(&req->timer);
     req->timer_armed = false;
   }
+  if (req->retry_armed) {
+    event_del(&req->retry_timer);
+    req->retry_armed = false;
+    req->outstanding -= static_cast<uint32_t>(req->retries.size());
+    req->retries.clear();
+  }
   glide_value *root = request_build_root(req);
   const bool internal = req->internal;
   if (req->hook) {
@@ -365,7 +374,9 @@ size_t Client::dispatch(size_t max) {
   return batch.size();
 }
 
-void Client::on_connection_failed(Node *) {}
+void Client::on_connection_failed(Node *) {
+  if (config_.cluster && discovered_ && !closing_.load()) request_refresh();
+}
 
 // ---------------------------------------------------------------- nodes and topology
 
@@ -400,8 +411,7 @@ std::vector<Node *> Client::primaries() { return primaries_; }
 
 std::vector<Node *> Client::all_nodes() {
   std::vector<Node *> out = primaries_;
-  for (const cluster::Shard &s : slots_.shards)
-    for (const Address &r : s.replicas) out.push_back(node_for(r));
+  for (const std::vector<Node *> &reps : replicas_) out.insert(out.end(), reps.begin(), reps.end());
   return out;
 }
 
@@ -477,12 +487,17 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
       if (root->error_kind == GLIDE_ERR_AUTH) c->discovery_kind_ = GLIDE_ERR_AUTH;
     } else if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
                                             &error)) {
-      c->slots_ = std::move(map);
-      c->primaries_.clear();
-      for (const cluster::Shard &s : c->slots_.shards) c->primaries_.push_back(c->node_for(s.primary));
+      c->install(std::move(map));
       // Connect to every primary now so the first batch does not pay for it.
       for (Node *n : c->primaries_) n->conn->ensure_connecting();
       c->discovered_ = true;
+      c->last_refresh_ms_ = c->now_ms();
+      if (c->config_.topology_refresh_ms) {
+        c->periodic_timer_ = event_new(c->base_, -1, EV_PERSIST, &Client::on_periodic_timer, c);
+        const uint32_t ms = c->config_.topology_refresh_ms;
+        struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+        if (c->periodic_timer_) event_add(c->periodic_timer_, &tv);
+      }
       c->discovery_finished(GLIDE_OK, "");
     }
     if (!error.empty()) {

@@ -24,6 +24,7 @@ namespace glide {
 struct Node {
   Address address;
   std::string name;  // "host:port", as the per-node maps show it
+  bool replica = false;  // a replica in the current slot map: its connection sends READONLY
   std::unique_ptr<Connection> conn;
 };
 
@@ -61,6 +62,15 @@ class Client {
   void force_complete(Request *req, glide_error_kind kind, const std::string &message);
   // A connection was lost/failed.
   void on_connection_failed(Node *node);
+  // An error reply for (req, index, part) from `from`: handles MOVED, ASK, READONLY and (when the
+  // batch asks for it) TRYAGAIN & co by re-sending; true when handled (the slot is pending again).
+  bool on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from);
+  // A transaction was discarded (EXECABORT) because a command was redirected at queue time.
+  bool on_atomic_abort(Request *req, Node *from);
+  // A connection died with (req, index, part) unanswered: re-send it if the batch allows.
+  bool on_lost(Request *req, uint32_t index, uint16_t part);
+  // Asks for a slot-map refresh (throttled; one in flight at a time).
+  void request_refresh();
 
  private:
   static void on_wake(evutil_socket_t fd, short what, void *arg);
@@ -74,6 +84,23 @@ class Client {
   void plan_split(Request *req, uint32_t index);
   void plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets);
   bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
+  void send_transaction(Request *req, Node *node, bool asking);
+  Node *route_node(Request *req, std::string *why);
+  Node *read_node(uint16_t slot);
+  Node *replica_of(uint16_t slot);
+  std::string_view element_bytes(Request *req, uint32_t index, uint16_t part);
+  uint8_t *attempts_of(Request *req, uint32_t index, uint16_t part);
+  void resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking);
+  void schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
+                      uint32_t delay_ms);
+  static void on_retry_timer(evutil_socket_t fd, short what, void *arg);
+  void patch_slot(uint16_t slot, Node *owner);
+  void install(cluster::SlotMap map);
+  void start_refresh();
+  static void on_refresh_reply(Request *req, glide_value *root);
+  static void on_refresh_timer(evutil_socket_t fd, short what, void *arg);
+  static void on_periodic_timer(evutil_socket_t fd, short what, void *arg);
+  static uint64_t map_hash(const cluster::SlotMap &map);
   void deliver(Request *req);
   void complete(Request *req);
   void shutdown_io();
@@ -118,6 +145,19 @@ class Client {
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   cluster::SlotMap slots_;
   std::vector<Node *> primaries_;
+  std::vector<std::vector<Node *>> replicas_;  // per shard, as primaries_
+  uint64_t map_hash_ = 0;
+  uint32_t replica_rr_ = 0;
+  // Topology refresh: one in flight; MOVED-triggered ones at most once per kRefreshThrottleMs.
+  bool refresh_in_flight_ = false;
+  bool refresh_again_ = false;
+  bool refresh_timer_armed_ = false;
+  bool refresh_from_seeds_ = false;
+  uint64_t last_refresh_ms_ = 0;
+  uint32_t refresh_waiting_ = 0;
+  std::vector<std::pair<uint64_t, cluster::SlotMap>> refresh_views_;
+  struct event *refresh_timer_ = nullptr;
+  struct event *periodic_timer_ = nullptr;
   std::vector<Connection *> dirty_;
   Request *live_head_ = nullptr;  // requests not yet completed (for close)
   uint64_t rng_ = 0x9E3779B97F4A7C15ull;

@@ -30,6 +30,9 @@ struct Config {
   uint32_t reconnect_max_ms = 2000;
   uint32_t database = 0;
   uint32_t inflight_limit = 1000;
+  bool prefer_replica = false;
+  uint32_t topology_refresh_ms = 60000;  // periodic slot-map check; 0 = off
+  uint32_t max_redirects = 3;            // redirect/retry rounds per command per exec
   glide_callback_mode callback_mode = GLIDE_CALLBACKS_ON_IO_THREAD;
   resp::Limits limits;
 };

@@ -25,38 +25,58 @@ namespace {
 // The node a route names, or nullptr with *why set.
 }  // namespace
 
-void Client::plan(Request *req) {
-  const Batch &b = *req->batch;
-  Node *forced = nullptr;
-  std::string why;
+Node *Client::route_node(Request *req, std::string *why) {
   if (!config_.cluster) {
-    forced = primaries_.empty() ? nullptr : primaries_[0];
-    if (!forced) why = "no server configured";
-  } else {
-    switch (req->route_kind) {
-      case GLIDE_ROUTE_NONE:
-        break;
-      case GLIDE_ROUTE_RANDOM:
-        forced = random_primary();
-        if (!forced) why = "no known node";
-        break;
-      case GLIDE_ROUTE_SLOT_KEY:
-      case GLIDE_ROUTE_SLOT_ID:
-        forced = slot_primary(static_cast<uint16_t>(req->route_slot));
-        if (!forced) why = "no node serves slot " + std::to_string(req->route_slot);
-        break;
-      case GLIDE_ROUTE_ADDRESS:
-        forced = node_for(Address{req->route_host, req->route_port});
-        break;
-    }
+    if (primaries_.empty()) *why = "no server configured";
+    return primaries_.empty() ? nullptr : primaries_[0];
   }
+  Node *n = nullptr;
+  switch (req->route_kind) {
+    case GLIDE_ROUTE_NONE:
+      return nullptr;
+    case GLIDE_ROUTE_RANDOM:
+      n = random_primary();
+      if (!n) *why = "no known node";
+      return n;
+    case GLIDE_ROUTE_SLOT_KEY:
+    case GLIDE_ROUTE_SLOT_ID: {
+      const auto slot = static_cast<uint16_t>(req->route_slot);
+      n = req->route_replica ? replica_of(slot) : slot_primary(slot);
+      if (!n) *why = "no node serves slot " + std::to_string(req->route_slot);
+      return n;
+    }
+    case GLIDE_ROUTE_ADDRESS:
+      return node_for(Address{req->route_host, req->route_port});
+  }
+  return nullptr;
+}
+
+void Client::plan(Request *req) {
+  std::string why;
+  Node *forced = route_node(req, &why);
   if (!why.empty()) {
     request_fail_unanswered(req, GLIDE_ERR_CONNECTION, why);
     maybe_complete(req);
     return;
   }
+  req->forced = forced;
   for (uint32_t i = 0; i < req->count && !req->completed; ++i) plan_command(req, i, forced);
-  (void)b;
+}
+
+Node *Client::replica_of(uint16_t slot) {
+  const uint16_t shard = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
+  if (shard == cluster::SlotMap::kNoShard) return nullptr;
+  const std::vector<Node *> &reps = replicas_[shard];
+  // Round-robin over the replicas that are connected or may connect now; else the primary.
+  for (size_t k = 0; k < reps.size(); ++k) {
+    Node *n = reps[replica_rr_++ % reps.size()];
+    if (n->conn->ensure_connecting()) return n;
+  }
+  return primaries_[shard];
+}
+
+Node *Client::read_node(uint16_t slot) {
+  return config_.prefer_replica ? replica_of(slot) : slot_primary(slot);
 }
 
 void Client::plan_command(Request *req, uint32_t index, Node *forced) {
@@ -67,7 +87,10 @@ void Client::plan_command(Request *req, uint32_t index, Node *forced) {
     return;
   }
   if (c.slot >= 0) {
-    Node *n = slot_primary(static_cast<uint16_t>(c.slot));
+    const bool read_only = c.info && (c.info->flags & commands::kFlagReadonly) &&
+                           !(c.info->flags & commands::kFlagWrite);
+    Node *n = read_only ? read_node(static_cast<uint16_t>(c.slot))
+                        : slot_primary(static_cast<uint16_t>(c.slot));
     if (!n) {
       request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION,
                         "no node serves slot " + std::to_string(c.slot));
@@ -211,6 +234,14 @@ void Client::plan_split(Request *req, uint32_t index) {
       for (uint32_t a = 0; a < step && pos[k] + a < args.size(); ++a) sub.push_back(args[pos[k] + a]);
     encoded.clear();
     resp::encode_command(encoded, sub.data(), sub.size());
+    // Kept in the arena: a redirect re-sends this part alone.
+    const char *bytes = req->arena->copy_string(encoded);
+    if (!bytes) {
+      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+      continue;
+    }
+    s->parts[j].bytes = bytes;
+    s->parts[j].len = encoded.size();
     send_to(nodes[j], encoded, req, index, static_cast<uint16_t>(j));
   }
 }
@@ -219,35 +250,29 @@ void Client::plan_atomic(Request *req) {
   const Batch &b = *req->batch;
   Node *node = nullptr;
   std::string why;
-  if (!config_.cluster) {
-    node = primaries_.empty() ? nullptr : primaries_[0];
-  } else if (req->route_kind == GLIDE_ROUTE_NONE && b.cross_slot) {
+  if (config_.cluster && req->route_kind == GLIDE_ROUTE_NONE && b.cross_slot) {
     req->arena->set_error(&req->exec_reply, GLIDE_ERR_CROSSSLOT,
                           "CROSSSLOT the keys of an atomic batch must all be in one slot; nothing was sent");
     req->unanswered = 0;
     maybe_complete(req);
     return;
-  } else {
-    switch (req->route_kind) {
-      case GLIDE_ROUTE_NONE:
-        node = b.first_slot >= 0 ? slot_primary(static_cast<uint16_t>(b.first_slot)) : random_primary();
-        break;
-      case GLIDE_ROUTE_RANDOM:
-        node = random_primary();
-        break;
-      case GLIDE_ROUTE_SLOT_KEY:
-      case GLIDE_ROUTE_SLOT_ID:
-        node = slot_primary(static_cast<uint16_t>(req->route_slot));
-        break;
-      case GLIDE_ROUTE_ADDRESS:
-        node = node_for(Address{req->route_host, req->route_port});
-        break;
-    }
   }
+  if (!config_.cluster || req->route_kind != GLIDE_ROUTE_NONE)
+    node = route_node(req, &why);
+  else if (b.first_slot >= 0)
+    node = slot_primary(static_cast<uint16_t>(b.first_slot));
+  else
+    node = random_primary();
   if (!node) {
-    request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION, "no node serves the batch's slot");
+    request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION,
+                      why.empty() ? "no node serves the batch's slot" : why);
     return;
   }
+  send_transaction(req, node, false);
+}
+
+void Client::send_transaction(Request *req, Node *node, bool asking) {
+  const Batch &b = *req->batch;
   if (!node->conn->ensure_connecting()) {
     request_set_error(req, kExecIndex, kNoPart,
                       node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
@@ -256,6 +281,11 @@ void Client::plan_atomic(Request *req) {
   }
   Connection *conn = node->conn.get();
   std::string &out = conn->out();
+  if (asking) {
+    // The ASKING flag lasts through MULTI ... EXEC, so one ASKING covers the transaction.
+    out.append("*1\r\n$6\r\nASKING\r\n");
+    conn->expect(req, kSkipIndex, kNoPart);
+  }
   out.append("*1\r\n$5\r\nMULTI\r\n");
   conn->expect(req, kSkipIndex, kNoPart);
   for (uint32_t i = 0; i < req->count; ++i) {

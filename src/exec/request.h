@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "commands/command_table.h"
 #include "exec/batch.h"
@@ -26,6 +27,9 @@ constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
 struct Part {
   glide_value value;
   Node *node;
+  const char *bytes;          // multi-slot: this part's own encoded command (for re-sending)
+  size_t len;
+  uint8_t attempts;           // redirect / retry rounds so far
   const uint32_t *key_index;  // multi-slot: original key positions this part carries (MGET order)
   uint32_t key_count;
   int32_t slot;               // multi-slot: the slot of this part's keys
@@ -56,6 +60,22 @@ struct Request {
   int32_t route_slot = -1;  // SLOT_KEY / SLOT_ID
   std::string route_host;   // ADDRESS
   uint16_t route_port = 0;
+  bool route_replica = false;
+  bool retry_server_error = false;
+  bool retry_connection_error = false;
+  Node *forced = nullptr;          // every command goes to this node (route, standalone)
+  uint8_t *attempts = nullptr;     // per command redirect / retry rounds (arena, on first use)
+  uint8_t atomic_attempts = 0;     // atomic: rounds of the whole transaction
+  // Commands waiting for their retry timer (backoff after TRYAGAIN, a lost connection, ...).
+  struct Retry {
+    uint32_t index;
+    uint16_t part;
+    Node *node;  // nullptr: route again by slot
+    bool asking;
+  };
+  std::vector<Retry> retries;
+  struct event retry_timer;
+  bool retry_armed = false;
 
   // Results, built in `arena`.
   Arena *arena = nullptr;

@@ -197,6 +197,10 @@ void Connection::start_handshake() {
       encode(hs_out_, {"SELECT", std::to_string(cfg.database)});
       ++hs_expected_;
     }
+    if (cfg.cluster && node_->replica) {
+      encode(hs_out_, {"READONLY"});  // reads served by this replica, not redirected
+      ++hs_expected_;
+    }
     hs_phase_ = 2;
     if (hs_expected_ == 0) {
       handshake_done();
@@ -396,6 +400,10 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
     return;
   }
   if (p.index == kExecIndex) {
+    // A transaction discarded because a command was redirected at queue time goes again, whole.
+    if (slot->type == GLIDE_VALUE_ERROR && starts_with(slot, "EXECABORT") &&
+        client_->on_atomic_abort(req, node_))
+      return;
     request_reply_done(req, p.index, p.part);
     return;
   }
@@ -406,6 +414,8 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
       req->has_queue_error = true;
     return;
   }
+  if (slot->type == GLIDE_VALUE_ERROR && client_->on_error_reply(req, p.index, p.part, slot, node_))
+    return;
   request_reply_done(req, p.index, p.part);
 }
 
@@ -443,10 +453,13 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
   last_kind_ = kind;
   last_error_ = message;
 
-  // Every reply this connection still owed fails in place.
-  while (!pending_.empty()) {
-    const Pending p = pending_.front();
-    pending_.pop_front();
+  // Every reply this connection still owed fails in place (or is re-sent when the batch allows).
+  // Taken out first: re-sends and refreshes may queue new work on this very connection.
+  Ring<Pending> lost;
+  std::swap(lost, pending_);
+  while (!lost.empty()) {
+    const Pending p = lost.front();
+    lost.pop_front();
     Request *req = p.req;
     --req->outstanding;
     if (req->completed) {
@@ -454,6 +467,7 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
       continue;
     }
     if (p.index == kSkipIndex || (p.index >= kQueuedBase && p.index != kExecIndex)) continue;
+    if (kind != GLIDE_ERR_CLOSING && client_->on_lost(req, p.index, p.part)) continue;
     request_set_error(req, p.index, p.part, kind, message);
   }
   client_->on_connection_failed(node_);

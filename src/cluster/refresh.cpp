@@ -1,0 +1,183 @@
+// Slot-map refresh: CLUSTER SLOTS asked of up to three nodes in parallel, the most common view
+// wins; one refresh in flight, MOVED-triggered ones throttled, a periodic check, and back to the
+// seed addresses when no known node answers. Never blocks the I/O loop: the answers arrive as
+// internal requests like any other.
+#include <algorithm>
+#include <string>
+
+#include "client/client.h"
+
+namespace glide {
+namespace {
+constexpr uint64_t kRefreshThrottleMs = 1000;
+constexpr size_t kRefreshFanout = 3;
+
+uint64_t fnv(uint64_t h, const void *data, size_t len) {
+  const auto *p = static_cast<const unsigned char *>(data);
+  for (size_t i = 0; i < len; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+uint64_t fnv(uint64_t h, const Address &a) {
+  h = fnv(h, a.host.data(), a.host.size());
+  return fnv(h, &a.port, sizeof(a.port));
+}
+}  // namespace
+
+uint64_t Client::map_hash(const cluster::SlotMap &map) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  uint16_t prev = cluster::SlotMap::kNoShard - 1;
+  for (uint32_t s = 0; s < cluster::kSlotCount; ++s) {
+    const uint16_t shard = map.slot_shard[s];
+    if (shard == prev) continue;  // hash each run of slots once
+    prev = shard;
+    h = fnv(h, &s, sizeof(s));
+    if (shard == cluster::SlotMap::kNoShard) continue;
+    const cluster::Shard &sh = map.shards[shard];
+    h = fnv(h, sh.primary);
+    for (const Address &r : sh.replicas) h = fnv(h, r);
+  }
+  return h;
+}
+
+void Client::install(cluster::SlotMap map) {
+  slots_ = std::move(map);
+  primaries_.clear();
+  replicas_.clear();
+  for (const cluster::Shard &s : slots_.shards) {
+    Node *p = node_for(s.primary);
+    p->replica = false;
+    primaries_.push_back(p);
+    std::vector<Node *> reps;
+    for (const Address &r : s.replicas) {
+      Node *n = node_for(r);
+      n->replica = true;
+      reps.push_back(n);
+    }
+    replicas_.push_back(std::move(reps));
+  }
+  map_hash_ = map_hash(slots_);
+}
+
+void Client::patch_slot(uint16_t slot, Node *owner) {
+  size_t idx = 0;
+  while (idx < primaries_.size() && primaries_[idx] != owner) ++idx;
+  if (idx == primaries_.size()) {
+    if (idx >= cluster::SlotMap::kNoShard) return;
+    slots_.shards.push_back(cluster::Shard{owner->address, {}});
+    primaries_.push_back(owner);
+    replicas_.emplace_back();
+    owner->replica = false;
+  }
+  uint16_t &cur = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
+  if (cur == cluster::SlotMap::kNoShard) ++slots_.covered;
+  cur = static_cast<uint16_t>(idx);
+}
+
+void Client::request_refresh() {
+  if (!config_.cluster || !discovered_ || closing_.load()) return;
+  if (refresh_in_flight_) {
+    refresh_again_ = true;
+    return;
+  }
+  const uint64_t now = now_ms();
+  if (now - last_refresh_ms_ < kRefreshThrottleMs) {
+    if (!refresh_timer_armed_ && refresh_timer_) {
+      const uint64_t wait = kRefreshThrottleMs - (now - last_refresh_ms_);
+      struct timeval tv = {static_cast<time_t>(wait / 1000), static_cast<suseconds_t>((wait % 1000) * 1000)};
+      event_add(refresh_timer_, &tv);
+      refresh_timer_armed_ = true;
+    }
+    return;
+  }
+  start_refresh();
+}
+
+void Client::start_refresh() {
+  std::vector<Node *> targets;
+  if (refresh_from_seeds_) {
+    for (const Address &a : config_.addresses) targets.push_back(node_for(a));
+  } else {
+    // Connected nodes first (their answer costs no connect), primaries before replicas.
+    std::vector<Node *> all = all_nodes();
+    std::stable_partition(all.begin(), all.end(), [](Node *n) {
+      return n->conn->state() == Connection::State::kReady;
+    });
+    for (Node *n : all) {
+      if (targets.size() == kRefreshFanout) break;
+      targets.push_back(n);
+    }
+    if (targets.empty())
+      for (const Address &a : config_.addresses) targets.push_back(node_for(a));
+  }
+  std::vector<Request *> reqs;
+  for (Node *n : targets) {
+    const char *argv[] = {"CLUSTER", "SLOTS"};
+    const size_t lens[] = {7, 5};
+    Request *req = make_internal(argv, lens, 2, &Client::on_refresh_reply);
+    if (!req) continue;
+    req->route_kind = GLIDE_ROUTE_ADDRESS;
+    req->route_host = n->address.host;
+    req->route_port = n->address.port;
+    reqs.push_back(req);
+  }
+  if (reqs.empty()) return;
+  refresh_in_flight_ = true;
+  last_refresh_ms_ = now_ms();
+  refresh_views_.clear();
+  refresh_waiting_ = static_cast<uint32_t>(reqs.size());
+  for (Request *req : reqs) begin(req);
+}
+
+void Client::on_refresh_reply(Request *req, glide_value *root) {
+  Client *c = req->client;
+  if (!c->closing_.load() && root->type != GLIDE_VALUE_ERROR) {
+    cluster::SlotMap map;
+    std::string error;
+    if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map, &error)) {
+      try {
+        const uint64_t h = map_hash(map);
+        c->refresh_views_.emplace_back(h, std::move(map));
+      } catch (...) {
+      }
+    }
+  }
+  glide_value_free(root);
+  if (--c->refresh_waiting_ > 0) return;
+  c->refresh_in_flight_ = false;
+  if (c->closing_.load()) return;
+  if (c->refresh_views_.empty()) {
+    c->refresh_from_seeds_ = true;  // nobody we know answered: ask the seeds next time
+  } else {
+    c->refresh_from_seeds_ = false;
+    size_t best = 0, best_votes = 0;
+    for (size_t i = 0; i < c->refresh_views_.size(); ++i) {
+      size_t votes = 0;
+      for (const auto &v : c->refresh_views_) votes += v.first == c->refresh_views_[i].first;
+      if (votes > best_votes) {
+        best = i;
+        best_votes = votes;
+      }
+    }
+    if (c->refresh_views_[best].first != c->map_hash_) c->install(std::move(c->refresh_views_[best].second));
+    c->refresh_views_.clear();
+  }
+  if (c->refresh_again_) {
+    c->refresh_again_ = false;
+    c->request_refresh();
+  }
+}
+
+void Client::on_refresh_timer(evutil_socket_t, short, void *arg) {
+  auto *c = static_cast<Client *>(arg);
+  c->refresh_timer_armed_ = false;
+  c->request_refresh();
+  c->flush_dirty();
+}
+
+void Client::on_periodic_timer(evutil_socket_t, short, void *arg) {
+  auto *c = static_cast<Client *>(arg);
+  if (!c->refresh_in_flight_ && !c->closing_.load()) c->start_refresh();
+  c->flush_dirty();
+}
+
+}  // namespace glide

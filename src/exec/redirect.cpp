@@ -1,0 +1,250 @@
+// Redirects and retries inside one exec (ROUTING.md): MOVED patches the slot map and re-sends only
+// the command that got it; ASK sends ASKING + the command back-to-back; READONLY refreshes the
+// topology and retries; TRYAGAIN/CLUSTERDOWN/MASTERDOWN/LOADING and lost connections are retried
+// after a backoff only when the batch asks for it. Every command has a bounded number of rounds,
+// and everything stays inside the request's deadline (its timer completes it regardless).
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "client/client.h"
+
+namespace glide {
+namespace {
+
+enum class Redirect { kNone, kMoved, kAsk, kRetryable, kReadonly };
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+Redirect classify(std::string_view msg) {
+  if (starts_with(msg, "MOVED ")) return Redirect::kMoved;
+  if (starts_with(msg, "ASK ")) return Redirect::kAsk;
+  if (starts_with(msg, "TRYAGAIN") || starts_with(msg, "CLUSTERDOWN") ||
+      starts_with(msg, "MASTERDOWN") || starts_with(msg, "LOADING"))
+    return Redirect::kRetryable;
+  if (starts_with(msg, "READONLY")) return Redirect::kReadonly;
+  return Redirect::kNone;
+}
+
+// "MOVED 3999 127.0.0.1:6381" / "ASK 3999 :6381" (empty host: the node that answered).
+bool parse_target(std::string_view msg, const Address &from, uint16_t *slot, Address *to) {
+  const size_t sp1 = msg.find(' ');
+  const size_t sp2 = msg.find(' ', sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return false;
+  std::string_view slot_s = msg.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view addr = msg.substr(sp2 + 1);
+  const size_t sp3 = addr.find(' ');
+  if (sp3 != std::string_view::npos) addr = addr.substr(0, sp3);
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  unsigned s = 0, port = 0;
+  auto r1 = std::from_chars(slot_s.data(), slot_s.data() + slot_s.size(), s);
+  std::string_view port_s = addr.substr(colon + 1);
+  auto r2 = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (r1.ec != std::errc() || r2.ec != std::errc() || s >= cluster::kSlotCount || port == 0 ||
+      port > 65535)
+    return false;
+  *slot = static_cast<uint16_t>(s);
+  to->host = colon == 0 ? from.host : std::string(addr.substr(0, colon));
+  to->port = static_cast<uint16_t>(port);
+  return true;
+}
+
+uint32_t backoff_ms(uint8_t attempt) {
+  const uint32_t d = 20u << (attempt > 5 ? 5 : attempt);
+  return d > 500 ? 500 : d;
+}
+
+constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+
+}  // namespace
+
+std::string_view Client::element_bytes(Request *req, uint32_t index, uint16_t part) {
+  if (part != kNoPart && req->splits[index]->parts[part].bytes)
+    return {req->splits[index]->parts[part].bytes, req->splits[index]->parts[part].len};
+  return req->batch->encoded(req->batch->commands[index]);
+}
+
+uint8_t *Client::attempts_of(Request *req, uint32_t index, uint16_t part) {
+  if (part != kNoPart) return &req->splits[index]->parts[part].attempts;
+  if (!req->attempts) {
+    req->attempts = static_cast<uint8_t *>(req->arena->alloc(req->count, 1));
+    if (!req->attempts) return nullptr;
+    std::memset(req->attempts, 0, req->count);
+  }
+  return &req->attempts[index];
+}
+
+void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking) {
+  if (index == kExecIndex) {
+    std::string why;
+    if (!node) node = route_node(req, &why);
+    if (!node) {
+      request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION, why);
+      return;
+    }
+    send_transaction(req, node, asking);
+    return;
+  }
+  if (!node) {
+    // Route again with the current slot map.
+    if (part != kNoPart && req->splits[index]->multi_slot) {
+      node = slot_primary(static_cast<uint16_t>(req->splits[index]->parts[part].slot));
+    } else if (part != kNoPart) {
+      node = req->splits[index]->parts[part].node;  // fan-out: the same node again
+    } else {
+      const BatchCommand &c = req->batch->commands[index];
+      node = req->forced ? req->forced
+             : c.slot >= 0 ? slot_primary(static_cast<uint16_t>(c.slot))
+                           : random_primary();
+    }
+    if (!node) {
+      request_set_error(req, index, part, GLIDE_ERR_CONNECTION, "no node serves the command's slot");
+      return;
+    }
+  }
+  if (!node->conn->ensure_connecting()) {
+    request_set_error(req, index, part, GLIDE_ERR_CONNECTION,
+                      "not connected to " + node->name + ": " + node->conn->last_error());
+    return;
+  }
+  if (asking) {
+    node->conn->out().append(kAsking);
+    node->conn->expect(req, kSkipIndex, kNoPart);
+  }
+  node->conn->send(element_bytes(req, index, part), req, index, part);
+}
+
+void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
+                            uint32_t delay_ms) {
+  try {
+    req->retries.push_back(Request::Retry{index, part, node, asking});
+  } catch (...) {
+    request_set_error(req, index, part, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    return;
+  }
+  ++req->outstanding;  // the retry keeps the request alive
+  if (!req->retry_armed) {
+    evtimer_assign(&req->retry_timer, base_, &Client::on_retry_timer, req);
+    struct timeval tv = {static_cast<time_t>(delay_ms / 1000),
+                         static_cast<suseconds_t>((delay_ms % 1000) * 1000)};
+    event_add(&req->retry_timer, &tv);
+    req->retry_armed = true;
+  }
+}
+
+void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
+  auto *req = static_cast<Request *>(arg);
+  Client *c = req->client;
+  req->retry_armed = false;
+  std::vector<Request::Retry> due;
+  due.swap(req->retries);
+  ++req->outstanding;  // guard while re-sending (a send may complete the request)
+  for (const Request::Retry &r : due) {
+    --req->outstanding;
+    if (!req->completed) c->resend(req, r.index, r.part, r.node, r.asking);
+  }
+  --req->outstanding;
+  c->release(req);
+  c->flush_dirty();
+}
+
+bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from) {
+  if (req->atomic || !config_.cluster) return false;
+  const std::string_view msg(v->u.string.ptr, v->u.string.len);
+  const Redirect kind = classify(msg);
+  if (kind == Redirect::kNone) return false;
+  if (kind == Redirect::kRetryable && !req->retry_server_error) return false;
+  uint8_t *att = attempts_of(req, index, part);
+  if (!att || *att >= config_.max_redirects) return false;
+  ++*att;
+  uint16_t slot = 0;
+  Address to;
+  switch (kind) {
+    case Redirect::kMoved: {
+      if (!parse_target(msg, from->address, &slot, &to)) return false;
+      Node *target = node_for(to);
+      patch_slot(slot, target);
+      request_refresh();
+      v->type = kPendingType;
+      if (target == from) {
+        // The node says it owns the slot it just refused: its view is changing. Retry after a
+        // backoff (bounded by the rounds) rather than loop.
+        schedule_retry(req, index, part, target, false, backoff_ms(*att));
+      } else {
+        resend(req, index, part, target, false);
+      }
+      return true;
+    }
+    case Redirect::kAsk: {
+      if (!parse_target(msg, from->address, &slot, &to)) return false;
+      v->type = kPendingType;
+      resend(req, index, part, node_for(to), true);
+      return true;
+    }
+    case Redirect::kRetryable:
+      v->type = kPendingType;
+      schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
+      return true;
+    case Redirect::kReadonly:
+      // A write reached a demoted primary: learn the new primary, then retry.
+      request_refresh();
+      v->type = kPendingType;
+      schedule_retry(req, index, part, nullptr, false, 100u * *att);
+      return true;
+    case Redirect::kNone:
+      break;
+  }
+  return false;
+}
+
+bool Client::on_atomic_abort(Request *req, Node *from) {
+  if (!config_.cluster || !req->has_queue_error || req->atomic_attempts >= config_.max_redirects)
+    return false;
+  const std::string_view msg(req->queue_error.u.string.ptr, req->queue_error.u.string.len);
+  const Redirect kind = classify(msg);
+  uint16_t slot = 0;
+  Address to;
+  Node *target = nullptr;
+  bool asking = false;
+  switch (kind) {
+    case Redirect::kMoved:
+      if (!parse_target(msg, from->address, &slot, &to)) return false;
+      target = node_for(to);
+      patch_slot(slot, target);
+      request_refresh();
+      break;
+    case Redirect::kAsk:
+      if (!parse_target(msg, from->address, &slot, &to)) return false;
+      target = node_for(to);
+      asking = true;
+      break;
+    case Redirect::kReadonly:
+      request_refresh();
+      break;
+    default:
+      return false;
+  }
+  ++req->atomic_attempts;
+  req->has_queue_error = false;
+  req->exec_reply.type = kPendingType;
+  if (kind == Redirect::kReadonly || target == from)
+    schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts);
+  else
+    send_transaction(req, target, asking);
+  return true;
+}
+
+bool Client::on_lost(Request *req, uint32_t index, uint16_t part) {
+  request_refresh();
+  if (req->atomic || !req->retry_connection_error || index >= req->count) return false;
+  uint8_t *att = attempts_of(req, index, part);
+  if (!att || *att >= config_.max_redirects) return false;
+  ++*att;
+  request_slot(req, index, part)->type = kPendingType;
+  schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
+  return true;
+}
+
+}  // namespace glide
