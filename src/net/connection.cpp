@@ -357,7 +357,8 @@ void Connection::handle_readable() {
     pos += consumed;
     if (st == resp::Status::kNeedMore) break;
     if (st == resp::Status::kError) {
-      fail(GLIDE_ERR_PROTOCOL, "protocol error from " + node_->name + ": " + parser_.error());
+      const bool oom = parser_.error().rfind("out of memory", 0) == 0;
+      fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, "reply from " + node_->name + ": " + parser_.error());
       return;
     }
     in_reply_ = false;

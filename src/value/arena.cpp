@@ -61,7 +61,9 @@ void Arena::reset() {
 void *Arena::alloc(size_t bytes, size_t align) {
   auto p = reinterpret_cast<uintptr_t>(cur_);
   uintptr_t aligned = (p + align - 1) & ~(static_cast<uintptr_t>(align) - 1);
-  if (aligned + bytes <= reinterpret_cast<uintptr_t>(end_) && aligned >= p) {
+  const auto end = reinterpret_cast<uintptr_t>(end_);
+  // Compare against the room left, never `aligned + bytes`, which can wrap around.
+  if (aligned >= p && aligned <= end && bytes <= end - aligned) {
     cur_ = reinterpret_cast<char *>(aligned + bytes);
     return reinterpret_cast<void *>(aligned);
   }
