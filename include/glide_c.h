@@ -221,7 +221,9 @@ GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg, u
 GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_t rounds);
 /* Protocol limits (an extension of the contract): a reply nested deeper than max_depth, a bulk
  * string longer than max_bulk_len bytes or an aggregate with more than max_aggregate_len elements
- * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). 0 keeps the current value.
+ * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). The handshake replies count too
+ * (HELLO 3 answers a 7-pair map), so very small limits make glide_client_new fail. 0 keeps the
+ * current value.
  * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024. */
 GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t max_depth,
                                                      uint64_t max_bulk_len,
@@ -303,7 +305,8 @@ typedef struct glide_client glide_client;
  * the caller frees with glide_string_free. Starts one I/O thread. */
 GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **out,
                                         char **error_message);
-/* Pending requests complete with GLIDE_ERR_CLOSING (their callbacks fire), then the I/O thread
+/* Pending requests complete with GLIDE_ERR_CLOSING (their callbacks fire; a pending batch gets an
+ * ARRAY whose unanswered elements are CLOSING errors, like a timeout), then the I/O thread
  * stops and the client is freed. NULL is a no-op. Not from inside one of this client's
  * callbacks. No other thread may use the client once close has begun. */
 GLIDE_API void glide_client_close(glide_client *client);

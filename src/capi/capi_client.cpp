@@ -36,6 +36,14 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
   req->retry_connection_error = retry_conn;
   if (!GLIDE_HAS_FIELD(o, route)) return GLIDE_OK;
   const glide_route &r = o->route;
+  // Read the kind as an integer first: a value outside the enum must not be loaded as one.
+  int kind_value;
+  static_assert(sizeof(kind_value) == sizeof(r.kind));
+  std::memcpy(&kind_value, &r.kind, sizeof(kind_value));
+  if (kind_value < GLIDE_ROUTE_NONE || kind_value > GLIDE_ROUTE_ADDRESS) {
+    *why = "route.kind is not a glide_route_kind";
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  }
   switch (r.kind) {
     case GLIDE_ROUTE_NONE:
     case GLIDE_ROUTE_RANDOM:
