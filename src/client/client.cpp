@@ -325,12 +325,16 @@ void Client::complete(Request *req) {
     event_del(&req->timer);
     req->timer_armed = false;
   }
+  if (req->waiting_refresh) {
+    std::erase(after_refresh_, req);
+    req->waiting_refresh = false;
+  }
   if (req->retry_armed) {
     event_del(&req->retry_timer);
     req->retry_armed = false;
-    req->outstanding -= static_cast<uint32_t>(req->retries.size());
-    req->retries.clear();
   }
+  req->outstanding -= static_cast<uint32_t>(req->retries.size());
+  req->retries.clear();
   glide_value *root = request_build_root(req);
   const bool internal = req->internal;
   if (req->hook) {

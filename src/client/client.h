@@ -69,8 +69,8 @@ class Client {
   bool on_atomic_abort(Request *req, Node *from);
   // A connection died with (req, index, part) unanswered: re-send it if the batch allows.
   bool on_lost(Request *req, uint32_t index, uint16_t part);
-  // Asks for a slot-map refresh (throttled; one in flight at a time).
-  void request_refresh();
+  // Asks for a slot-map refresh (one in flight at a time; throttled unless urgent).
+  void request_refresh(bool urgent = false);
 
  private:
   static void on_wake(evutil_socket_t fd, short what, void *arg);
@@ -86,18 +86,23 @@ class Client {
   bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
   void send_transaction(Request *req, Node *node, bool asking);
   Node *route_node(Request *req, std::string *why);
-  Node *read_node(uint16_t slot);
+  Node *read_node(uint16_t slot);  // a replica for reads with PREFER_REPLICA, else the primary
+  static bool is_read_only(const commands::Command *info);
   Node *replica_of(uint16_t slot);
   std::string_view element_bytes(Request *req, uint32_t index, uint16_t part);
   uint8_t *attempts_of(Request *req, uint32_t index, uint16_t part);
   void resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking);
+  // after_refresh: hold the retry until the refresh in flight has installed the new map.
   void schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
-                      uint32_t delay_ms);
+                      uint32_t delay_ms, bool after_refresh = false);
+  void arm_retry(Request *req, uint32_t delay_ms);
+  Node *transaction_node(Request *req, std::string *why);
   static void on_retry_timer(evutil_socket_t fd, short what, void *arg);
   void patch_slot(uint16_t slot, Node *owner);
   void install(cluster::SlotMap map);
   void start_refresh();
   static void on_refresh_reply(Request *req, glide_value *root);
+  void finish_refresh();
   static void on_refresh_timer(evutil_socket_t fd, short what, void *arg);
   static void on_periodic_timer(evutil_socket_t fd, short what, void *arg);
   static uint64_t map_hash(const cluster::SlotMap &map);
@@ -156,6 +161,7 @@ class Client {
   uint64_t last_refresh_ms_ = 0;
   uint32_t refresh_waiting_ = 0;
   std::vector<std::pair<uint64_t, cluster::SlotMap>> refresh_views_;
+  std::vector<Request *> after_refresh_;  // requests whose retries wait for the refresh
   struct event *refresh_timer_ = nullptr;
   struct event *periodic_timer_ = nullptr;
   std::vector<Connection *> dirty_;

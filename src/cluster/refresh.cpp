@@ -73,14 +73,14 @@ void Client::patch_slot(uint16_t slot, Node *owner) {
   cur = static_cast<uint16_t>(idx);
 }
 
-void Client::request_refresh() {
+void Client::request_refresh(bool urgent) {
   if (!config_.cluster || !discovered_ || closing_.load()) return;
   if (refresh_in_flight_) {
     refresh_again_ = true;
     return;
   }
   const uint64_t now = now_ms();
-  if (now - last_refresh_ms_ < kRefreshThrottleMs) {
+  if (!urgent && now - last_refresh_ms_ < kRefreshThrottleMs) {
     if (!refresh_timer_armed_ && refresh_timer_) {
       const uint64_t wait = kRefreshThrottleMs - (now - last_refresh_ms_);
       struct timeval tv = {static_cast<time_t>(wait / 1000), static_cast<suseconds_t>((wait % 1000) * 1000)};
@@ -145,6 +145,11 @@ void Client::on_refresh_reply(Request *req, glide_value *root) {
   if (--c->refresh_waiting_ > 0) return;
   c->refresh_in_flight_ = false;
   if (c->closing_.load()) return;
+  c->finish_refresh();
+}
+
+void Client::finish_refresh() {
+  Client *c = this;
   if (c->refresh_views_.empty()) {
     c->refresh_from_seeds_ = true;  // nobody we know answered: ask the seeds next time
   } else {
@@ -164,6 +169,13 @@ void Client::on_refresh_reply(Request *req, glide_value *root) {
   if (c->refresh_again_) {
     c->refresh_again_ = false;
     c->request_refresh();
+  }
+  // Retries that waited for the new map go now.
+  std::vector<Request *> waiting;
+  waiting.swap(c->after_refresh_);
+  for (Request *req : waiting) {
+    req->waiting_refresh = false;
+    c->arm_retry(req, 0);
   }
 }
 

@@ -75,6 +75,10 @@ Node *Client::replica_of(uint16_t slot) {
   return primaries_[shard];
 }
 
+bool Client::is_read_only(const commands::Command *info) {
+  return info && (info->flags & commands::kFlagReadonly) && !(info->flags & commands::kFlagWrite);
+}
+
 Node *Client::read_node(uint16_t slot) {
   return config_.prefer_replica ? replica_of(slot) : slot_primary(slot);
 }
@@ -87,9 +91,7 @@ void Client::plan_command(Request *req, uint32_t index, Node *forced) {
     return;
   }
   if (c.slot >= 0) {
-    const bool read_only = c.info && (c.info->flags & commands::kFlagReadonly) &&
-                           !(c.info->flags & commands::kFlagWrite);
-    Node *n = read_only ? read_node(static_cast<uint16_t>(c.slot))
+    Node *n = is_read_only(c.info) ? read_node(static_cast<uint16_t>(c.slot))
                         : slot_primary(static_cast<uint16_t>(c.slot));
     if (!n) {
       request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION,
@@ -204,6 +206,7 @@ void Client::plan_split(Request *req, uint32_t index) {
   s->policy = c.info->response;
   s->total_keys = static_cast<uint32_t>(nkeys);
   const uint32_t first = pos[0];
+  const bool read_only = is_read_only(c.info);
   std::string encoded;
   std::vector<std::string_view> sub;
   std::vector<Node *> nodes(order.size());
@@ -218,7 +221,7 @@ void Client::plan_split(Request *req, uint32_t index) {
     s->parts[j].key_index = key_index;
     s->parts[j].key_count = static_cast<uint32_t>(ks.size());
     s->parts[j].slot = order[j];
-    nodes[j] = slot_primary(order[j]);
+    nodes[j] = read_only ? read_node(order[j]) : slot_primary(order[j]);
     s->parts[j].node = nodes[j];
   }
   for (uint32_t j = 0; j < order.size() && !req->completed; ++j) {
@@ -257,18 +260,19 @@ void Client::plan_atomic(Request *req) {
     maybe_complete(req);
     return;
   }
-  if (!config_.cluster || req->route_kind != GLIDE_ROUTE_NONE)
-    node = route_node(req, &why);
-  else if (b.first_slot >= 0)
-    node = slot_primary(static_cast<uint16_t>(b.first_slot));
-  else
-    node = random_primary();
+  node = transaction_node(req, &why);
   if (!node) {
     request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION,
                       why.empty() ? "no node serves the batch's slot" : why);
     return;
   }
   send_transaction(req, node, false);
+}
+
+Node *Client::transaction_node(Request *req, std::string *why) {
+  if (!config_.cluster || req->route_kind != GLIDE_ROUTE_NONE) return route_node(req, why);
+  const Batch &b = *req->batch;
+  return b.first_slot >= 0 ? slot_primary(static_cast<uint16_t>(b.first_slot)) : random_primary();
 }
 
 void Client::send_transaction(Request *req, Node *node, bool asking) {

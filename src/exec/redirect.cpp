@@ -79,7 +79,7 @@ uint8_t *Client::attempts_of(Request *req, uint32_t index, uint16_t part) {
 void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking) {
   if (index == kExecIndex) {
     std::string why;
-    if (!node) node = route_node(req, &why);
+    if (!node) node = transaction_node(req, &why);
     if (!node) {
       request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION, why);
       return;
@@ -90,7 +90,8 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   if (!node) {
     // Route again with the current slot map.
     if (part != kNoPart && req->splits[index]->multi_slot) {
-      node = slot_primary(static_cast<uint16_t>(req->splits[index]->parts[part].slot));
+      const auto slot = static_cast<uint16_t>(req->splits[index]->parts[part].slot);
+      node = is_read_only(req->batch->commands[index].info) ? read_node(slot) : slot_primary(slot);
     } else if (part != kNoPart) {
       node = req->splits[index]->parts[part].node;  // fan-out: the same node again
     } else {
@@ -117,21 +118,28 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
 }
 
 void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
-                            uint32_t delay_ms) {
+                            uint32_t delay_ms, bool after_refresh) {
   try {
     req->retries.push_back(Request::Retry{index, part, node, asking});
+    if (after_refresh && refresh_in_flight_) {
+      if (!req->waiting_refresh) after_refresh_.push_back(req);
+      req->waiting_refresh = true;
+    }
   } catch (...) {
     request_set_error(req, index, part, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
     return;
   }
   ++req->outstanding;  // the retry keeps the request alive
-  if (!req->retry_armed) {
-    evtimer_assign(&req->retry_timer, base_, &Client::on_retry_timer, req);
-    struct timeval tv = {static_cast<time_t>(delay_ms / 1000),
-                         static_cast<suseconds_t>((delay_ms % 1000) * 1000)};
-    event_add(&req->retry_timer, &tv);
-    req->retry_armed = true;
-  }
+  if (!req->waiting_refresh) arm_retry(req, delay_ms);
+}
+
+void Client::arm_retry(Request *req, uint32_t delay_ms) {
+  if (req->retry_armed) return;
+  evtimer_assign(&req->retry_timer, base_, &Client::on_retry_timer, req);
+  struct timeval tv = {static_cast<time_t>(delay_ms / 1000),
+                       static_cast<suseconds_t>((delay_ms % 1000) * 1000)};
+  event_add(&req->retry_timer, &tv);
+  req->retry_armed = true;
 }
 
 void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
@@ -188,10 +196,10 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
       schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
       return true;
     case Redirect::kReadonly:
-      // A write reached a demoted primary: learn the new primary, then retry.
-      request_refresh();
+      // A write reached a demoted primary: learn the new primary, then retry with that map.
+      request_refresh(true);
       v->type = kPendingType;
-      schedule_retry(req, index, part, nullptr, false, 100u * *att);
+      schedule_retry(req, index, part, nullptr, false, 100u * *att, true);
       return true;
     case Redirect::kNone:
       break;
@@ -221,7 +229,7 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
       asking = true;
       break;
     case Redirect::kReadonly:
-      request_refresh();
+      request_refresh(true);
       break;
     default:
       return false;
@@ -230,7 +238,8 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   req->has_queue_error = false;
   req->exec_reply.type = kPendingType;
   if (kind == Redirect::kReadonly || target == from)
-    schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts);
+    schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts,
+                   kind == Redirect::kReadonly);
   else
     send_transaction(req, target, asking);
   return true;

@@ -76,6 +76,7 @@ struct Request {
   std::vector<Retry> retries;
   struct event retry_timer;
   bool retry_armed = false;
+  bool waiting_refresh = false;  // retries held until the slot-map refresh in flight ends
 
   // Results, built in `arena`.
   Arena *arena = nullptr;
