@@ -910,3 +910,126 @@ size_t h_capture_end(char *buf, size_t cap) {
   g_cap_fd = -1;
   return total;
 }
+
+/* ------------------------------------------------------------------ added for the cluster-semantics tests */
+
+long h_raw_try_cmdv(uint16_t port, char *buf, size_t cap, unsigned timeout_ms, size_t argc,
+                    const char *const *argv, const size_t *argvlen) {
+  if (!buf || cap < 64) return -1;
+  buf[0] = 0;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    snprintf(buf, cap, "socket: %s", strerror(errno));
+    return -1;
+  }
+  struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)((timeout_ms % 1000) * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    snprintf(buf, cap, "connect 127.0.0.1:%u: %s", port, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  /* encode */
+  size_t need = 32;
+  for (size_t i = 0; i < argc; i++) need += 32 + (argvlen ? argvlen[i] : strlen(argv[i]));
+  char *out = malloc(need);
+  if (!out) {
+    close(fd);
+    snprintf(buf, cap, "out of memory");
+    return -1;
+  }
+  size_t n = (size_t)snprintf(out, need, "*%zu\r\n", argc);
+  for (size_t i = 0; i < argc; i++) {
+    size_t l = argvlen ? argvlen[i] : strlen(argv[i]);
+    n += (size_t)snprintf(out + n, need - n, "$%zu\r\n", l);
+    if (l) memcpy(out + n, argv[i], l);
+    n += l;
+    memcpy(out + n, "\r\n", 2);
+    n += 2;
+  }
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = send(fd, out + off, n - off, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      free(out);
+      close(fd);
+      snprintf(buf, cap, "send: %s", w < 0 ? strerror(errno) : "closed");
+      return -1;
+    }
+    off += (size_t)w;
+  }
+  free(out);
+  /* read one reply */
+  size_t len = 0;
+  uint64_t end = h_now_ms() + timeout_ms;
+  for (;;) {
+    long e = resp_end(buf, len, 0, 0);
+    if (e < 0) {
+      close(fd);
+      snprintf(buf, cap, "malformed reply");
+      return -1;
+    }
+    if (e > 0) {
+      close(fd);
+      buf[e] = 0;
+      return e;
+    }
+    if (len + 1 >= cap) {
+      close(fd);
+      snprintf(buf, cap, "reply does not fit in %zu bytes", cap);
+      return -1;
+    }
+    if (h_now_ms() > end) {
+      close(fd);
+      snprintf(buf, cap, "no complete reply within %u ms", timeout_ms);
+      return -1;
+    }
+    ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      int err = errno;
+      close(fd);
+      snprintf(buf, cap, "recv: %s", r < 0 ? strerror(err) : "connection closed");
+      return -1;
+    }
+    len += (size_t)r;
+    buf[len] = 0;
+  }
+}
+
+long h_raw_try_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...) {
+  const char *argv[H_MAX_ARGS];
+  size_t argvlen[H_MAX_ARGS];
+  size_t argc = 0;
+  va_list ap;
+  va_start(ap, arg0);
+  for (const char *s = arg0; s; s = va_arg(ap, const char *)) {
+    if (argc == H_MAX_ARGS) {
+      va_end(ap);
+      if (buf && cap) snprintf(buf, cap, "too many arguments");
+      return -1;
+    }
+    argv[argc] = s;
+    argvlen[argc] = strlen(s);
+    argc++;
+  }
+  va_end(ap);
+  return h_raw_try_cmdv(port, buf, cap, 5000, argc, argv, argvlen);
+}
+
+int64_t h_info_int(const char *info, const char *field) {
+  if (!info || !field || !*field) return 0;
+  size_t fl = strlen(field);
+  for (const char *p = info; (p = strstr(p, field)) != NULL; p += fl) {
+    if (p != info && p[-1] != '\n' && p[-1] != ':') continue; /* ':' for "txt:" verbatim starts */
+    return strtoll(p + fl, NULL, 10);
+  }
+  return 0;
+}

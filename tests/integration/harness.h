@@ -186,3 +186,19 @@ size_t h_capture_end(char *buf, size_t cap);
 bool h_capture_active(void);
 
 #endif /* GLIDE_TEST_HARNESS_H */
+
+/* ------------------------------------------------------------------ added for the cluster-semantics tests */
+/* (Appended; the declarations above are unchanged.) */
+
+/* Like h_raw_cmd, but never fails the test (for teardowns): connects to 127.0.0.1:port, sends
+ * argv (binary-safe, argvlen may be NULL for NUL-terminated strings), reads one complete reply
+ * within timeout_ms into buf (NUL-terminated) and returns its length, or -1 on any failure
+ * (connect, write, timeout, malformed or too big for cap; buf then holds a short reason). */
+long h_raw_try_cmdv(uint16_t port, char *buf, size_t cap, unsigned timeout_ms, size_t argc,
+                    const char *const *argv, const size_t *argvlen);
+/* Variadic form, NUL-terminated strings, NULL-terminated, 5 s timeout. */
+long h_raw_try_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...);
+/* The integer after "field" in an INFO text ("errorstat_ASK:count=" -> 3, "cmdstat_get:calls="
+ * -> 12): the digits right after the first occurrence of field at the start of a line; 0 when
+ * the field is absent. */
+int64_t h_info_int(const char *info, const char *field);
