@@ -411,7 +411,6 @@ Node *Client::random_primary() {
   return primaries_[rng_ % primaries_.size()];
 }
 
-std::vector<Node *> Client::primaries() { return primaries_; }
 
 std::vector<Node *> Client::all_nodes() {
   std::vector<Node *> out = primaries_;

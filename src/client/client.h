@@ -113,7 +113,6 @@ class Client {
   Node *node_for(const Address &a);
   Node *slot_primary(uint16_t slot);
   Node *random_primary();
-  std::vector<Node *> primaries();
   std::vector<Node *> all_nodes();
   void discover();
   static void on_discovery_reply(Request *req, glide_value *root);

@@ -21,10 +21,6 @@ bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t 
   return true;
 }
 
-namespace {
-// The node a route names, or nullptr with *why set.
-}  // namespace
-
 Node *Client::route_node(Request *req, std::string *why) {
   if (!config_.cluster) {
     if (primaries_.empty()) *why = "no server configured";

@@ -140,10 +140,6 @@ void Arena::set_integer(glide_value *v, int64_t i) {
   v->u.integer = i;
 }
 
-namespace {
-// Returned when even a small error root cannot be allocated; glide_value_free ignores it.
-}  // namespace
-
 glide_value *make_error_root(glide_error_kind kind, std::string_view message) {
   Arena *a = Arena::create(message.size() + 64);
   if (!a) return nullptr;
