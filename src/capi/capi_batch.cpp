@@ -1,4 +1,5 @@
 // C shims for glide_batch_*: check arguments, then hand the argv to Batch::add.
+#include <cstring>
 #include <new>
 
 #include "exec/batch.h"
@@ -9,10 +10,19 @@ using glide::Transform;
 bool bad_str(const char *p, size_t len) { return !p && len; }
 const char *str(const char *p) { return p ? p : ""; }
 
+// The typed helpers know their command: its table entry is looked up once per process.
+const glide::commands::Command *known(const char *name, const char *sub = nullptr) {
+  const char *argv[] = {name, sub};
+  const size_t lens[] = {std::strlen(name), sub ? std::strlen(sub) : 0};
+  return glide::commands::lookup(sub ? 2 : 1, argv, lens);
+}
+
+// key_arg: the argument that holds the key (or channel); -1 for keyless commands.
 template <size_t N>
-glide_status add(glide_batch *b, const char *const (&argv)[N], const size_t (&lens)[N], size_t argc,
+glide_status add(glide_batch *b, const glide::commands::Command *info, int key_arg,
+                 const char *const (&argv)[N], const size_t (&lens)[N], size_t argc,
                  Transform t = Transform::kNone) {
-  return b->b.add(argc, argv, lens, t);
+  return b->b.add_known(info, key_arg, argc, argv, lens, t);
 }
 }  // namespace
 
@@ -41,16 +51,18 @@ GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const ch
 GLIDE_API glide_status glide_batch_set(glide_batch *b, const char *key, size_t key_len,
                                        const char *value, size_t value_len) {
   if (!b || bad_str(key, key_len) || bad_str(value, value_len)) return GLIDE_ERR_INVALID_ARGUMENT;
+  static const auto *cmd = known("SET");
   const char *argv[] = {"SET", str(key), str(value)};
   const size_t lens[] = {3, key_len, value_len};
-  return add(b, argv, lens, 3);
+  return add(b, cmd, 1, argv, lens, 3);
 }
 
 GLIDE_API glide_status glide_batch_get(glide_batch *b, const char *key, size_t key_len) {
   if (!b || bad_str(key, key_len)) return GLIDE_ERR_INVALID_ARGUMENT;
+  static const auto *cmd = known("GET");
   const char *argv[] = {"GET", str(key)};
   const size_t lens[] = {3, key_len};
-  return add(b, argv, lens, 2);
+  return add(b, cmd, 1, argv, lens, 2);
 }
 
 GLIDE_API glide_status glide_batch_copy(glide_batch *b, const char *source, size_t source_len,
@@ -58,26 +70,30 @@ GLIDE_API glide_status glide_batch_copy(glide_batch *b, const char *source, size
                                         bool replace) {
   if (!b || bad_str(source, source_len) || bad_str(destination, destination_len))
     return GLIDE_ERR_INVALID_ARGUMENT;
+  // Two keys: the general path finds both and flags a cross-slot pair.
   const char *argv[] = {"COPY", str(source), str(destination), "REPLACE"};
   const size_t lens[] = {4, source_len, destination_len, 7};
-  return add(b, argv, lens, replace ? 4 : 3, Transform::kIntToBool);
+  return b->b.add(replace ? 4 : 3, argv, lens, Transform::kIntToBool);
 }
 
 GLIDE_API glide_status glide_batch_publish(glide_batch *b, const char *message, size_t message_len,
                                            const char *channel, size_t channel_len, bool sharded) {
   if (!b || bad_str(message, message_len) || bad_str(channel, channel_len))
     return GLIDE_ERR_INVALID_ARGUMENT;
+  static const auto *spublish = known("SPUBLISH");
+  static const auto *publish = known("PUBLISH");
   const char *argv[] = {sharded ? "SPUBLISH" : "PUBLISH", str(channel), str(message)};
   const size_t lens[] = {sharded ? size_t{8} : size_t{7}, channel_len, message_len};
-  return add(b, argv, lens, 3);
+  return add(b, sharded ? spublish : publish, 1, argv, lens, 3);
 }
 
 GLIDE_API glide_status glide_batch_pubsub_shardchannels(glide_batch *b, const char *pattern,
                                                         size_t pattern_len) {
   if (!b || bad_str(pattern, pattern_len)) return GLIDE_ERR_INVALID_ARGUMENT;
+  static const auto *cmd = known("PUBSUB", "SHARDCHANNELS");
   const char *argv[] = {"PUBSUB", "SHARDCHANNELS", str(pattern)};
   const size_t lens[] = {6, 13, pattern_len};
-  return add(b, argv, lens, pattern ? 3 : 2);
+  return add(b, cmd, -1, argv, lens, pattern ? 3 : 2);
 }
 
 GLIDE_API glide_status glide_batch_pubsub_shardnumsub(glide_batch *b, size_t count,

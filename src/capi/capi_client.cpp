@@ -2,7 +2,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <semaphore>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <string>
 
 #include "client/client.h"
@@ -128,16 +132,32 @@ Request *make_command_request(size_t argc, const char *const *argv, const size_t
   return req;
 }
 
-// A blocking call parks its thread on a semaphore that the I/O thread releases.
+// A blocking call parks its thread on a futex that the I/O thread wakes. Not a
+// std::binary_semaphore: libstdc++'s spins with sched_yield first, a syscall storm per call.
+// States: 0 running, 1 sleeping (the waker must FUTEX_WAKE), 2 done.
 struct Waiter {
-  std::binary_semaphore done{0};
+  std::atomic<uint32_t> state{0};
   glide_value *root = nullptr;
+
+  void wait() {
+    uint32_t expected = 0;
+    if (!state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) return;  // done
+    while (state.load(std::memory_order_acquire) != 2)
+      syscall(SYS_futex, reinterpret_cast<uint32_t *>(&state), FUTEX_WAIT_PRIVATE, 1, nullptr,
+              nullptr, 0);
+  }
+  void wake() {
+    if (state.exchange(2, std::memory_order_release) == 1)
+      syscall(SYS_futex, reinterpret_cast<uint32_t *>(&state), FUTEX_WAKE_PRIVATE, 1, nullptr,
+              nullptr, 0);
+  }
 };
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
 
 void waiter_hook(Request *req, glide_value *root) {
   auto *w = static_cast<Waiter *>(req->hook_ctx);
   w->root = root;
-  w->done.release();
+  w->wake();
 }
 
 glide_value *run_blocking(glide_client *c, Request *req) {
@@ -156,7 +176,7 @@ glide_value *run_blocking(glide_client *c, Request *req) {
     return error_root(st, st == GLIDE_ERR_CLOSING ? "the client is closing"
                                                   : "the client's in-flight request limit is reached");
   }
-  w.done.acquire();
+  w.wait();
   return w.root;
 }
 

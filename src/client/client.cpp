@@ -23,10 +23,13 @@ void wake(int fd) {
   } while (rc < 0 && errno == EINTR);
 }
 
+// One read resets an eventfd's counter, however many writes it counted.
 void drain_fd(int fd) {
   uint64_t v;
-  while (::read(fd, &v, sizeof(v)) > 0) {
-  }
+  ssize_t rc;
+  do {
+    rc = ::read(fd, &v, sizeof(v));
+  } while (rc < 0 && errno == EINTR);
 }
 }  // namespace
 

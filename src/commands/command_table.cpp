@@ -3,6 +3,7 @@
 #include "commands/command_table.h"
 
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
 
@@ -178,6 +179,44 @@ SpecOutcome spec_run(const KeySpec &ks, int64_t argc, const char *const *argv,
   return SpecOutcome::kKeys;
 }
 
+// Top-level names in an open-addressing hash table built once (first lookup, thread-safe static
+// init): one lowercase pass and usually one compare, instead of ~8 compares of a binary search.
+constexpr size_t kHashSlots = 1024;  // a power of two, > 4x the command count
+static_assert(kHashSlots > 2 * std::size(kCommands));
+constexpr size_t kMaxNameLen = 32;
+
+uint32_t name_hash(const unsigned char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; ++i) h = (h ^ s[i]) * 16777619u;
+  return h;
+}
+
+struct NameIndex {
+  uint16_t slot[kHashSlots];  // index + 1 into kCommands, 0 = empty
+  NameIndex() {
+    for (auto &s : slot) s = 0;
+    for (size_t i = 0; i < kCommandCount; ++i) {
+      const std::string_view name = kCommands[i].name;
+      uint32_t h = name_hash(reinterpret_cast<const unsigned char *>(name.data()), name.size());
+      while (slot[h & (kHashSlots - 1)] != 0) ++h;
+      slot[h & (kHashSlots - 1)] = static_cast<uint16_t>(i + 1);
+    }
+  }
+};
+
+const Command *find_top(const char *s, size_t n) {
+  if (n == 0 || n > kMaxNameLen) return nullptr;
+  static const NameIndex index;
+  unsigned char lower[kMaxNameLen];
+  for (size_t i = 0; i < n; ++i) lower[i] = ascii_lower(static_cast<unsigned char>(s[i]));
+  for (uint32_t h = name_hash(lower, n);; ++h) {
+    const uint16_t e = index.slot[h & (kHashSlots - 1)];
+    if (e == 0) return nullptr;
+    const std::string_view name = kCommands[e - 1].name;
+    if (name.size() == n && std::memcmp(name.data(), lower, n) == 0) return &kCommands[e - 1];
+  }
+}
+
 bool arity_ok(int32_t arity, size_t argc) {
   if (arity >= 0) return argc == static_cast<size_t>(arity);
   return argc >= static_cast<size_t>(-static_cast<int64_t>(arity));
@@ -188,7 +227,7 @@ bool arity_ok(int32_t arity, size_t argc) {
 const Command *lookup(size_t argc, const char *const *argv, const size_t *argvlen) {
   if (argc == 0 || argv == nullptr || argvlen == nullptr) return nullptr;
   if (argv[0] == nullptr && argvlen[0] != 0) return nullptr;
-  const Command *cmd = find_in(kCommands, kCommandCount, 0, argv[0], argvlen[0]);
+  const Command *cmd = find_top(argv[0], argvlen[0]);
   if (cmd == nullptr || cmd->subcommand_count == 0 || argc < 2) return cmd;
   if (argv[1] == nullptr && argvlen[1] != 0) return cmd;
   const Command *sub =

@@ -43,11 +43,22 @@ glide_status Batch::add(size_t argc, const char *const *argv, const size_t *argv
     }
   }
 
+  return append(info, slot, argc, argv, argvlen, transform);
+}
+
+glide_status Batch::add_known(const commands::Command *info, int key_arg, size_t argc,
+                              const char *const *argv, const size_t *argvlen, Transform transform) {
+  const int32_t slot =
+      key_arg < 0 ? kNoSlot : cluster::key_slot(argv[key_arg], argvlen[key_arg]);
+  return append(info, slot, argc, argv, argvlen, transform);
+}
+
+glide_status Batch::append(const commands::Command *info, int32_t slot, size_t argc,
+                           const char *const *argv, const size_t *argvlen, Transform transform) {
   const size_t offset = buffer.size();
   try {
     resp::encode_command(buffer, argc, argv, argvlen);
-    commands.push_back(BatchCommand{offset, buffer.size() - offset, slot,
-                                    static_cast<uint32_t>(argc), info, transform});
+    commands.push_back(BatchCommand{offset, buffer.size() - offset, info, slot, transform});
   } catch (...) {
     buffer.resize(offset);
     return GLIDE_ERR_OUT_OF_MEMORY;

@@ -25,9 +25,8 @@ enum class Transform : uint8_t {
 struct BatchCommand {
   size_t offset;  // of the encoded command in Batch::buffer
   size_t length;
-  int32_t slot;   // >= 0, kNoSlot or kMultiSlot
-  uint32_t argc;
   const commands::Command *info;  // nullptr: unknown to the command table
+  int32_t slot;   // >= 0, kNoSlot or kMultiSlot
   Transform transform;
 };
 
@@ -42,7 +41,17 @@ struct Batch {
   // GLIDE_ERR_OUT_OF_MEMORY; on failure the batch is unchanged.
   glide_status add(size_t argc, const char *const *argv, const size_t *argvlen,
                    Transform transform = Transform::kNone);
+  // For the typed helpers, which know their command: no table lookup, and the slot from
+  // argv[key_arg] alone (key_arg < 0: keyless). Arguments must already be valid.
+  glide_status add_known(const commands::Command *info, int key_arg, size_t argc,
+                         const char *const *argv, const size_t *argvlen, Transform transform);
   void clear();
+
+ private:
+  glide_status append(const commands::Command *info, int32_t slot, size_t argc,
+                      const char *const *argv, const size_t *argvlen, Transform transform);
+
+ public:
   std::string_view encoded(const BatchCommand &c) const {
     return std::string_view(buffer).substr(c.offset, c.length);
   }
