@@ -79,6 +79,8 @@ class Client {
   void drain_submissions();
   void begin(Request *req);
   void plan(Request *req);
+  static constexpr uint32_t kReserveThreshold = 1024;
+  void reserve_for(Request *req, Node *forced);
   void plan_atomic(Request *req);
   void plan_command(Request *req, uint32_t index, Node *forced);
   void plan_split(Request *req, uint32_t index);

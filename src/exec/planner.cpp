@@ -56,7 +56,27 @@ void Client::plan(Request *req) {
     return;
   }
   req->forced = forced;
+  if (req->count >= kReserveThreshold) reserve_for(req, forced);
   for (uint32_t i = 0; i < req->count && !req->completed; ++i) plan_command(req, i, forced);
+}
+
+void Client::reserve_for(Request *req, Node *forced) {
+  // Big batches: size each primary's output buffer and reply queue once, instead of growing them
+  // by doubling (each doubling copies everything and briefly holds both buffers).
+  const Batch &b = *req->batch;
+  std::vector<size_t> bytes(primaries_.size() + 1, 0), replies(primaries_.size() + 1, 0);
+  for (const BatchCommand &c : b.commands) {
+    size_t k = primaries_.size();  // the rest: forced node, keyless, split
+    if (!forced && config_.cluster && c.slot >= 0) {
+      const uint16_t shard = slots_.slot_shard[static_cast<uint16_t>(c.slot)];
+      if (shard != cluster::SlotMap::kNoShard) k = shard;
+    }
+    bytes[k] += c.length;
+    ++replies[k];
+  }
+  if (forced) forced->conn->reserve(bytes.back(), replies.back());
+  for (size_t k = 0; k < primaries_.size(); ++k)
+    if (bytes[k]) primaries_[k]->conn->reserve(bytes[k], replies[k]);
 }
 
 Node *Client::replica_of(uint16_t slot) {

@@ -246,6 +246,11 @@ void Connection::send(std::string_view encoded, Request *req, uint32_t index, ui
   expect(req, index, part);
 }
 
+void Connection::reserve(size_t bytes, size_t replies) {
+  out_.reserve(out_.size() + bytes);
+  pending_.reserve(pending_.size() + replies);
+}
+
 void Connection::expect(Request *req, uint32_t index, uint16_t part) {
   pending_.push_back(Pending{req, index, part});
   ++req->outstanding;

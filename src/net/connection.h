@@ -43,6 +43,8 @@ class Connection {
   void send(std::string_view encoded, Request *req, uint32_t index, uint16_t part);
   // Queues raw bytes with no reply expected of them (the caller adds the pendings itself).
   std::string &out() { return out_; }
+  // Room for `bytes` more output and `replies` more expected replies (big batches).
+  void reserve(size_t bytes, size_t replies);
   void expect(Request *req, uint32_t index, uint16_t part);
   // Writes what is queued (if ready); arms EV_WRITE for the rest.
   void flush();

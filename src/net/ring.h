@@ -21,10 +21,14 @@ class Ring {
     buf_[tail_++ & mask_] = v;
   }
   void clear() { head_ = tail_ = 0; }
+  void reserve(size_t n) {
+    if (n > cap_) grow(n);
+  }
 
  private:
-  void grow() {
-    const size_t cap = cap_ ? cap_ * 2 : 64;
+  void grow(size_t at_least = 0) {
+    size_t cap = cap_ ? cap_ * 2 : 64;
+    while (cap < at_least) cap *= 2;
     std::unique_ptr<T[]> nb(new T[cap]);
     for (size_t i = 0; i < size(); ++i) nb[i] = std::move(buf_[(head_ + i) & mask_]);
     tail_ = size();
