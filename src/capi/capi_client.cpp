@@ -20,6 +20,9 @@ glide_value *error_root(glide_error_kind kind, std::string_view msg) {
   return glide::error_root(kind, msg.data(), msg.size());
 }
 
+// Reply bookkeeping numbers commands with 32-bit indexes (the top ones mark MULTI/EXEC replies).
+constexpr size_t kMaxBatchCommands = size_t{1} << 30;
+
 // Reads only the option fields that fit inside the caller's struct_size.
 #define GLIDE_HAS_FIELD(o, f) ((o)->struct_size >= offsetof(glide_batch_options, f) + sizeof((o)->f))
 
@@ -90,6 +93,11 @@ Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
   if (batch->b.commands.empty()) {
     *status = GLIDE_ERR_INVALID_ARGUMENT;
     *why = "the batch is empty";
+    return nullptr;
+  }
+  if (batch->b.commands.size() >= kMaxBatchCommands) {
+    *status = GLIDE_ERR_INVALID_ARGUMENT;
+    *why = "the batch has more than 2^30 commands";
     return nullptr;
   }
   auto *req = new (std::nothrow) Request();
