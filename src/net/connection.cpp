@@ -257,25 +257,28 @@ void Connection::expect(Request *req, uint32_t index, uint16_t part) {
   client_->mark_dirty(this);
 }
 
+bool Connection::write_out(const std::string &buf, size_t *pos) {
+  while (*pos < buf.size()) {
+    ssize_t n = ::send(fd_, buf.data() + *pos, buf.size() - *pos, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
+      return false;
+    }
+    *pos += static_cast<size_t>(n);
+  }
+  // Whatever the socket did not take waits for EV_WRITE.
+  const bool rest = *pos < buf.size();
+  if (rest && !write_armed_) event_add(&ev_write_, nullptr);
+  if (!rest && write_armed_) event_del(&ev_write_);
+  write_armed_ = rest;
+  return true;
+}
+
 void Connection::handle_writable() {
   if (state_ == State::kHandshake) {
-    while (hs_pos_ < hs_out_.size()) {
-      ssize_t n = ::send(fd_, hs_out_.data() + hs_pos_, hs_out_.size() - hs_pos_, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
-        return;
-      }
-      hs_pos_ += static_cast<size_t>(n);
-    }
-    if (hs_pos_ < hs_out_.size()) {
-      if (!write_armed_) event_add(&ev_write_, nullptr);
-      write_armed_ = true;
-    } else if (write_armed_) {
-      event_del(&ev_write_);
-      write_armed_ = false;
-    }
+    write_out(hs_out_, &hs_pos_);
     return;
   }
   flush();
@@ -283,27 +286,11 @@ void Connection::handle_writable() {
 
 void Connection::flush() {
   if (state_ != State::kReady) return;
-  while (out_pos_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
-      return;
-    }
-    out_pos_ += static_cast<size_t>(n);
-  }
+  if (!write_out(out_, &out_pos_)) return;
   if (out_pos_ == out_.size()) {
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
     out_.clear();
     out_pos_ = 0;
-    if (write_armed_) {
-      event_del(&ev_write_);
-      write_armed_ = false;
-    }
-  } else if (!write_armed_) {
-    event_add(&ev_write_, nullptr);
-    write_armed_ = true;
   }
 }
 

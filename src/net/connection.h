@@ -75,6 +75,9 @@ class Connection {
   void start_handshake();
   void handle_readable();
   void handle_writable();
+  // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
+  // connection failed (and was closed).
+  bool write_out(const std::string &buf, size_t *pos);
   bool handle_handshake_reply(const glide_value *v);
   void handshake_done();
   void deliver(const Pending &p, glide_value *slot);
