@@ -256,4 +256,17 @@ static inline void bench_print(const bench_result *r, bool json) {
   fflush(stdout);
 }
 
+/* Callgrind markers: only the measured window counts (valgrind --instr-atstart=no). */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+#ifndef HAVE_CALLGRIND
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#define CALLGRIND_ZERO_STATS
+#endif
+
 #endif
