@@ -1,4 +1,5 @@
 #include "client/client.h"
+#include "client/guard.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -133,15 +134,17 @@ glide_status Client::submit(Request *req) {
 }
 
 void Client::on_wake(evutil_socket_t, short, void *arg) {
-  auto *c = static_cast<Client *>(arg);
-  drain_fd(c->wake_fd_);
-  c->wake_pending_.store(false);
-  c->drain_submissions();
-  if (c->closing_.load()) {
-    c->shutdown_io();
-    return;
-  }
-  c->flush_dirty();
+  guarded([&] {
+    auto *c = static_cast<Client *>(arg);
+    drain_fd(c->wake_fd_);
+    c->wake_pending_.store(false);
+    c->drain_submissions();
+    if (c->closing_.load()) {
+      c->shutdown_io();
+      return;
+    }
+    c->flush_dirty();
+  });
 }
 
 void Client::drain_submissions() {
@@ -247,9 +250,19 @@ void Client::on_timeout(evutil_socket_t, short, void *arg) {
   auto *req = static_cast<Request *>(arg);
   req->timer_armed = false;
   Client *c = req->client;
-  c->force_complete(req, GLIDE_ERR_TIMEOUT,
-                    "timed out after " + std::to_string(req->timeout_ms) + " ms");
-  c->flush_dirty();
+  bool done = false;
+  guarded([&] {
+    c->force_complete(req, GLIDE_ERR_TIMEOUT,
+                      "timed out after " + std::to_string(req->timeout_ms) + " ms");
+    done = true;
+    c->flush_dirty();
+  });
+  if (!done && !req->completed) {
+    // Out of memory before the request could complete: try again shortly, never drop it.
+    struct timeval tv = {0, 10000};
+    event_add(&req->timer, &tv);
+    req->timer_armed = true;
+  }
 }
 
 void Client::maybe_complete(Request *req) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "client/client.h"
+#include "client/guard.h"
 
 namespace glide {
 namespace {
@@ -180,16 +181,20 @@ void Client::finish_refresh() {
 }
 
 void Client::on_refresh_timer(evutil_socket_t, short, void *arg) {
-  auto *c = static_cast<Client *>(arg);
-  c->refresh_timer_armed_ = false;
-  c->request_refresh();
-  c->flush_dirty();
+  guarded([&] {
+    auto *c = static_cast<Client *>(arg);
+    c->refresh_timer_armed_ = false;
+    c->request_refresh();
+    c->flush_dirty();
+  });
 }
 
 void Client::on_periodic_timer(evutil_socket_t, short, void *arg) {
-  auto *c = static_cast<Client *>(arg);
-  if (!c->refresh_in_flight_ && !c->closing_.load()) c->start_refresh();
-  c->flush_dirty();
+  guarded([&] {
+    auto *c = static_cast<Client *>(arg);
+    if (!c->refresh_in_flight_ && !c->closing_.load()) c->start_refresh();
+    c->flush_dirty();
+  });
 }
 
 }  // namespace glide

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "client/client.h"
+#include "client/guard.h"
 
 namespace glide {
 namespace {
@@ -143,19 +144,21 @@ void Client::arm_retry(Request *req, uint32_t delay_ms) {
 }
 
 void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
-  auto *req = static_cast<Request *>(arg);
-  Client *c = req->client;
-  req->retry_armed = false;
-  std::vector<Request::Retry> due;
-  due.swap(req->retries);
-  ++req->outstanding;  // guard while re-sending (a send may complete the request)
-  for (const Request::Retry &r : due) {
+  guarded([&] {
+    auto *req = static_cast<Request *>(arg);
+    Client *c = req->client;
+    req->retry_armed = false;
+    std::vector<Request::Retry> due;
+    due.swap(req->retries);
+    ++req->outstanding;  // guard while re-sending (a send may complete the request)
+    for (const Request::Retry &r : due) {
+      --req->outstanding;
+      if (!req->completed) c->resend(req, r.index, r.part, r.node, r.asking);
+    }
     --req->outstanding;
-    if (!req->completed) c->resend(req, r.index, r.part, r.node, r.asking);
-  }
-  --req->outstanding;
-  c->release(req);
-  c->flush_dirty();
+    c->release(req);
+    c->flush_dirty();
+  });
 }
 
 bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from) {

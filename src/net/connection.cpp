@@ -1,4 +1,5 @@
 #include "net/connection.h"
+#include "client/guard.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -116,31 +117,35 @@ void Connection::start_connect() {
 }
 
 void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
-  auto *c = static_cast<Connection *>(arg);
-  c->fail(GLIDE_ERR_CONNECTION,
-          c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
-                                                      : "timed out in the handshake with") +
-              " after " + std::to_string(c->client_->config().connect_timeout_ms) + " ms");
+  guarded([&] {
+    auto *c = static_cast<Connection *>(arg);
+    c->fail(GLIDE_ERR_CONNECTION,
+            c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
+                                                        : "timed out in the handshake with") +
+                " after " + std::to_string(c->client_->config().connect_timeout_ms) + " ms");
+  });
 }
 
 void Connection::on_event(evutil_socket_t, short what, void *arg) {
-  auto *c = static_cast<Connection *>(arg);
-  if (what & EV_WRITE) {
-    if (c->state_ == State::kConnecting) {
-      int err = 0;
-      socklen_t len = sizeof(err);
-      if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-      if (err != 0) {
-        c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + std::strerror(err));
-        return;
+  guarded([&] {
+    auto *c = static_cast<Connection *>(arg);
+    if (what & EV_WRITE) {
+      if (c->state_ == State::kConnecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        if (err != 0) {
+          c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + std::strerror(err));
+          return;
+        }
+        c->connected();
+      } else {
+        c->handle_writable();
       }
-      c->connected();
-    } else {
-      c->handle_writable();
     }
-  }
-  if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
-  c->client_->flush_dirty();
+    if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
+    c->client_->flush_dirty();
+  });
 }
 
 void Connection::connected() {
