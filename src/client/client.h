@@ -25,6 +25,7 @@ struct Node {
   Address address;
   std::string name;  // "host:port", as the per-node maps show it
   bool replica = false;  // a replica in the current slot map: its connection sends READONLY
+  bool in_map = false;   // in the current slot map (else its idle connection is closed)
   std::unique_ptr<Connection> conn;
 };
 

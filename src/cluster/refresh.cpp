@@ -44,18 +44,29 @@ void Client::install(cluster::SlotMap map) {
   slots_ = std::move(map);
   primaries_.clear();
   replicas_.clear();
+  for (auto &[name, node] : nodes_) node->in_map = false;
+  // A node that turned replica must reconnect to send READONLY; one that left the cluster is
+  // dropped. Either only once idle: a connection with replies still owed stays as it is.
+  auto place = [](Node *n, bool replica) {
+    if (n->in_map) return;
+    n->in_map = true;
+    if (replica && !n->replica) n->conn->close_if_idle();
+    n->replica = replica;
+  };
   for (const cluster::Shard &s : slots_.shards) {
     Node *p = node_for(s.primary);
-    p->replica = false;
+    place(p, false);
     primaries_.push_back(p);
     std::vector<Node *> reps;
     for (const Address &r : s.replicas) {
       Node *n = node_for(r);
-      n->replica = true;
+      place(n, true);
       reps.push_back(n);
     }
     replicas_.push_back(std::move(reps));
   }
+  for (auto &[name, node] : nodes_)
+    if (!node->in_map) node->conn->close_if_idle();
   map_hash_ = map_hash(slots_);
 }
 

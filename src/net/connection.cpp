@@ -417,7 +417,7 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
   request_reply_done(req, p.index, p.part);
 }
 
-void Connection::fail(glide_error_kind kind, const std::string &message) {
+void Connection::close_socket() {
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
@@ -439,6 +439,16 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
   out_.clear();
   out_pos_ = 0;
   rlen_ = 0;
+}
+
+void Connection::close_if_idle() {
+  if (state_ == State::kDisconnected || !pending_.empty() || in_reply_ || hs_expected_ > 0) return;
+  close_socket();
+  failures_ = 0;  // not a failure: reconnect at once when needed
+}
+
+void Connection::fail(glide_error_kind kind, const std::string &message) {
+  close_socket();
   ++failures_;
   // Exponential backoff; the first reconnect after a loss is immediate.
   const Config &cfg = client_->config();

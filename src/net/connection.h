@@ -48,6 +48,9 @@ class Connection {
   void expect(Request *req, uint32_t index, uint16_t part);
   // Writes what is queued (if ready); arms EV_WRITE for the rest.
   void flush();
+  // Closes the socket if no reply is owed (a node that left the map, or changed role); the next
+  // request to this node reconnects.
+  void close_if_idle();
   // Closes the socket and fails every expected reply with kind/message.
   void fail(glide_error_kind kind, const std::string &message);
   // The request being parsed right now, if any (and which slot).
@@ -75,6 +78,7 @@ class Connection {
   void start_handshake();
   void handle_readable();
   void handle_writable();
+  void close_socket();  // back to kDisconnected; pending replies untouched
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
   // connection failed (and was closed).
   bool write_out(const std::string &buf, size_t *pos);

@@ -986,6 +986,35 @@ static void test_periodic_topology_refresh(void **state) {
   if (after != before) h_fail("%zu CLUSTER SLOTS in 1 s with the periodic check off", after - before);
 }
 
+/* A node that leaves the slot map is disconnected once idle (its Node stays, so a later map that
+ * names it again reconnects). */
+static void test_node_leaving_the_map_is_disconnected(void **state) {
+  fx *f = *state;
+  f->a = fake_node_start();
+  f->b = fake_node_start();
+  const char *k = "pk";
+  const uint16_t slot = h_key_slot(k, strlen(k));
+  map_slot_to(f, slot, f->b, f->a);
+  f->c = fake_client(f->a, 2000, 0, 200);
+  fake_node_store_set(f->b, k, "from-b");
+  glide_value *v = h_cmd(f->c, "GET", k, NULL);
+  assert_bulk(v, "from-b");
+  glide_value_free(v);
+  assert_int_equal(fake_node_open_connections(f->b), 1);
+  /* b leaves: a serves every slot now. */
+  fake_slot_range all = {0, 16383, 0, 0};
+  fake_node_set_slots(f->a, &all, 1);
+  fake_slot_range all_a = {0, 16383, fake_node_port(f->a), 0};
+  fake_node_set_slots(f->b, &all_a, 1);
+  const uint64_t deadline = h_now_ms() + 3000;
+  while (fake_node_open_connections(f->b) > 0 && h_now_ms() < deadline) h_sleep_ms(50);
+  assert_int_equal(fake_node_open_connections(f->b), 0);
+  fake_node_store_set(f->a, k, "from-a");
+  v = h_cmd(f->c, "GET", k, NULL);
+  assert_bulk(v, "from-a");
+  glide_value_free(v);
+}
+
 /* ------------------------------------------------------------------ config bounds */
 
 static void test_redirect_and_refresh_config_bounds(void **state) {
@@ -1061,6 +1090,7 @@ int main(void) {
       T(test_periodic_topology_refresh),
       T(test_redirect_and_refresh_config_bounds),
       T(test_max_redirects_zero_does_not_follow),
+      T(test_node_leaving_the_map_is_disconnected),
   };
   return cmocka_run_group_tests_name("fake_node", tests, NULL, NULL);
 }
