@@ -118,6 +118,21 @@ static void expect_array_at(const glide_value *r, size_t n, fake_node *a, fake_n
 }
 #define EXPECT_ARRAY(r, n, f) expect_array_at((r), (n), (f)->a, (f)->b, __FILE__, __LINE__)
 
+/* Atomic batch [SET k v, GET k] on f->c, answered [OK, "v"] whatever redirects it went through. */
+#define tx_set_get(f, k) tx_set_get_at((f), (k), __FILE__, __LINE__)
+static void tx_set_get_at(fx *f, const char *k, const char *file, int line) {
+  glide_batch *b = glide_batch_new(true);
+  assert_non_null(b);
+  OK(glide_batch_set(b, k, strlen(k), "v", 1));
+  OK(glide_batch_get(b, k, strlen(k)));
+  glide_value *r = exec_at(f->c, b, NULL, file, line);
+  expect_array_at(r, 2, f->a, f->b, file, line);
+  assert_ok(h_at(r, 0));
+  assert_bulk(h_at(r, 1), "v");
+  glide_value_free(r);
+  glide_batch_free(b);
+}
+
 static void expect_elapsed_below(uint64_t t0, uint64_t limit_ms, const char *what) {
   uint64_t el = h_now_ms() - t0;
   if (el > limit_ms) h_fail("%s took %llu ms, expected at most %llu", what, (unsigned long long)el,
@@ -628,16 +643,7 @@ static void test_atomic_moved_at_queue_time(void **state) {
   moved_reply(moved, sizeof moved, "MOVED", k, f->b);
   fake_node_on_reply(f->a, "SET", k, 0, moved);
   fake_node_on_reply(f->a, "GET", k, 0, moved);
-  glide_batch *b = glide_batch_new(true);
-  assert_non_null(b);
-  OK(glide_batch_set(b, k, strlen(k), "v", 1));
-  OK(glide_batch_get(b, k, strlen(k)));
-  glide_value *r = EXEC(f->c, b, NULL);
-  EXPECT_ARRAY(r, 2, f);
-  assert_ok(h_at(r, 0));
-  assert_bulk(h_at(r, 1), "v");
-  glide_value_free(r);
-  glide_batch_free(b);
+  tx_set_get(f, k);
   EXPECT_COUNT(f->a, "MULTI", NULL, 1);
   EXPECT_COUNT(f->a, "EXEC", NULL, 1);
   EXPECT_COUNT(f->b, "MULTI", NULL, 1);
@@ -700,16 +706,7 @@ static void test_atomic_moved_to_self_retried(void **state) {
   char moved[128];
   moved_reply(moved, sizeof moved, "MOVED", k, f->a);
   fake_node_on_reply(f->a, "SET", k, 1, moved);
-  glide_batch *b = glide_batch_new(true);
-  assert_non_null(b);
-  OK(glide_batch_set(b, k, strlen(k), "v", 1));
-  OK(glide_batch_get(b, k, strlen(k)));
-  glide_value *r = EXEC(f->c, b, NULL);
-  EXPECT_ARRAY(r, 2, f);
-  assert_ok(h_at(r, 0));
-  assert_bulk(h_at(r, 1), "v");
-  glide_value_free(r);
-  glide_batch_free(b);
+  tx_set_get(f, k);
   EXPECT_COUNT(f->a, "MULTI", NULL, 2);
   EXPECT_COUNT(f->a, "SET", k, 2);
   EXPECT_COUNT(f->a, "EXEC", NULL, 2);
