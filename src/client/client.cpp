@@ -196,25 +196,12 @@ void Client::begin(Request *req) {
   if (live_head_) live_head_->live_prev = req;
   live_head_ = req;
   if (!req->arena || !req->results) {
-    if (!req->arena) req->arena = Arena::create(64);
-    if (!req->arena) {
-      // Not even an error root fits: hand out the static OOM value.
-      req->completed = true;
-      if (req->live_prev) req->live_prev->live_next = req->live_next;
-      else live_head_ = req->live_next;
-      if (req->live_next) req->live_next->live_prev = req->live_prev;
-      if (req->hook) req->hook(req, oom_root());
-      else if (req->cb) req->cb(req->user_data, oom_root());
-      if (!req->internal) inflight_.fetch_sub(1);
-      delete req;
-      return;
-    }
+    // Out of memory: complete at once with the static OUT_OF_MEMORY root (complete() hands it out
+    // when the request has no arena).
+    Arena::destroy(req->arena);
+    req->arena = nullptr;
     req->results = nullptr;
-    req->count = 0;
-    req->unanswered = 0;
-    req->single = false;
-    req->atomic = true;
-    req->arena->set_error(&req->exec_reply, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    req->count = req->unanswered = 0;
     complete(req);
     return;
   }
@@ -299,19 +286,16 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
     if (ok && req->has_queue_error) ok = clone_value(fresh, &req->queue_error, &req->queue_error);
     if (!ok) {
       Arena::destroy(fresh);
-      fresh = Arena::create(64);
-      if (fresh) {
-        results = nullptr;
-        req->count = 0;
-        req->atomic = true;
-        req->single = false;
-        fresh->set_error(&req->exec_reply, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
-      }
+      fresh = nullptr;  // the caller gets the static OUT_OF_MEMORY root
+      results = nullptr;
+      req->count = req->unanswered = 0;
     }
-    if (fresh) {
-      req->orphan = req->arena;
-      req->arena = fresh;
-      req->results = results;
+    req->orphan = req->arena;  // the reply in progress finishes into it
+    req->arena = fresh;
+    req->results = results;
+    if (!req->arena) {
+      complete(req);
+      return;
     }
   }
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
@@ -352,7 +336,7 @@ void Client::complete(Request *req) {
   }
   req->outstanding -= static_cast<uint32_t>(req->retries.size());
   req->retries.clear();
-  glide_value *root = request_build_root(req);
+  glide_value *root = req->arena ? request_build_root(req) : oom_root();
   const bool internal = req->internal;
   if (req->hook) {
     req->hook(req, root);
