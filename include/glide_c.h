@@ -196,8 +196,11 @@ GLIDE_API glide_status glide_config_set_protocol(glide_config *cfg, int resp_ver
  * go round-robin to the replicas of their slot (connections in READONLY mode), the primary when
  * no replica is reachable. */
 GLIDE_API glide_status glide_config_set_read_from(glide_config *cfg, glide_read_from strategy);
-/* Reconnect after a lost connection: up to max_attempts tries in a row, exponential backoff
- * from base_delay_ms up to max_delay_ms (base <= max, base >= 1). */
+/* Reconnect after a lost connection. The first reconnect is immediate; after each further failure
+ * the node waits base_delay_ms, doubled up to max_attempts times and capped at max_delay_ms
+ * (GLIDE's "number of retries" semantics: the client never gives up on a node). While a node
+ * waits, requests for it fail at once with GLIDE_ERR_CONNECTION and the last error, rather than
+ * sit until their timeout. 1 <= base <= max <= 3,600,000; max_attempts <= 64. */
 GLIDE_API glide_status glide_config_set_reconnect(glide_config *cfg, uint32_t max_attempts,
                                                   uint32_t base_delay_ms, uint32_t max_delay_ms);
 /* SELECT db after connecting; standalone mode only (a non-zero db in cluster mode makes
