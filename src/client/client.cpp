@@ -1,4 +1,5 @@
 #include "client/client.h"
+#include "client/timeval.h"
 #include "client/guard.h"
 
 #include <sys/eventfd.h>
@@ -210,7 +211,7 @@ void Client::begin(Request *req) {
   const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
   auto it = common_timeouts_.find(ms);
   if (it == common_timeouts_.end()) {
-    struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+    struct timeval tv = ms_to_timeval(ms);
     // Common timeouts keep same-duration timers in an O(1) queue instead of the heap.
     const struct timeval *common = common_timeouts_.size() < 16 ? event_base_init_common_timeout(base_, &tv) : nullptr;
     it = common_timeouts_.emplace(ms, common ? *common : tv).first;
@@ -499,7 +500,7 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
       if (c->config_.topology_refresh_ms) {
         c->periodic_timer_ = event_new(c->base_, -1, EV_PERSIST, &Client::on_periodic_timer, c);
         const uint32_t ms = c->config_.topology_refresh_ms;
-        struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+        struct timeval tv = ms_to_timeval(ms);
         if (c->periodic_timer_) event_add(c->periodic_timer_, &tv);
       }
       c->discovery_finished(GLIDE_OK, "");

@@ -87,6 +87,10 @@ class Client {
   void plan_split(Request *req, uint32_t index);
   void plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets);
   bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
+  // False (and the slot failed with the node's last error) while the node is in its backoff.
+  bool connectable(Node *node, Request *req, uint32_t index, uint16_t part);
+  // The node for a keyed command: a replica for reads with PREFER_REPLICA, else the primary.
+  Node *slot_node(uint16_t slot, const commands::Command *info);
   void send_transaction(Request *req, Node *node, bool asking);
   Node *route_node(Request *req, std::string *why);
   Node *read_node(uint16_t slot);  // a replica for reads with PREFER_REPLICA, else the primary

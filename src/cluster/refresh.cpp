@@ -6,6 +6,7 @@
 #include <string>
 
 #include "client/client.h"
+#include "client/timeval.h"
 #include "client/guard.h"
 
 namespace glide {
@@ -95,7 +96,7 @@ void Client::request_refresh(bool urgent) {
   if (!urgent && now - last_refresh_ms_ < kRefreshThrottleMs) {
     if (!refresh_timer_armed_ && refresh_timer_) {
       const uint64_t wait = kRefreshThrottleMs - (now - last_refresh_ms_);
-      struct timeval tv = {static_cast<time_t>(wait / 1000), static_cast<suseconds_t>((wait % 1000) * 1000)};
+      struct timeval tv = ms_to_timeval(wait);
       event_add(refresh_timer_, &tv);
       refresh_timer_armed_ = true;
     }

@@ -11,14 +11,23 @@
 
 namespace glide {
 
+bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
+  if (node->conn->ensure_connecting()) return true;
+  // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
+  request_set_error(req, index, part,
+                    node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+                    "not connected to " + node->name + ": " + node->conn->last_error());
+  return false;
+}
+
 bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part) {
-  if (!node->conn->ensure_connecting()) {
-    request_set_error(req, index, part, node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-                      "not connected to " + node->name + ": " + node->conn->last_error());
-    return false;
-  }
+  if (!connectable(node, req, index, part)) return false;
   node->conn->send(bytes, req, index, part);
   return true;
+}
+
+Node *Client::slot_node(uint16_t slot, const commands::Command *info) {
+  return is_read_only(info) ? read_node(slot) : slot_primary(slot);
 }
 
 Node *Client::route_node(Request *req, std::string *why) {
@@ -107,8 +116,7 @@ void Client::plan_command(Request *req, uint32_t index, Node *forced) {
     return;
   }
   if (c.slot >= 0) {
-    Node *n = is_read_only(c.info) ? read_node(static_cast<uint16_t>(c.slot))
-                        : slot_primary(static_cast<uint16_t>(c.slot));
+    Node *n = slot_node(static_cast<uint16_t>(c.slot), c.info);
     if (!n) {
       request_set_error(req, index, kNoPart, GLIDE_ERR_CONNECTION,
                         "no node serves slot " + std::to_string(c.slot));
@@ -222,7 +230,6 @@ void Client::plan_split(Request *req, uint32_t index) {
   s->policy = c.info->response;
   s->total_keys = static_cast<uint32_t>(nkeys);
   const uint32_t first = pos[0];
-  const bool read_only = is_read_only(c.info);
   std::string encoded;
   std::vector<std::string_view> sub;
   std::vector<Node *> nodes(order.size());
@@ -237,7 +244,7 @@ void Client::plan_split(Request *req, uint32_t index) {
     s->parts[j].key_index = key_index;
     s->parts[j].key_count = static_cast<uint32_t>(ks.size());
     s->parts[j].slot = order[j];
-    nodes[j] = read_only ? read_node(order[j]) : slot_primary(order[j]);
+    nodes[j] = slot_node(order[j], c.info);
     s->parts[j].node = nodes[j];
   }
   for (uint32_t j = 0; j < order.size() && !req->completed; ++j) {
@@ -293,12 +300,7 @@ Node *Client::transaction_node(Request *req, std::string *why) {
 
 void Client::send_transaction(Request *req, Node *node, bool asking) {
   const Batch &b = *req->batch;
-  if (!node->conn->ensure_connecting()) {
-    request_set_error(req, kExecIndex, kNoPart,
-                      node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-                      "not connected to " + node->name + ": " + node->conn->last_error());
-    return;
-  }
+  if (!connectable(node, req, kExecIndex, kNoPart)) return;
   Connection *conn = node->conn.get();
   std::string &out = conn->out();
   if (asking) {

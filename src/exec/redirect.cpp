@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "client/client.h"
+#include "client/timeval.h"
 #include "client/guard.h"
 
 namespace glide {
@@ -90,15 +91,14 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   }
   if (!node) {
     // Route again with the current slot map.
+    const BatchCommand &c = req->batch->commands[index];
     if (part != kNoPart && req->splits[index]->multi_slot) {
-      const auto slot = static_cast<uint16_t>(req->splits[index]->parts[part].slot);
-      node = is_read_only(req->batch->commands[index].info) ? read_node(slot) : slot_primary(slot);
+      node = slot_node(static_cast<uint16_t>(req->splits[index]->parts[part].slot), c.info);
     } else if (part != kNoPart) {
       node = req->splits[index]->parts[part].node;  // fan-out: the same node again
     } else {
-      const BatchCommand &c = req->batch->commands[index];
       node = req->forced ? req->forced
-             : c.slot >= 0 ? slot_primary(static_cast<uint16_t>(c.slot))
+             : c.slot >= 0 ? slot_node(static_cast<uint16_t>(c.slot), c.info)
                            : random_primary();
     }
     if (!node) {
@@ -106,11 +106,7 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
       return;
     }
   }
-  if (!node->conn->ensure_connecting()) {
-    request_set_error(req, index, part, GLIDE_ERR_CONNECTION,
-                      "not connected to " + node->name + ": " + node->conn->last_error());
-    return;
-  }
+  if (!connectable(node, req, index, part)) return;
   if (asking) {
     node->conn->out().append(kAsking);
     node->conn->expect(req, kSkipIndex, kNoPart);
@@ -137,8 +133,7 @@ void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *n
 void Client::arm_retry(Request *req, uint32_t delay_ms) {
   if (req->retry_armed) return;
   evtimer_assign(&req->retry_timer, base_, &Client::on_retry_timer, req);
-  struct timeval tv = {static_cast<time_t>(delay_ms / 1000),
-                       static_cast<suseconds_t>((delay_ms % 1000) * 1000)};
+  struct timeval tv = ms_to_timeval(delay_ms);
   event_add(&req->retry_timer, &tv);
   req->retry_armed = true;
 }

@@ -1,4 +1,5 @@
 #include "net/connection.h"
+#include "client/timeval.h"
 #include "client/guard.h"
 
 #include <fcntl.h>
@@ -110,7 +111,7 @@ void Connection::start_connect() {
     return;
   }
   const uint32_t ms = client_->config().connect_timeout_ms;
-  struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  struct timeval tv = ms_to_timeval(ms);
   event_add(&ev_timer_, &tv);
   event_add(&ev_write_, nullptr);
   write_armed_ = true;
