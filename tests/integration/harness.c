@@ -736,13 +736,8 @@ static void write_all(int fd, const char *p, size_t n) {
   }
 }
 
-void h_raw_send(int fd, const char *arg0, ...) {
-  const char *argv[H_MAX_ARGS];
-  size_t argvlen[H_MAX_ARGS];
-  va_list ap;
-  va_start(ap, arg0);
-  size_t argc = collect_args(arg0, ap, argv, argvlen);
-  va_end(ap);
+/* Writes one RESP array of bulk strings. */
+static void write_command(int fd, size_t argc, const char *const *argv, const size_t *argvlen) {
   char head[64];
   int n = snprintf(head, sizeof head, "*%zu\r\n", argc);
   write_all(fd, head, (size_t)n);
@@ -752,6 +747,16 @@ void h_raw_send(int fd, const char *arg0, ...) {
     write_all(fd, argv[i], argvlen[i]);
     write_all(fd, "\r\n", 2);
   }
+}
+
+void h_raw_send(int fd, const char *arg0, ...) {
+  const char *argv[H_MAX_ARGS];
+  size_t argvlen[H_MAX_ARGS];
+  va_list ap;
+  va_start(ap, arg0);
+  size_t argc = collect_args(arg0, ap, argv, argvlen);
+  va_end(ap);
+  write_command(fd, argc, argv, argvlen);
 }
 
 /* Returns the end offset of the complete reply starting at pos, 0 if incomplete, -1 if malformed. */
@@ -840,15 +845,7 @@ size_t h_raw_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...) {
   size_t argc = collect_args(arg0, ap, argv, argvlen);
   va_end(ap);
   int fd = h_raw_connect(port);
-  char head[64];
-  int n = snprintf(head, sizeof head, "*%zu\r\n", argc);
-  write_all(fd, head, (size_t)n);
-  for (size_t i = 0; i < argc; i++) {
-    n = snprintf(head, sizeof head, "$%zu\r\n", argvlen[i]);
-    write_all(fd, head, (size_t)n);
-    write_all(fd, argv[i], argvlen[i]);
-    write_all(fd, "\r\n", 2);
-  }
+  write_command(fd, argc, argv, argvlen);
   size_t len = h_raw_read(fd, buf, cap);
   h_raw_close(fd);
   return len;

@@ -790,6 +790,14 @@ static uint16_t other_primary(const layout *L, uint16_t owner) {
   return 0;
 }
 
+/* Batch options routing the whole batch to 127.0.0.1:port. */
+static void route_to_address(glide_batch_options *o, uint16_t port) {
+  glide_batch_options_init(o);
+  o->route.kind = GLIDE_ROUTE_ADDRESS;
+  o->route.host = S()->host;
+  o->route.port = port;
+}
+
 /* Atomic batch routed (ADDRESS) to a primary C that does not own its slot: C answers MULTI +OK,
  * MOVED for each of the 3 queued commands, EXECABORT for EXEC; the client re-sends the whole
  * transaction to the owner, whose EXEC result is the element list. Exactly 3 MOVED, 1 EXECABORT;
@@ -813,10 +821,7 @@ static void test_wrong_node_route_atomic(void **state) {
   OK(h_batch_cmd(bt, "INCR", k2, NULL));
   OK(glide_batch_get(bt, k1, strlen(k1)));
   glide_batch_options o;
-  glide_batch_options_init(&o);
-  o.route.kind = GLIDE_ROUTE_ADDRESS;
-  o.route.host = S()->host;
-  o.route.port = wrong;
+  route_to_address(&o, wrong);
   resetstat_all();
   glide_value *r = EXEC(f->c, bt, &o);
   glide_batch_free(bt);
@@ -858,10 +863,7 @@ static void test_wrong_node_route_non_atomic(void **state) {
   OK(glide_batch_get(bt, kb, strlen(kb)));         /* MOVED */
   OK(glide_batch_get(bt, kc, strlen(kc)));         /* MOVED */
   glide_batch_options o;
-  glide_batch_options_init(&o);
-  o.route.kind = GLIDE_ROUTE_ADDRESS;
-  o.route.host = S()->host;
-  o.route.port = route_to;
+  route_to_address(&o, route_to);
   resetstat_all();
   glide_value *r = EXEC(f->c, bt, &o);
   glide_batch_free(bt);
