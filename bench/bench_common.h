@@ -51,6 +51,52 @@ static inline bench_usage bench_usage_now(void) {
   return u;
 }
 
+/* Callgrind markers: only the measured window counts (valgrind --instr-atstart=no). */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+#ifndef HAVE_CALLGRIND
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#define CALLGRIND_ZERO_STATS
+#endif
+
+/* The measured window: a warm-up, then duration_ms counted (CPU, and callgrind's instructions when
+ * asked), the same in every scenario of both programs. */
+typedef struct bench_window {
+  uint64_t warm_end, duration_ns, t0, t1, end;
+  bench_usage cpu0, cpu1;
+  bool measuring, callgrind;
+} bench_window;
+
+static inline void bench_window_init(bench_window *w, int warmup_ms, int duration_ms, bool callgrind) {
+  memset(w, 0, sizeof *w);
+  w->warm_end = bench_now_ns() + (uint64_t)warmup_ms * 1000000ull;
+  w->duration_ns = (uint64_t)duration_ms * 1000000ull;
+  w->callgrind = callgrind;
+}
+/* Starts measuring once the warm-up is over; true at that moment. */
+static inline bool bench_window_start(bench_window *w, uint64_t now) {
+  if (w->measuring || now < w->warm_end) return false;
+  w->measuring = true;
+  if (w->callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+  w->t0 = now;
+  w->cpu0 = bench_usage_now();
+  w->end = now + w->duration_ns;
+  return true;
+}
+static inline bool bench_window_over(const bench_window *w, uint64_t now) {
+  return w->measuring && now >= w->end;
+}
+static inline void bench_window_stop(bench_window *w, uint64_t now) {
+  w->t1 = now;
+  w->cpu1 = bench_usage_now();
+  if (w->callgrind) CALLGRIND_STOP_INSTRUMENTATION;
+}
+
 /* Peak resident set size of the process so far, KiB. */
 static inline long bench_maxrss_kb(void) {
   struct rusage ru;
@@ -256,17 +302,5 @@ static inline void bench_print(const bench_result *r, bool json) {
   fflush(stdout);
 }
 
-/* Callgrind markers: only the measured window counts (valgrind --instr-atstart=no). */
-#if defined(__has_include)
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#endif
-#endif
-#ifndef HAVE_CALLGRIND
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_ZERO_STATS
-#endif
 
 #endif

@@ -226,28 +226,19 @@ static void run_batch_sync(glide_client *c, const char *name, enum kind kind, be
   uint64_t rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)kind;
   const enum kind check_kind = kind == K_GET ? K_GET : K_SET;
   uint64_t errors = 0, batches = 0;
-  uint64_t start = bench_now_ns();
-  uint64_t warm_end = start + (uint64_t)O.warmup_ms * 1000000ull;
-  uint64_t t0 = 0, end = 0;
-  bench_usage cpu0 = {0, 0, 0};
-  bool measuring = false;
+  bench_window w;
+  bench_window_init(&w, O.warmup_ms, O.duration_ms, O.callgrind);
   for (;;) {
     uint64_t now = bench_now_ns();
-    if (!measuring && now >= warm_end) {
-      measuring = true;
-      if (O.callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
-      t0 = now;
-      cpu0 = bench_usage_now();
-      end = t0 + (uint64_t)O.duration_ms * 1000000ull;
-    }
-    if (measuring && now >= end) break;
+    bench_window_start(&w, now);
+    if (bench_window_over(&w, now)) break;
     build_batch(b, kind, O.batch_size, idx, &rng);
     uint64_t sent = bench_now_ns();
     glide_value *res = glide_client_exec(c, b, false, NULL);
     uint64_t done = bench_now_ns();
     uint64_t bad = check_batch(res, check_kind, idx, O.batch_size);
     glide_value_free(res);
-    if (measuring) {
+    if (w.measuring) {
       bench_lat_add(&lat, done - sent);
       batches++;
       errors += bad;
@@ -255,12 +246,10 @@ static void run_batch_sync(glide_client *c, const char *name, enum kind kind, be
       errors += bad;
     }
   }
-  uint64_t t1 = bench_now_ns();
-  bench_usage cpu1 = bench_usage_now();
-  if (O.callgrind) CALLGRIND_STOP_INSTRUMENTATION;
+  bench_window_stop(&w, bench_now_ns());
   bench_result_init(r, "glide", name);
   r->lat_unit = "batch";
-  finish(r, &lat, t0, t1, cpu0, cpu1, batches * O.batch_size, errors);
+  finish(r, &lat, w.t0, w.t1, w.cpu0, w.cpu1, batches * O.batch_size, errors);
   free(lat.v);
   free(idx);
   glide_batch_free(b);
@@ -278,20 +267,12 @@ static void run_single_sync(glide_client *c, const char *name, enum kind kind, b
   lens[2] = O.value_size;
   size_t argc = kind == K_GET ? 2 : 3;
   uint64_t errors = 0, cmds = 0;
-  uint64_t start = bench_now_ns(), warm_end = start + (uint64_t)O.warmup_ms * 1000000ull;
-  uint64_t t0 = 0, end = 0;
-  bench_usage cpu0 = {0, 0, 0};
-  bool measuring = false;
+  bench_window w;
+  bench_window_init(&w, O.warmup_ms, O.duration_ms, O.callgrind);
   for (;;) {
     uint64_t now = bench_now_ns();
-    if (!measuring && now >= warm_end) {
-      measuring = true;
-      if (O.callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
-      t0 = now;
-      cpu0 = bench_usage_now();
-      end = t0 + (uint64_t)O.duration_ms * 1000000ull;
-    }
-    if (measuring && now >= end) break;
+    bench_window_start(&w, now);
+    if (bench_window_over(&w, now)) break;
     uint32_t k = (uint32_t)(bench_rand(&rng) % O.keyspace);
     argv[1] = key_of(k);
     argv[2] = value_of(k);
@@ -300,16 +281,14 @@ static void run_single_sync(glide_client *c, const char *name, enum kind kind, b
     int bad = check_one(res, kind, k);
     glide_value_free(res);
     errors += (uint64_t)bad;
-    if (measuring) {
+    if (w.measuring) {
       bench_lat_add(&lat, done - now);
       cmds++;
     }
   }
-  uint64_t t1 = bench_now_ns();
-  bench_usage cpu1 = bench_usage_now();
-  if (O.callgrind) CALLGRIND_STOP_INSTRUMENTATION;
+  bench_window_stop(&w, bench_now_ns());
   bench_result_init(r, "glide", name);
-  finish(r, &lat, t0, t1, cpu0, cpu1, cmds, errors);
+  finish(r, &lat, w.t0, w.t1, w.cpu0, w.cpu1, cmds, errors);
   free(lat.v);
 }
 
@@ -411,29 +390,21 @@ static void run_async(glide_client *c, const char *name, enum kind kind, bool ba
   argv[0] = kind == K_GET ? "GET" : "SET";
   size_t argc = kind == K_GET ? 2 : 3;
 
-  uint64_t start = bench_now_ns(), warm_end = start + (uint64_t)O.warmup_ms * 1000000ull;
-  uint64_t t0 = 0, t1 = 0, end = 0, done0 = 0, done1 = 0;
-  bench_usage cpu0 = {0, 0, 0}, cpu1 = {0, 0, 0};
-  bool measuring = false;
+  bench_window w;
+  bench_window_init(&w, O.warmup_ms, O.duration_ms, O.callgrind);
+  uint64_t done0 = 0, done1 = 0;
   uint64_t submit_failures = 0;
   for (;;) {
     pthread_mutex_lock(&st.mu);
     async_wait(&st, depth - 1);
     uint64_t now = bench_now_ns();
-    if (!measuring && now >= warm_end) {
-      measuring = true;
+    if (bench_window_start(&w, now)) {
       st.measuring = true;
-      if (O.callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
-      t0 = now;
-      cpu0 = bench_usage_now();
       done0 = st.completed_measured;
-      end = t0 + (uint64_t)O.duration_ms * 1000000ull;
-    } else if (measuring && now >= end) {
-      t1 = now;
-      cpu1 = bench_usage_now();
+    } else if (bench_window_over(&w, now)) {
+      bench_window_stop(&w, now);
       done1 = st.completed_measured;
       st.measuring = false;
-      if (O.callgrind) CALLGRIND_STOP_INSTRUMENTATION;
       pthread_mutex_unlock(&st.mu);
       break;
     }
@@ -473,7 +444,7 @@ static void run_async(glide_client *c, const char *name, enum kind kind, bool ba
 
   bench_result_init(r, "glide", name);
   r->lat_unit = batch ? "batch" : "cmd";
-  finish(r, &st.lat, t0, t1, cpu0, cpu1, (done1 - done0) * st.per_request, errors);
+  finish(r, &st.lat, w.t0, w.t1, w.cpu0, w.cpu1, (done1 - done0) * st.per_request, errors);
   free(st.lat.v);
   for (size_t i = 0; i < depth; ++i) free(slots[i].idx);
   free(slots);

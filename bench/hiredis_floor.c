@@ -135,20 +135,13 @@ static void run(redisContext *c, const char *name, bool get, bool pipeline, benc
   uint32_t *idx = malloc(per * sizeof *idx);
   if (!idx) die("out of memory");
   uint64_t rng = 0x5DEECE66Dull ^ (get ? 1u : 2u) ^ (pipeline ? 4u : 8u);
-  uint64_t start = bench_now_ns(), warm_end = start + (uint64_t)O.warmup_ms * 1000000ull;
-  uint64_t t0 = 0, end = 0, cmds = 0, errors = 0;
-  bench_usage cpu0 = {0, 0, 0};
-  bool measuring = false;
+  uint64_t cmds = 0, errors = 0;
+  bench_window w;
+  bench_window_init(&w, O.warmup_ms, O.duration_ms, O.callgrind);
   for (;;) {
     uint64_t now = bench_now_ns();
-    if (!measuring && now >= warm_end) {
-      measuring = true;
-      if (O.callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
-      t0 = now;
-      cpu0 = bench_usage_now();
-      end = t0 + (uint64_t)O.duration_ms * 1000000ull;
-    }
-    if (measuring && now >= end) break;
+    bench_window_start(&w, now);
+    if (bench_window_over(&w, now)) break;
     uint64_t bad = 0;
     if (!pipeline) {
       uint32_t k = (uint32_t)(bench_rand(&rng) % O.keyspace);
@@ -159,7 +152,7 @@ static void run(redisContext *c, const char *name, bool get, bool pipeline, benc
       if (!r) die("%s: %s", name, c->errstr);
       bad = (uint64_t)check(r, get, k);
       freeReplyObject(r);
-      if (measuring) bench_lat_add(&lat, done - now);
+      if (w.measuring) bench_lat_add(&lat, done - now);
     } else {
       for (size_t i = 0; i < per; ++i) {
         uint32_t k = (uint32_t)(bench_rand(&rng) % O.keyspace);
@@ -176,17 +169,15 @@ static void run(redisContext *c, const char *name, bool get, bool pipeline, benc
         freeReplyObject(r);
       }
       uint64_t done = bench_now_ns();
-      if (measuring) bench_lat_add(&lat, done - now);
+      if (w.measuring) bench_lat_add(&lat, done - now);
     }
     errors += bad;
-    if (measuring) cmds += per;
+    if (w.measuring) cmds += per;
   }
-  uint64_t t1 = bench_now_ns();
-  bench_usage cpu1 = bench_usage_now();
-  if (O.callgrind) CALLGRIND_STOP_INSTRUMENTATION;
+  bench_window_stop(&w, bench_now_ns());
   bench_result_init(res, "hiredis", name);
   res->lat_unit = pipeline ? "batch" : "cmd";
-  bench_result_window(res, t0, t1, cpu0, cpu1, cmds);
+  bench_result_window(res, w.t0, w.t1, w.cpu0, w.cpu1, cmds);
   bench_lat_sort(&lat);
   res->p50_us = bench_lat_pct(&lat, 50);
   res->p99_us = bench_lat_pct(&lat, 99);
