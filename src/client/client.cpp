@@ -301,8 +301,9 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   }
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
     // Name the node each unanswered command was waiting for.
-    for (auto &[name, node] : nodes_) {
-      node->conn->visit_pending(req, [&](uint32_t index, uint16_t part) {
+    for (auto &entry : nodes_) {
+      const std::string &name = entry.first;  // not a structured binding: clang 14 cannot capture one
+      entry.second->conn->visit_pending(req, [&](uint32_t index, uint16_t part) {
         if (index >= req->count || part != kNoPart || req->results[index].type != kPendingType) return;
         std::string msg = message + " waiting for " + name;
         if (!req->arena->set_error(&req->results[index], kind, msg)) return;
