@@ -232,6 +232,29 @@ GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t
                                                      uint64_t max_bulk_len,
                                                      uint64_t max_aggregate_len);
 
+/* Bounds for a node that stops reading or answering (an extension of the contract). Every
+ * connection's memory stays bounded whatever its peer does:
+ *  - max_unsent_bytes: once this many command bytes wait to be written to one node (it stopped
+ *    reading), new requests for that node fail at once with GLIDE_ERR_CONNECTION ("... bytes
+ *    unsent ...") instead of queueing. A request is never refused for its own size: the bound
+ *    applies to what other requests left queued before it. Default 64 MiB, at least 4096.
+ *  - stall_timeouts: after this many request timeouts on one connection with no reply byte read
+ *    in between, the connection is closed and opened again (a fresh connection, so a node that
+ *    stopped answering cannot hold requests forever); the replies it still owed fail with
+ *    GLIDE_ERR_CONNECTION, or are re-sent when their batch has retry_connection_error.
+ *    Default 3; 0 never tears a connection down for silence.
+ * 0 keeps the current value of max_unsent_bytes. */
+GLIDE_API glide_status glide_config_set_connection_limits(glide_config *cfg,
+                                                          uint64_t max_unsent_bytes,
+                                                          uint32_t stall_timeouts);
+/* TCP-level liveness of every connection: keepalive probes after idle_s seconds of silence (then
+ * every idle_s / 3 seconds, 3 probes; 0 turns keepalive off; default 15), and TCP_USER_TIMEOUT,
+ * the longest written data may stay unacknowledged (or the peer's window closed) before the
+ * kernel drops the connection (default 30000 ms; 0 = the operating system's default).
+ * idle_s at most 7200, user_timeout_ms at most 3,600,000. */
+GLIDE_API glide_status glide_config_set_tcp_keepalive(glide_config *cfg, uint32_t idle_s,
+                                                      uint32_t user_timeout_ms);
+
 /* ------------------------------------------------------------------ batch */
 
 typedef struct glide_batch glide_batch;

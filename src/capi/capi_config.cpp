@@ -184,4 +184,21 @@ GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t
   return GLIDE_OK;
 }
 
+GLIDE_API glide_status glide_config_set_connection_limits(glide_config *cfg,
+                                                          uint64_t max_unsent_bytes,
+                                                          uint32_t stall_timeouts) {
+  if (!cfg || (max_unsent_bytes != 0 && max_unsent_bytes < 4096)) return GLIDE_ERR_INVALID_ARGUMENT;
+  if (max_unsent_bytes) cfg->c.max_unsent_bytes = max_unsent_bytes;
+  cfg->c.stall_timeouts = stall_timeouts;
+  return GLIDE_OK;
+}
+
+GLIDE_API glide_status glide_config_set_tcp_keepalive(glide_config *cfg, uint32_t idle_s,
+                                                      uint32_t user_timeout_ms) {
+  if (!cfg || idle_s > 7200 || user_timeout_ms > kMaxTimeoutMs) return GLIDE_ERR_INVALID_ARGUMENT;
+  cfg->c.keepalive_idle_s = idle_s;
+  cfg->c.tcp_user_timeout_ms = user_timeout_ms;
+  return GLIDE_OK;
+}
+
 }  // extern "C"

@@ -8,8 +8,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 
 #include "cluster/slot.h"
+#include "cluster/topology.h"
 #include "exec/aggregate.h"
 #include "value/oom.h"
 
@@ -39,7 +41,10 @@ Client::Client(Config config) : config_(std::move(config)) {}
 
 Client::~Client() {
   // The I/O thread has stopped (close() joined it): tear down on the caller's thread.
+  retired_.clear();
   nodes_.clear();
+  if (fast_refresh_timer_) event_free(fast_refresh_timer_);
+  if (sweep_ev_) event_free(sweep_ev_);
   if (refresh_timer_) event_free(refresh_timer_);
   if (periodic_timer_) event_free(periodic_timer_);
   if (wake_ev_) event_free(wake_ev_);
@@ -76,6 +81,8 @@ glide_status Client::start(std::string *error) {
   // take 2^64 wake-ups to fill it): one system call less per wake-up.
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST | EV_ET, &Client::on_wake, this);
   refresh_timer_ = evtimer_new(base_, &Client::on_refresh_timer, this);
+  fast_refresh_timer_ = evtimer_new(base_, &Client::on_fast_refresh_timer, this);
+  sweep_ev_ = evtimer_new(base_, &Client::on_sweep, this);
   if (!wake_ev_ || event_add(wake_ev_, nullptr) != 0) {
     *error = "cannot register the wake-up event";
     return GLIDE_ERR_OUT_OF_MEMORY;
@@ -187,6 +194,7 @@ void Client::flush_dirty() {
 
 void Client::begin(Request *req) {
   req->client = this;
+  req->seq = next_seq_++;
   req->count = static_cast<uint32_t>(req->batch->commands.size());
   req->unanswered = req->count;
   req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16));
@@ -299,6 +307,17 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
       return;
     }
   }
+  // Connections that owed this request a reply and have read nothing through several timeouts
+  // in a row are torn down once the request is complete (below): a node that stopped answering
+  // must not hold a connection, and every request queued on it, forever.
+  std::vector<Node *> stalled;
+  if (kind == GLIDE_ERR_TIMEOUT) {
+    for (auto &[name, node] : nodes_) {
+      bool owes = false;
+      node->conn->visit_pending(req, [&](uint32_t, uint16_t) { owes = true; });
+      if (owes && node->conn->note_timeout()) stalled.push_back(node.get());
+    }
+  }
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
     // Name the node each unanswered command was waiting for.
     for (auto &entry : nodes_) {
@@ -312,7 +331,12 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
     }
   }
   request_fail_unanswered(req, kind, message);
-  complete(req);
+  complete(req);  // req may be gone from here on
+  for (Node *node : stalled)
+    node->conn->fail(GLIDE_ERR_CONNECTION,
+                     "connection to " + node->name + " closed: " +
+                         std::to_string(config_.stall_timeouts) +
+                         " requests timed out in a row with no reply byte read");
 }
 
 void Client::complete(Request *req) {
@@ -381,18 +405,23 @@ size_t Client::dispatch(size_t max) {
   return batch.size();
 }
 
-void Client::on_connection_failed(Node *) {
-  if (config_.cluster && discovered_ && !closing_.load()) request_refresh();
+void Client::on_connection_failed(Node *node) {
+  if (!config_.cluster || !discovered_ || closing_.load()) return;
+  if (std::find(primaries_.begin(), primaries_.end(), node) != primaries_.end())
+    watch_lost_primary(node);
+  else
+    request_refresh();
 }
 
 // ---------------------------------------------------------------- nodes and topology
 
-Node *Client::node_for(const Address &a) {
+Node *Client::node_for(const Address &addr) {
+  Address a{cluster::normalize_host(addr.host), addr.port};
   std::string name = a.host + ":" + std::to_string(a.port);
   auto it = nodes_.find(name);
   if (it != nodes_.end()) return it->second.get();
   auto node = std::make_unique<Node>();
-  node->address = a;
+  node->address = std::move(a);
   node->name = name;
   node->conn = std::make_unique<Connection>(this, node.get());
   Node *raw = node.get();
@@ -446,6 +475,7 @@ void Client::discover() {
     const size_t lens[] = {4};
     Request *req = make_internal(argv, lens, 1, &Client::on_standalone_ping);
     if (!req) return discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    req->timeout_ms = config_.connect_timeout_ms;  // glide_client_new's whole bound
     req->route_kind = GLIDE_ROUTE_ADDRESS;
     begin(req);
     return;
@@ -460,6 +490,9 @@ void Client::discover() {
       --discovery_waiting_;
       continue;
     }
+    // Connect, handshake and CLUSTER SLOTS all inside the connect timeout: the bound
+    // glide_client_new documents.
+    req->timeout_ms = config_.connect_timeout_ms;
     req->route_kind = GLIDE_ROUTE_ADDRESS;
     req->route_host = seed.host;
     req->route_port = seed.port;
@@ -490,9 +523,11 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
     cluster::SlotMap map;
     if (root->type == GLIDE_VALUE_ERROR) {
       error.assign(root->u.string.ptr, root->u.string.len);
-      if (root->error_kind == GLIDE_ERR_AUTH) c->discovery_kind_ = GLIDE_ERR_AUTH;
-    } else if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
-                                            &error)) {
+      c->note_discovery_failure(root->error_kind);
+    } else if (!cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port},
+                                             &map, &error)) {
+      c->note_discovery_failure(GLIDE_ERR_PROTOCOL);  // an answer, but not a slot map
+    } else {
       c->install(std::move(map));
       // Connect to every primary now so the first batch does not pay for it.
       for (Node *n : c->primaries_) n->conn->ensure_connecting();
@@ -515,6 +550,23 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
     c->discovery_finished(c->discovery_kind_,
                           "cannot discover the cluster from any seed: " + c->discovery_errors_);
   glide_value_free(root);
+}
+
+void Client::note_discovery_failure(glide_error_kind kind) {
+  // When every seed failed, the status names the most telling failure: a refused password or a
+  // garbled answer says more than a timeout, which says more than a refused connection. A
+  // server's error reply (e.g. cluster support disabled) stays CONNECTION: no cluster there.
+  auto rank = [](glide_error_kind k) {
+    switch (k) {
+      case GLIDE_ERR_AUTH: return 5;
+      case GLIDE_ERR_TLS: return 4;
+      case GLIDE_ERR_PROTOCOL: return 3;
+      case GLIDE_ERR_OUT_OF_MEMORY: return 2;
+      case GLIDE_ERR_TIMEOUT: return 1;
+      default: return 0;
+    }
+  };
+  if (rank(kind) > rank(discovery_kind_)) discovery_kind_ = kind;
 }
 
 void Client::discovery_finished(glide_status status, const std::string &error) {

@@ -118,6 +118,21 @@ class Client {
   void shutdown_io();
 
   Node *node_for(const Address &a);
+  // The node a MOVED/ASK names: nullptr when that would be one node too many outside the slot
+  // map (a server flooding redirects to ever new addresses must not make nodes without bound).
+  Node *redirect_node(const Address &a);
+  // Nodes in no slot map and idle are closed and forgotten; freed once every request that may
+  // still hold a pointer to them (those begun before) has completed.
+  void retire_stray_nodes();
+  void free_retired();
+  void schedule_sweep();
+  static void on_sweep(evutil_socket_t fd, short what, void *arg);
+  // After a primary's connection is lost: refresh every kFastRefreshMs until each lost primary
+  // answers again or the map names another owner for its slots (a failover), a bounded number
+  // of times.
+  void watch_lost_primary(Node *node);
+  void check_lost_primaries();
+  static void on_fast_refresh_timer(evutil_socket_t fd, short what, void *arg);
   Node *slot_primary(uint16_t slot);
   Node *random_primary();
   std::vector<Node *> all_nodes();
@@ -125,6 +140,7 @@ class Client {
   static void on_discovery_reply(Request *req, glide_value *root);
   static void on_standalone_ping(Request *req, glide_value *root);
   void discovery_finished(glide_status status, const std::string &error);
+  void note_discovery_failure(glide_error_kind kind);
   Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
                          void (*hook)(Request *, glide_value *));
 
@@ -170,6 +186,18 @@ class Client {
   std::vector<Request *> after_refresh_;  // requests whose retries wait for the refresh
   struct event *refresh_timer_ = nullptr;
   struct event *periodic_timer_ = nullptr;
+  bool map_patched_ = false;  // a MOVED changed slots_ since the last install: map_hash_ is stale
+  uint32_t map_nodes_ = 0;     // nodes in the installed map (the rest are strays)
+  struct Retired {
+    uint64_t after_seq;  // free once no request older than this is live
+    std::unique_ptr<Node> node;
+  };
+  std::vector<Retired> retired_;
+  uint64_t next_seq_ = 1;
+  std::vector<Address> lost_primaries_;
+  uint32_t fast_refreshes_ = 0;
+  struct event *fast_refresh_timer_ = nullptr;
+  struct event *sweep_ev_ = nullptr;
   std::vector<Connection *> dirty_;
   Request *live_head_ = nullptr;  // requests not yet completed (for close)
   uint64_t rng_ = 0x9E3779B97F4A7C15ull;

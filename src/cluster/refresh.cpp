@@ -8,11 +8,18 @@
 #include "client/client.h"
 #include "client/timeval.h"
 #include "client/guard.h"
+#include "cluster/topology.h"
 
 namespace glide {
 namespace {
 constexpr uint64_t kRefreshThrottleMs = 1000;
 constexpr size_t kRefreshFanout = 3;
+// After a primary's connection is lost: the slot map is asked again this often until its slots
+// have a reachable owner (the node is back, or a replica was promoted), at most this many times.
+constexpr uint32_t kFastRefreshMs = 150;
+constexpr uint32_t kMaxFastRefreshes = 200;  // 30 s, longer than any cluster-node-timeout default
+// Nodes outside the slot map (learned from redirects or routes) kept at most at once.
+constexpr uint32_t kMaxStrayNodes = 64;
 
 uint64_t fnv(uint64_t h, const void *data, size_t len) {
   const auto *p = static_cast<const unsigned char *>(data);
@@ -66,9 +73,56 @@ void Client::install(cluster::SlotMap map) {
     }
     replicas_.push_back(std::move(reps));
   }
-  for (auto &[name, node] : nodes_)
-    if (!node->in_map) node->conn->close_if_idle();
+  map_nodes_ = 0;
+  for (auto &[name, node] : nodes_) map_nodes_ += node->in_map;
+  schedule_sweep();
   map_hash_ = map_hash(slots_);
+  map_patched_ = false;
+}
+
+void Client::retire_stray_nodes() {
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    Node *n = it->second.get();
+    if (!n->in_map) n->conn->close_if_idle();
+    if (n->in_map || n->conn->state() != Connection::State::kDisconnected || n->conn->dirty) {
+      ++it;
+      continue;
+    }
+    // Requests begun so far may hold this node (a route, a fan-out part, a retry): it is freed
+    // once they have all completed.
+    retired_.push_back(Retired{next_seq_, std::move(it->second)});
+    it = nodes_.erase(it);
+  }
+  free_retired();
+}
+
+void Client::free_retired() {
+  uint64_t oldest = next_seq_;
+  for (Request *r = live_head_; r; r = r->live_next) oldest = std::min(oldest, r->seq);
+  std::erase_if(retired_, [&](Retired &r) {
+    Connection *conn = r.node->conn.get();
+    conn->close_if_idle();  // an old request may have used it again meanwhile
+    return r.after_seq <= oldest && conn->state() == Connection::State::kDisconnected && !conn->dirty;
+  });
+}
+
+Node *Client::redirect_node(const Address &a) {
+  const std::string name = cluster::normalize_host(a.host) + ":" + std::to_string(a.port);
+  if (nodes_.find(name) == nodes_.end() && nodes_.size() >= map_nodes_ + kMaxStrayNodes) {
+    schedule_sweep();  // idle strays make room for the next redirect
+    return nullptr;
+  }
+  return node_for(a);
+}
+
+void Client::schedule_sweep() {
+  // Never inline: a connection's own event handler may be on the stack (a reply delivered, a
+  // refresh finished), so nodes are retired and freed from a callback of their own.
+  if (sweep_ev_) event_active(sweep_ev_, EV_TIMEOUT, 0);
+}
+
+void Client::on_sweep(evutil_socket_t, short, void *arg) {
+  guarded([&] { static_cast<Client *>(arg)->retire_stray_nodes(); });
 }
 
 void Client::patch_slot(uint16_t slot, Node *owner) {
@@ -80,7 +134,9 @@ void Client::patch_slot(uint16_t slot, Node *owner) {
     primaries_.push_back(owner);
     replicas_.emplace_back();
     owner->replica = false;
+    owner->in_map = true;
   }
+  map_patched_ = true;  // map_hash_ no longer describes slots_: the next refresh must install
   uint16_t &cur = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
   if (cur == cluster::SlotMap::kNoShard) ++slots_.covered;
   cur = static_cast<uint16_t>(idx);
@@ -176,9 +232,14 @@ void Client::finish_refresh() {
         best_votes = votes;
       }
     }
-    if (c->refresh_views_[best].first != c->map_hash_) c->install(std::move(c->refresh_views_[best].second));
+    // A map patched by MOVED is always replaced: a redirect to an address that then proved dead
+    // must never outlive the refresh that brings the right owner back.
+    if (c->refresh_views_[best].first != c->map_hash_ || c->map_patched_)
+      c->install(std::move(c->refresh_views_[best].second));
     c->refresh_views_.clear();
   }
+  if (!c->retired_.empty()) c->schedule_sweep();
+  c->check_lost_primaries();
   if (c->refresh_again_) {
     c->refresh_again_ = false;
     c->request_refresh();
@@ -205,6 +266,55 @@ void Client::on_periodic_timer(evutil_socket_t, short, void *arg) {
   guarded([&] {
     auto *c = static_cast<Client *>(arg);
     if (!c->refresh_in_flight_ && !c->closing_.load()) c->start_refresh();
+    c->flush_dirty();
+  });
+}
+
+}  // namespace glide
+
+namespace glide {
+
+void Client::watch_lost_primary(Node *node) {
+  const bool known = std::any_of(lost_primaries_.begin(), lost_primaries_.end(), [&](const Address &a) {
+    return a.host == node->address.host && a.port == node->address.port;
+  });
+  if (!known) {
+    try {
+      lost_primaries_.push_back(node->address);
+    } catch (...) {
+      // Without the watch the ordinary (throttled) refresh still repairs the map, only later.
+    }
+    fast_refreshes_ = 0;
+  }
+  request_refresh(true);
+}
+
+void Client::check_lost_primaries() {
+  std::erase_if(lost_primaries_, [&](const Address &a) {
+    auto it = nodes_.find(a.host + ":" + std::to_string(a.port));
+    if (it == nodes_.end()) return true;  // left the cluster
+    Node *n = it->second.get();
+    if (std::find(primaries_.begin(), primaries_.end(), n) == primaries_.end()) return true;  // failed over
+    if (n->conn->state() == Connection::State::kReady) return true;  // back
+    n->conn->ensure_connecting();  // try it again when its backoff allows
+    return false;
+  });
+  if (lost_primaries_.empty() || fast_refreshes_ >= kMaxFastRefreshes) {
+    lost_primaries_.clear();
+    fast_refreshes_ = 0;
+    return;
+  }
+  ++fast_refreshes_;
+  struct timeval tv = ms_to_timeval(kFastRefreshMs);
+  if (fast_refresh_timer_) event_add(fast_refresh_timer_, &tv);
+}
+
+void Client::on_fast_refresh_timer(evutil_socket_t, short, void *arg) {
+  guarded([&] {
+    auto *c = static_cast<Client *>(arg);
+    if (c->closing_.load()) return;
+    // One in flight already: its end checks the lost primaries again and re-arms this timer.
+    if (!c->refresh_in_flight_) c->start_refresh();
     c->flush_dirty();
   });
 }

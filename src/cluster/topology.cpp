@@ -1,8 +1,32 @@
 #include "cluster/topology.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string_view>
 
 namespace glide::cluster {
+
+std::string normalize_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.size() > 255) return std::string(host);
+  char buf[256];
+  host.copy(buf, host.size());
+  buf[host.size()] = '\0';
+  char text[INET6_ADDRSTRLEN];
+  struct in6_addr a6;
+  if (inet_pton(AF_INET6, buf, &a6) == 1 && inet_ntop(AF_INET6, &a6, text, sizeof text))
+    return text;
+  struct in_addr a4;
+  if (inet_aton(buf, &a4) != 0 && inet_ntop(AF_INET, &a4, text, sizeof text)) return text;
+  std::string name(host);
+  if (name.size() > 1 && name.back() == '.') name.pop_back();
+  for (char &ch : name)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return name;
+}
+
 namespace {
 
 bool is_str(const glide_value *v) {

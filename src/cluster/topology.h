@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/config.h"
@@ -25,6 +26,12 @@ struct SlotMap {
   uint32_t covered = 0;                         // slots with an owner
   SlotMap() { slot_shard.fill(kNoShard); }
 };
+
+// One spelling per address, so a node is known once whatever way a server or a redirect writes
+// it: IPv4 literals in any inet_aton form ("127.1", "0x7f.0.0.1") become dotted quads, IPv6
+// literals (with or without brackets) their canonical text, host names lower case without a
+// trailing dot.
+std::string normalize_host(std::string_view host);
 
 // Parses a CLUSTER SLOTS reply. `asked` is the address the question went to: an empty host (or
 // "?") in the reply means that address. Returns false with *error set when the reply is malformed:

@@ -31,6 +31,12 @@ const glide_value *first_error(const Split &s) {
   return nullptr;
 }
 
+// A sum past int64 can only come from servers that lie: a clear error in its place.
+void overflow_error(Arena *a, glide_value *out) {
+  if (!a->set_error(out, GLIDE_ERR_PROTOCOL, "the nodes' integer replies add up beyond 64 bits"))
+    oom(out);
+}
+
 void type_error(Arena *a, glide_value *out, const char *what) {
   if (!a->set_error(out, GLIDE_ERR_PROTOCOL, std::string("unexpected reply type while ") + what))
     oom(out);
@@ -63,7 +69,7 @@ void combine_split(Arena *a, const Split &s, glide_value *out) {
       int64_t sum = 0;
       for (uint32_t i = 0; i < s.count; ++i) {
         if (s.parts[i].value.type != GLIDE_VALUE_INTEGER) return type_error(a, out, "summing parts");
-        sum += s.parts[i].value.u.integer;
+        if (__builtin_add_overflow(sum, s.parts[i].value.u.integer, &sum)) return overflow_error(a, out);
       }
       Arena::set_integer(out, sum);
       return;
@@ -147,7 +153,8 @@ void combine_maps(Arena *a, const Split &s, glide_value *out) {
         items[2 * pairs + 1] = val;
         ++pairs;
       } else if (items[2 * j + 1].type == GLIDE_VALUE_INTEGER && val.type == GLIDE_VALUE_INTEGER) {
-        items[2 * j + 1].u.integer += val.u.integer;
+        int64_t &acc = items[2 * j + 1].u.integer;
+        if (__builtin_add_overflow(acc, val.u.integer, &acc)) return overflow_error(a, out);
       }
     }
   }
@@ -205,8 +212,9 @@ void numeric(Arena *a, const Split &s, glide_value *out, ResponsePolicy p) {
     if (v.type != GLIDE_VALUE_INTEGER) return type_error(a, out, "combining integers");
     if (i == 0)
       acc = v.u.integer;
-    else if (p == ResponsePolicy::kAggSum)
-      acc += v.u.integer;
+    else if (p == ResponsePolicy::kAggSum) {
+      if (__builtin_add_overflow(acc, v.u.integer, &acc)) return overflow_error(a, out);
+    }
     else if (p == ResponsePolicy::kAggMin)
       acc = std::min(acc, v.u.integer);
     else

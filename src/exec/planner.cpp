@@ -12,12 +12,23 @@
 namespace glide {
 
 bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
-  if (node->conn->ensure_connecting()) return true;
-  // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
-  request_set_error(req, index, part,
-                    node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-                    "not connected to " + node->name + ": " + node->conn->last_error());
-  return false;
+  if (!node->conn->ensure_connecting()) {
+    // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
+    request_set_error(req, index, part,
+                      node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+                      "not connected to " + node->name + ": " + node->conn->last_error());
+    return false;
+  }
+  const size_t backlog = node->conn->backlog_for(req);
+  if (backlog >= config_.max_unsent_bytes) {
+    // The node stopped reading: queueing more would only grow memory without bound.
+    request_set_error(req, index, part, GLIDE_ERR_CONNECTION,
+                      "not sent to " + node->name + ": " + std::to_string(backlog) +
+                          " bytes unsent to it already (limit " +
+                          std::to_string(config_.max_unsent_bytes) + "); the node is not reading");
+    return false;
+  }
+  return true;
 }
 
 bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part) {
@@ -196,6 +207,17 @@ void Client::plan_fanout(Request *req, uint32_t index, const std::vector<Node *>
     send_to(targets[j], bytes, req, index, static_cast<uint16_t>(j));
 }
 
+namespace {
+// The server's own arity rule, and whole key groups after the first key (MSET: key value pairs).
+bool split_arity_ok(const commands::Command *info, size_t argc, uint32_t step) {
+  const auto arity = static_cast<int64_t>(info->arity);
+  const auto n = static_cast<int64_t>(argc);
+  if (arity >= 0 ? n != arity : n < -arity) return false;
+  const auto first = static_cast<size_t>(info->key_specs[0].index);
+  return argc > first && (argc - first) % step == 0;
+}
+}  // namespace
+
 void Client::plan_split(Request *req, uint32_t index) {
   const BatchCommand &c = req->batch->commands[index];
   std::vector<std::string_view> args;
@@ -209,9 +231,20 @@ void Client::plan_split(Request *req, uint32_t index) {
     argv[i] = args[i].data();
     lens[i] = args[i].size();
   }
+  const uint32_t step = commands::key_group_step(c.info);
+  if (!split_arity_ok(c.info, args.size(), step)) {
+    // Split as it is, some parts would run and the rest be refused (MSET a 1 b would write a):
+    // a split command goes out whole or not at all.
+    std::string name(args[0]);
+    for (char &ch : name)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    request_set_error(req, index, kNoPart, GLIDE_ERR_INVALID_ARGUMENT,
+                      "ERR wrong number of arguments for '" + name +
+                          "' command (nothing was sent: its keys span slots)");
+    return;
+  }
   std::vector<uint32_t> pos(args.size());
   const size_t nkeys = commands::key_positions(c.info, args.size(), argv.data(), lens.data(), pos.data(), pos.size());
-  const uint32_t step = commands::key_group_step(c.info);
   // Keys grouped by slot, in first-seen order; each group keeps the original key ordinals.
   std::map<uint16_t, std::vector<uint32_t>> groups;
   std::vector<uint16_t> order;
@@ -302,7 +335,7 @@ void Client::send_transaction(Request *req, Node *node, bool asking) {
   const Batch &b = *req->batch;
   if (!connectable(node, req, kExecIndex, kNoPart)) return;
   Connection *conn = node->conn.get();
-  std::string &out = conn->out();
+  std::string &out = conn->out(req);
   if (asking) {
     // The ASKING flag lasts through MULTI ... EXEC, so one ASKING covers the transaction.
     out.append("*1\r\n$6\r\nASKING\r\n");

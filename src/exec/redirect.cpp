@@ -108,7 +108,7 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   }
   if (!connectable(node, req, index, part)) return;
   if (asking) {
-    node->conn->out().append(kAsking);
+    node->conn->out(req).append(kAsking);
     node->conn->expect(req, kSkipIndex, kNoPart);
   }
   node->conn->send(element_bytes(req, index, part), req, index, part);
@@ -170,7 +170,8 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
   switch (kind) {
     case Redirect::kMoved: {
       if (!parse_target(msg, from->address, &slot, &to)) return false;
-      Node *target = node_for(to);
+      Node *target = redirect_node(to);
+      if (!target) return false;  // too many unknown nodes: the MOVED stays the answer
       patch_slot(slot, target);
       request_refresh();
       v->type = kPendingType;
@@ -185,8 +186,10 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
     }
     case Redirect::kAsk: {
       if (!parse_target(msg, from->address, &slot, &to)) return false;
+      Node *target = redirect_node(to);
+      if (!target) return false;
       v->type = kPendingType;
-      resend(req, index, part, node_for(to), true);
+      resend(req, index, part, target, true);
       return true;
     }
     case Redirect::kRetryable:
@@ -217,13 +220,15 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   switch (kind) {
     case Redirect::kMoved:
       if (!parse_target(msg, from->address, &slot, &to)) return false;
-      target = node_for(to);
+      target = redirect_node(to);
+      if (!target) return false;
       patch_slot(slot, target);
       request_refresh();
       break;
     case Redirect::kAsk:
       if (!parse_target(msg, from->address, &slot, &to)) return false;
-      target = node_for(to);
+      target = redirect_node(to);
+      if (!target) return false;
       asking = true;
       break;
     case Redirect::kReadonly:

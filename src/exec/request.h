@@ -46,6 +46,7 @@ struct Split {
 
 struct Request {
   Client *client = nullptr;
+  uint64_t seq = 0;  // order of begin(); nodes retired after it may be freed once it completes
 
   // What to run. `batch` points at `owned` (async) or at the caller's batch (blocking: the caller
   // is parked until completion, so no copy is needed).

@@ -33,6 +33,27 @@ std::string_view text(const glide_value *v) {
   return {};
 }
 
+// No Nagle delay; keepalive probes and TCP_USER_TIMEOUT so the kernel notices a peer that
+// vanished (or closed its window for good) even when no request is waiting. Best effort: a
+// system without one of these options still works, only less watchfully.
+void set_socket_options(int fd, const Config &cfg) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (cfg.keepalive_idle_s > 0) {
+    const int idle = static_cast<int>(cfg.keepalive_idle_s);
+    const int interval = idle >= 3 ? idle / 3 : 1;
+    const int probes = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+  }
+  if (cfg.tcp_user_timeout_ms > 0) {
+    const unsigned ms = cfg.tcp_user_timeout_ms;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+  }
+}
+
 bool is_auth_error(const glide_value *v) {
   return starts_with(v, "WRONGPASS") || starts_with(v, "NOAUTH") || starts_with(v, "NOPERM") ||
          starts_with(v, "ERR invalid password") || starts_with(v, "ERR AUTH") ||
@@ -95,8 +116,7 @@ void Connection::start_connect() {
     fail(GLIDE_ERR_CONNECTION, describe("cannot create a socket for") + ": " + std::strerror(errno));
     return;
   }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  set_socket_options(fd, client_->config());
   rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
   const int err = errno;
   freeaddrinfo(res);
@@ -248,8 +268,20 @@ void Connection::handshake_done() {
 }
 
 void Connection::send(std::string_view encoded, Request *req, uint32_t index, uint16_t part) {
+  note_writer(req);
   out_.append(encoded);
   expect(req, index, part);
+}
+
+void Connection::note_writer(const Request *req) {
+  if (req == last_req_) return;
+  last_req_ = req;
+  backlog_before_last_ = out_.size() - out_pos_;
+}
+
+bool Connection::note_timeout() {
+  const uint32_t limit = client_->config().stall_timeouts;
+  return limit > 0 && ++timeouts_since_read_ >= limit;
 }
 
 void Connection::reserve(size_t bytes, size_t replies) {
@@ -329,13 +361,17 @@ void Connection::handle_readable() {
     return;
   }
   rlen_ += static_cast<size_t>(n);
+  timeouts_since_read_ = 0;  // the peer is alive
 
   size_t pos = 0;
   while (pos < rlen_) {
     glide_value *target;
     if (!in_reply_) {
       const bool handshake = state_ == State::kHandshake;
-      cur_ = (handshake || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
+      // A RESP3 push ('>') is not the reply the head request waits for: it is parsed into the
+      // scratch arena and dropped there, so a push stream never grows a pending request's memory.
+      const bool push = rbuf_[pos] == '>';
+      cur_ = (handshake || push || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
       Request *req = cur_.req;
       cur_scratch_ = !req || req->completed || cur_.index == kSkipIndex ||
                      (cur_.index >= kQueuedBase && cur_.index != kExecIndex);
@@ -365,8 +401,10 @@ void Connection::handle_readable() {
     if (!cur_scratch_) --cur_.req->parsing;
 
     if (target->type == GLIDE_VALUE_PUSH) {
-      // Out-of-band (RESP3 push): not a reply; pub/sub delivery arrives with that feature.
+      // Out-of-band (RESP3 push): not a reply; dropped and counted until pub/sub delivery lands.
+      // (A push behind an attribute reaches here built into a request's slot: reset that too.)
       if (!cur_scratch_) target->type = kPendingType;
+      ++pushes_dropped_;
       scratch_->reset();
       continue;
     }
@@ -439,6 +477,9 @@ void Connection::close_socket() {
   hs_pos_ = 0;
   out_.clear();
   out_pos_ = 0;
+  last_req_ = nullptr;
+  backlog_before_last_ = 0;
+  timeouts_since_read_ = 0;
   rlen_ = 0;
 }
 

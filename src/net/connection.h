@@ -42,7 +42,10 @@ class Connection {
   // Queues an encoded command whose reply goes to (req, index, part).
   void send(std::string_view encoded, Request *req, uint32_t index, uint16_t part);
   // Queues raw bytes with no reply expected of them (the caller adds the pendings itself).
-  std::string &out() { return out_; }
+  std::string &out(const Request *req) {
+    note_writer(req);
+    return out_;
+  }
   // Room for `bytes` more output and `replies` more expected replies (big batches).
   void reserve(size_t bytes, size_t replies);
   void expect(Request *req, uint32_t index, uint16_t part);
@@ -66,6 +69,18 @@ class Connection {
   }
   const std::string &name() const;
 
+  // Command bytes queued before `req` started queueing here and not written yet: what the
+  // max_unsent_bytes bound counts (a request is never refused for its own size).
+  size_t backlog_for(const Request *req) const {
+    const size_t unsent = out_.size() - out_pos_;
+    return req == last_req_ ? (backlog_before_last_ < unsent ? backlog_before_last_ : unsent) : unsent;
+  }
+  // One of the requests waiting on this connection timed out. True when the connection has now
+  // stalled (stall_timeouts timeouts in a row with no reply byte read): the caller tears it down.
+  bool note_timeout();
+  // RESP3 pushes read and dropped (no subscriptions yet), for tests and statistics.
+  uint64_t pushes_dropped() const { return pushes_dropped_; }
+
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
   bool dirty = false;  // in the client's flush list
@@ -79,6 +94,7 @@ class Connection {
   void handle_readable();
   void handle_writable();
   void close_socket();  // back to kDisconnected; pending replies untouched
+  void note_writer(const Request *req);  // req starts queueing bytes (backlog bookkeeping)
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
   // connection failed (and was closed).
   bool write_out(const std::string &buf, size_t *pos);
@@ -114,6 +130,11 @@ class Connection {
   glide_value *cur_target_ = nullptr;  // where the reply in progress is being built
   bool cur_scratch_ = false;
   Arena *scratch_ = nullptr;  // replies nobody waits for any more, handshake replies
+
+  const Request *last_req_ = nullptr;  // the request that queued bytes last, and the backlog
+  size_t backlog_before_last_ = 0;     // other requests had left when it started
+  uint32_t timeouts_since_read_ = 0;
+  uint64_t pushes_dropped_ = 0;
 
   uint32_t failures_ = 0;
   uint64_t retry_at_ms_ = 0;

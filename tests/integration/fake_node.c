@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #define FAKE_MAX_CONNS 64
-#define FAKE_MAX_RULES 64
+#define FAKE_MAX_RULES 256
 #define FAKE_MAX_RANGES 64
 #define FAKE_LOG_MAX 100000
 #define FAKE_IN_MAX (4u * 1024u * 1024u) /* a client sending more than this unparsed: closed */
 #define FAKE_NEVER UINT64_MAX
 
-enum { ACT_REPLY, ACT_DELAY, ACT_SILENT, ACT_CLOSE };
+enum { ACT_REPLY, ACT_DELAY, ACT_SILENT, ACT_CLOSE, ACT_STREAM };
 
 typedef struct rule {
   char name[64];
@@ -39,6 +39,8 @@ typedef struct rule {
   unsigned delay_ms;
   char *bytes;
   size_t len;
+  size_t repeat;      /* ACT_STREAM: bytes sent this many times, then final */
+  char *final_bytes;  /* ACT_STREAM, may be NULL */
 } rule;
 
 typedef struct out_item {
@@ -46,6 +48,7 @@ typedef struct out_item {
   size_t len;
   size_t off;
   uint64_t due; /* FAKE_NEVER: silent */
+  size_t repeat; /* times the bytes are sent (1 for ordinary replies) */
   struct out_item *next;
 } out_item;
 
@@ -83,6 +86,7 @@ struct fake_node {
   char id[41];
   bool stop;
   bool drop;
+  bool not_reading;
 
   conn *conns[FAKE_MAX_CONNS];
   unsigned accepted;
@@ -214,6 +218,7 @@ static void conn_push(conn *c, const char *bytes, size_t len, uint64_t due) {
   o->len = len;
   o->off = 0;
   o->due = due;
+  o->repeat = 1;
   o->next = NULL;
   if (c->tail) c->tail->next = o;
   else c->head = o;
@@ -230,6 +235,10 @@ static bool conn_flush(conn *c, uint64_t now) {
       if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (w <= 0) return false;
       o->off += (size_t)w;
+    }
+    if (--o->repeat > 0) {
+      o->off = 0;
+      continue;
     }
     c->head = o->next;
     if (!c->head) c->tail = NULL;
@@ -457,6 +466,11 @@ static void process(fake_node *n, conn *c, argvec *a) {
       case ACT_REPLY: conn_push(c, r->bytes, r->len, now); break;
       case ACT_DELAY: conn_push(c, r->bytes, r->len, now + r->delay_ms); break;
       case ACT_SILENT: conn_push(c, "", 0, FAKE_NEVER); break;
+      case ACT_STREAM:
+        conn_push(c, r->bytes, r->len, now);
+        c->tail->repeat = r->repeat;
+        if (r->final_bytes) conn_push(c, r->final_bytes, strlen(r->final_bytes), now);
+        break;
       default: break;
     }
     return;
@@ -635,7 +649,7 @@ static void *loop(void *arg) {
         conn_free(n, i);
         continue;
       }
-      short ev = POLLIN;
+      short ev = n->not_reading ? 0 : POLLIN;
       if (c->head && c->head->due <= now) ev |= POLLOUT; /* partially written */
       if (c->head && c->head->due > now && c->head->due != FAKE_NEVER) {
         uint64_t wait = c->head->due - now;
@@ -739,7 +753,10 @@ void fake_node_stop(fake_node *n) {
   close(n->listen_fd);
   close(n->wake[0]);
   close(n->wake[1]);
-  for (size_t i = 0; i < n->nrules; i++) free(n->rules[i].bytes);
+  for (size_t i = 0; i < n->nrules; i++) {
+    free(n->rules[i].bytes);
+    free(n->rules[i].final_bytes);
+  }
   for (size_t i = 0; i < n->nstore; i++) {
     free(n->store[i].key);
     free(n->store[i].value);
@@ -811,9 +828,31 @@ void fake_node_on_close(fake_node *n, const char *name, const char *arg1, unsign
   add_rule(n, name, arg1, nth, ACT_CLOSE, 0, NULL, 0);
 }
 
+void fake_node_on_stream(fake_node *n, const char *name, const char *arg1, unsigned nth,
+                         const char *chunk, size_t chunk_len, size_t repeat,
+                         const char *final_bytes) {
+  if (repeat == 0) h_fail("fake_node_on_stream: repeat 0");
+  add_rule(n, name, arg1, nth, ACT_STREAM, 0, chunk, chunk_len);
+  pthread_mutex_lock(&n->mu);
+  rule *r = &n->rules[n->nrules - 1];
+  r->repeat = repeat;
+  r->final_bytes = final_bytes ? xmemdup(final_bytes, strlen(final_bytes)) : NULL;
+  pthread_mutex_unlock(&n->mu);
+}
+
+void fake_node_set_reading(fake_node *n, bool reading) {
+  pthread_mutex_lock(&n->mu);
+  n->not_reading = !reading;
+  pthread_mutex_unlock(&n->mu);
+  wake(n);
+}
+
 void fake_node_clear_rules(fake_node *n) {
   pthread_mutex_lock(&n->mu);
-  for (size_t i = 0; i < n->nrules; i++) free(n->rules[i].bytes);
+  for (size_t i = 0; i < n->nrules; i++) {
+    free(n->rules[i].bytes);
+    free(n->rules[i].final_bytes);
+  }
   n->nrules = 0;
   pthread_mutex_unlock(&n->mu);
 }
@@ -942,4 +981,25 @@ void fake_node_drop_connections(fake_node *n) {
     if (done || h_now_ms() > end) return;
     h_sleep_ms(1);
   }
+}
+
+/* ------------------------------------------------------------------ clients */
+
+glide_config *fake_node_config(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
+                               uint32_t refresh_ms) {
+  glide_config *cfg = glide_config_new();
+  assert_non_null(cfg);
+  OK(glide_config_add_address(cfg, "127.0.0.1", fake_node_port(seed)));
+  OK(glide_config_set_cluster_mode(cfg, true));
+  OK(glide_config_set_request_timeout_ms(cfg, request_timeout_ms));
+  OK(glide_config_set_connect_timeout_ms(cfg, 1000));
+  OK(glide_config_set_reconnect(cfg, 10, 10, 100));
+  OK(glide_config_set_topology_refresh_ms(cfg, refresh_ms));
+  if (max_redirects) OK(glide_config_set_max_redirects(cfg, max_redirects));
+  return cfg;
+}
+
+glide_client *fake_node_client(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
+                               uint32_t refresh_ms) {
+  return h_connect(fake_node_config(seed, request_timeout_ms, max_redirects, refresh_ms));
 }

@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "glide_c.h"
+
 typedef struct fake_node fake_node;
 
 /* One CLUSTER SLOTS range: slots lo..hi served by 127.0.0.1:port (0 = this fake node), with one
@@ -84,6 +86,14 @@ void fake_node_on_silent(fake_node *n, const char *name, const char *arg1, unsig
 /* Sends the replies already due on that connection, then closes it; later input is discarded. */
 void fake_node_on_close(fake_node *n, const char *name, const char *arg1, unsigned nth);
 void fake_node_clear_rules(fake_node *n);
+/* Answers with `chunk` sent `repeat` times (as fast as the client reads), then `final_bytes`
+ * (NULL: nothing more): endless pushes before a reply, a reply that keeps growing, floods. */
+void fake_node_on_stream(fake_node *n, const char *name, const char *arg1, unsigned nth,
+                         const char *chunk, size_t chunk_len, size_t repeat,
+                         const char *final_bytes);
+/* false: the node stops reading from its connections (their data piles up in the client, as
+ * with a server that hangs); true: it reads again. New connections are still accepted. */
+void fake_node_set_reading(fake_node *n, bool reading);
 
 /* The store: sets a key directly (as if SET had been received; not logged). */
 void fake_node_store_set(fake_node *n, const char *key, const char *value);
@@ -111,5 +121,13 @@ unsigned fake_node_open_connections(fake_node *n);
 bool fake_node_conn_open(fake_node *n, unsigned id);
 /* Closes every client connection now (the listener stays). */
 void fake_node_drop_connections(fake_node *n);
+
+/* A cluster client seeded with the fake node: the given request timeout, connect timeout 1000 ms,
+ * quick reconnects (10..100 ms), periodic topology check every refresh_ms (0 = off),
+ * max_redirects 0 = the library default (3). Fails the test if it cannot connect. */
+glide_config *fake_node_config(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
+                               uint32_t refresh_ms); /* the same config, for more settings */
+glide_client *fake_node_client(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
+                               uint32_t refresh_ms);
 
 #endif /* GLIDE_TEST_FAKE_NODE_H */

@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1029,4 +1030,28 @@ int64_t h_info_int(const char *info, const char *field) {
     return strtoll(p + fl, NULL, 10);
   }
   return 0;
+}
+
+/* ------------------------------------------------------------------ process resources */
+
+size_t h_vmrss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) h_fail("cannot open /proc/self/status");
+  char line[256];
+  size_t kb = 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %zu kB", &kb) == 1) break;
+  fclose(f);
+  if (!kb) h_fail("no VmRSS in /proc/self/status");
+  return kb;
+}
+
+size_t h_open_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) h_fail("cannot open /proc/self/fd");
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n - 1; /* the directory stream's own descriptor */
 }

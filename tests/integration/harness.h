@@ -142,6 +142,22 @@ const glide_value *h_map_get(const glide_value *map, const void *s, size_t len);
 void h_fail_at(const char *file, int line, const char *fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(3, 4);
 #define h_fail(...) h_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+/* A glide_status call that must return `expected` (OK: GLIDE_OK); fails the test naming both. */
+#define ST(expr, expected)                                                                      \
+  do {                                                                                          \
+    glide_status st_ = (expr);                                                                  \
+    if (st_ != (expected))                                                                      \
+      h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
+             glide_error_kind_name(expected));                                                  \
+  } while (0)
+#define OK(expr) ST(expr, GLIDE_OK)
+
+/* ------------------------------------------------------------------ process resources */
+
+/* This process's resident memory (VmRSS) in KiB, and its open file descriptors. */
+size_t h_vmrss_kb(void);
+size_t h_open_fds(void);
+
 /* ------------------------------------------------------------------ async */
 
 /* One-shot completion for an async call: counts calls, keeps the first result. */

@@ -15,15 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ST(expr, expected)                                                                      \
-  do {                                                                                          \
-    glide_status st_ = (expr);                                                                  \
-    if (st_ != (expected))                                                                      \
-      h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
-             glide_error_kind_name(expected));                                                  \
-  } while (0)
 #define INVALID(expr) ST(expr, GLIDE_ERR_INVALID_ARGUMENT)
-#define OK(expr) ST(expr, GLIDE_OK)
 
 /* ------------------------------------------------------------------ fixtures: no output */
 

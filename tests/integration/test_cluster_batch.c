@@ -18,14 +18,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define ST(expr, expected)                                                                      \
-  do {                                                                                          \
-    glide_status st_ = (expr);                                                                  \
-    if (st_ != (expected))                                                                      \
-      h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
-             glide_error_kind_name(expected));                                                  \
-  } while (0)
-#define OK(expr) ST(expr, GLIDE_OK)
 #define INVALID(expr) ST(expr, GLIDE_ERR_INVALID_ARGUMENT)
 
 #define KEYLEN 160

@@ -28,14 +28,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define ST(expr, expected)                                                                      \
-  do {                                                                                          \
-    glide_status st_ = (expr);                                                                  \
-    if (st_ != (expected))                                                                      \
-      h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
-             glide_error_kind_name(expected));                                                  \
-  } while (0)
-#define OK(expr) ST(expr, GLIDE_OK)
 
 #define KEYLEN 160
 #define RAWCAP (256 * 1024)

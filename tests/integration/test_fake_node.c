@@ -18,14 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define ST(expr, expected)                                                                      \
-  do {                                                                                          \
-    glide_status st_ = (expr);                                                                  \
-    if (st_ != (expected))                                                                      \
-      h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
-             glide_error_kind_name(expected));                                                  \
-  } while (0)
-#define OK(expr) ST(expr, GLIDE_OK)
 
 /* ------------------------------------------------------------------ fixture */
 
@@ -49,22 +41,6 @@ static int teardown(void **state) {
   fake_node_stop(f->b);
   free(f);
   return 0;
-}
-
-/* A cluster client seeded with the fake node: short timeouts, quick reconnects, periodic topology
- * check off unless refresh_ms, max_redirects 0 = the library default (3). */
-static glide_client *fake_client(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
-                                 uint32_t refresh_ms) {
-  glide_config *cfg = glide_config_new();
-  assert_non_null(cfg);
-  OK(glide_config_add_address(cfg, "127.0.0.1", fake_node_port(seed)));
-  OK(glide_config_set_cluster_mode(cfg, true));
-  OK(glide_config_set_request_timeout_ms(cfg, request_timeout_ms));
-  OK(glide_config_set_connect_timeout_ms(cfg, 1000));
-  OK(glide_config_set_reconnect(cfg, 10, 10, 100));
-  OK(glide_config_set_topology_refresh_ms(cfg, refresh_ms));
-  if (max_redirects) OK(glide_config_set_max_redirects(cfg, max_redirects));
-  return h_connect(cfg);
 }
 
 static glide_value *exec_at(glide_client *c, const glide_batch *b, const glide_batch_options *o,
@@ -237,7 +213,7 @@ static void test_fake_node_self_check(void **state) {
   h_raw_close(fd);
 
   /* the library connects to it and works */
-  f->c = fake_client(f->a, 1000, 0, 0);
+  f->c = fake_node_client(f->a, 1000, 0, 0);
   glide_value *v = h_cmd(f->c, "SET", "lib", "ok", NULL);
   assert_ok(v);
   glide_value_free(v);
@@ -262,7 +238,7 @@ static const char *const kServerErrors[] = {
 static void test_server_errors_without_retry(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 2000, 0, 0);
+  f->c = fake_node_client(f->a, 2000, 0, 0);
   for (size_t i = 0; i < N_SERVER_ERRORS; i++) {
     fake_node_clear_rules(f->a);
     fake_node_clear_log(f->a);
@@ -295,7 +271,7 @@ static void test_server_errors_without_retry(void **state) {
 static void test_server_errors_with_retry(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   for (size_t i = 0; i < N_SERVER_ERRORS; i++) {
     fake_node_clear_rules(f->a);
     fake_node_clear_log(f->a);
@@ -339,7 +315,7 @@ static void test_server_errors_with_retry(void **state) {
 static void test_server_error_retries_are_bounded(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 5000, 2, 0);
+  f->c = fake_node_client(f->a, 5000, 2, 0);
   fake_node_on_reply(f->a, "GET", "k", 0, "-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
   const char *keys[] = {"k"};
   glide_batch *b = batch_of_gets(keys, 1);
@@ -412,7 +388,7 @@ static void readonly_case(fx *f) {
 static void test_readonly_refreshes_and_retries(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   h_sleep_ms(1100);
   readonly_case(f);
 }
@@ -422,7 +398,7 @@ static void test_readonly_refreshes_and_retries(void **state) {
 static void test_readonly_right_after_connect(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   readonly_case(f);
 }
 
@@ -431,7 +407,7 @@ static void test_readonly_right_after_connect(void **state) {
 static void test_readonly_atomic_whole_transaction_retried(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   size_t slots_before = fake_node_count(f->a, "CLUSTER", "SLOTS");
   fake_node_on_reply(f->a, "SET", "{t}k", 1, "-READONLY You can't write against a read only replica.\r\n");
   glide_batch *b = glide_batch_new(true);
@@ -463,7 +439,7 @@ static void test_moved_to_self_is_bounded(void **state) {
     uint32_t max_redirects = round == 0 ? 0 : 1; /* 0: default 3 */
     size_t max_sends = round == 0 ? 4 : 2;
     glide_client_close(f->c);
-    f->c = fake_client(f->a, 5000, max_redirects, 0);
+    f->c = fake_node_client(f->a, 5000, max_redirects, 0);
     fake_node_clear_rules(f->a);
     fake_node_clear_log(f->a);
     char moved[128];
@@ -509,7 +485,7 @@ static void test_moved_ping_pong_is_bounded(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 5000, 0, 0);
+  f->c = fake_node_client(f->a, 5000, 0, 0);
   char to_b[128], to_a[128];
   moved_reply(to_b, sizeof to_b, "MOVED", "k", f->b);
   moved_reply(to_a, sizeof to_a, "MOVED", "k", f->a);
@@ -541,7 +517,7 @@ static void test_moved_resends_only_that_command(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0); /* learns: every slot on a */
+  f->c = fake_node_client(f->a, 3000, 0, 0); /* learns: every slot on a */
   const char *moving = "k2";
   uint16_t slot = h_key_slot(moving, 2);
   const char *keys[] = {"k1", "k2", "k3", "k4"};
@@ -594,7 +570,7 @@ static void test_ask_resends_with_asking(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   fake_node_store_set(f->a, "k1", "a1");
   fake_node_store_set(f->a, "k3", "a3");
   fake_node_store_set(f->b, "k2", "b2");
@@ -635,7 +611,7 @@ static void test_atomic_moved_at_queue_time(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   uint16_t slot = h_key_slot(k, strlen(k));
   map_slot_to(f, slot, f->b, f->a);
@@ -669,7 +645,7 @@ static void test_atomic_ask_at_queue_time(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   char ask[128];
   moved_reply(ask, sizeof ask, "ASK", k, f->b);
@@ -701,7 +677,7 @@ static void test_atomic_ask_at_queue_time(void **state) {
 static void test_atomic_moved_to_self_retried(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   char moved[128];
   moved_reply(moved, sizeof moved, "MOVED", k, f->a);
@@ -719,7 +695,7 @@ static void test_atomic_moved_to_self_retried(void **state) {
 static void test_silence_then_timeout_then_recovers(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 4000, 0, 0);
+  f->c = fake_node_client(f->a, 4000, 0, 0);
   fake_node_store_set(f->a, "j", "jv");
   fake_node_on_delay(f->a, "GET", "k", 1, 1500, "$4\r\nlate\r\n");
   const char *keys[] = {"j", "k"};
@@ -751,7 +727,7 @@ static void test_silence_then_timeout_then_recovers(void **state) {
   /* a single command times out the same way */
   fake_node_on_delay(f->a, "GET", "s", 1, 800, "$4\r\nlate\r\n");
   glide_client_close(f->c);
-  f->c = fake_client(f->a, 200, 0, 0);
+  f->c = fake_node_client(f->a, 200, 0, 0);
   t0 = h_now_ms();
   v = h_cmd(f->c, "GET", "s", NULL);
   el = h_now_ms() - t0;
@@ -765,7 +741,7 @@ static void test_silence_then_timeout_then_recovers(void **state) {
 static void test_silent_node_times_out(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 4000, 0, 0);
+  f->c = fake_node_client(f->a, 4000, 0, 0);
   fake_node_on_silent(f->a, "GET", "k", 1);
   const char *keys[] = {"k"};
   glide_batch *b = batch_of_gets(keys, 1);
@@ -790,7 +766,7 @@ static void test_silent_node_times_out(void **state) {
 static void test_malformed_reply_then_reconnects(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 2000, 0, 0);
+  f->c = fake_node_client(f->a, 2000, 0, 0);
   fake_node_store_set(f->a, "k", "kv");
   fake_node_on_reply(f->a, "GET", "k", 1, "?xx\r\n");
   unsigned conns_before = fake_node_connections(f->a);
@@ -860,7 +836,7 @@ static void store_five(fake_node *n) {
 static void test_connection_closed_mid_batch_without_retry(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   store_five(f->a);
   fake_node_on_close(f->a, "GET", "c3", 1);
   glide_batch *b = five_gets();
@@ -891,7 +867,7 @@ static void test_connection_closed_mid_batch_without_retry(void **state) {
 static void test_connection_closed_mid_batch_with_retry(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 3000, 0, 0);
+  f->c = fake_node_client(f->a, 3000, 0, 0);
   store_five(f->a);
   fake_node_on_close(f->a, "GET", "c3", 1);
   glide_batch *b = five_gets();
@@ -931,7 +907,7 @@ static void test_connection_closed_mid_batch_with_retry(void **state) {
 static void test_connection_loss_triggers_refresh(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
-  f->c = fake_client(f->a, 2000, 0, 0);
+  f->c = fake_node_client(f->a, 2000, 0, 0);
   size_t before = fake_node_count(f->a, "CLUSTER", "SLOTS");
   fake_node_drop_connections(f->a);
   if (!fake_node_wait_count(f->a, "CLUSTER", "SLOTS", before + 1, 3000)) {
@@ -953,7 +929,7 @@ static void test_periodic_topology_refresh(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
-  f->c = fake_client(f->a, 2000, 0, 200);
+  f->c = fake_node_client(f->a, 2000, 0, 200);
   const char *k = "pk";
   uint16_t slot = h_key_slot(k, strlen(k));
   fake_node_store_set(f->b, k, "from-b");
@@ -976,7 +952,7 @@ static void test_periodic_topology_refresh(void **state) {
 
   /* interval 0: none while idle */
   glide_client_close(f->c);
-  f->c = fake_client(f->a, 2000, 0, 0);
+  f->c = fake_node_client(f->a, 2000, 0, 0);
   before = fake_node_count(f->a, "CLUSTER", "SLOTS") + fake_node_count(f->b, "CLUSTER", "SLOTS");
   h_sleep_ms(1000);
   after = fake_node_count(f->a, "CLUSTER", "SLOTS") + fake_node_count(f->b, "CLUSTER", "SLOTS");
@@ -992,7 +968,7 @@ static void test_node_leaving_the_map_is_disconnected(void **state) {
   const char *k = "pk";
   const uint16_t slot = h_key_slot(k, strlen(k));
   map_slot_to(f, slot, f->b, f->a);
-  f->c = fake_client(f->a, 2000, 0, 200);
+  f->c = fake_node_client(f->a, 2000, 0, 200);
   fake_node_store_set(f->b, k, "from-b");
   glide_value *v = h_cmd(f->c, "GET", k, NULL);
   assert_bulk(v, "from-b");
