@@ -16,6 +16,10 @@ constexpr size_t kMaxLineLen = 64 * 1024;
 constexpr uint64_t kMaxItems = (std::numeric_limits<size_t>::max() / 2) / sizeof(glide_value);
 // Frames reserved up front so ordinary replies never grow the stack.
 constexpr size_t kReservedFrames = 64;
+// Up to these sizes an aggregate's items / a bulk string's bytes are reserved whole at the
+// header; past them only as much as the bytes at hand can fill, grown as the rest arrives.
+constexpr uint64_t kEagerItems = 64;
+constexpr uint64_t kEagerBulk = 64 * 1024;
 
 // Strict decimal int64: optional '-', at least one digit, nothing else, no overflow.
 bool parse_int64(const char *p, const char *e, int64_t *out) {
@@ -135,16 +139,39 @@ Parser::Step Parser::reject_text(const char *what, const char *p, const char *e)
                 shown({p, static_cast<size_t>(e - p)}).c_str());
 }
 
-inline bool Parser::complete() {
+inline Parser::Step Parser::complete() {
   while (!stack_.empty()) {
     Frame &f = stack_.back();
     if (f.next) ++f.next;
-    if (--f.remaining) return false;
+    if (--f.remaining) {
+      if (f.next == f.end && f.end) [[unlikely]]
+        return grow_items(f) ? Step::kNext : Step::kFailed;
+      return Step::kNext;
+    }
     const bool attribute = f.attribute;
     stack_.pop_back();
     // An attribute annotates the value that follows it, which takes the parent's slot.
-    if (attribute) return false;
+    if (attribute) return Step::kNext;
   }
+  return Step::kReplyDone;
+}
+
+// An aggregate whose header announced more elements than its bytes so far could hold was given
+// room for part of them: twice as much now (the filled part copied), never more than announced.
+bool Parser::grow_items(Frame &f) {
+  const auto filled = static_cast<uint64_t>(f.end - f.base);
+  uint64_t cap = filled + f.remaining;
+  if (cap > filled * 2) cap = filled * 2;
+  glide_value *items = arena_->alloc_values(static_cast<size_t>(cap));
+  if (!items) {
+    reject("out of memory");
+    return false;
+  }
+  std::memcpy(items, f.base, static_cast<size_t>(filled) * sizeof(glide_value));
+  f.owner->u.aggregate.items = items;
+  f.base = items;
+  f.next = items + filled;
+  f.end = items + cap;
   return true;
 }
 
@@ -166,6 +193,10 @@ bool Parser::take_bulk(const char *data, size_t len, size_t *pos) {
     const size_t avail = len - at;
     const size_t n = bulk_left_ < avail ? static_cast<size_t>(bulk_left_) : avail;
     if (n && bulk_dst_) {
+      if (static_cast<size_t>(bulk_end_ - bulk_dst_) < n && !grow_bulk(n)) {
+        *pos = at;
+        return false;
+      }
       std::memcpy(bulk_dst_, data + at, n);
       bulk_dst_ += n;
     }
@@ -175,6 +206,7 @@ bool Parser::take_bulk(const char *data, size_t len, size_t *pos) {
       *pos = at;
       return false;
     }
+    if (bulk_dst_) *bulk_dst_ = '\0';
     state_ = State::kBulkCrlf;
     crlf_seen_ = 0;
   }
@@ -236,6 +268,7 @@ Status Parser::feed(const char *data, size_t len, size_t *consumed) {
     }
     line_scanned_ = 0;
     pos += line_len + 2;
+    avail_hint_ = len - pos;  // bytes at hand after this line: what an announced size can fill
     if (*start == '$') {
       step = on_bulk(start + 1, cr, data, len, &pos);
     } else {
@@ -265,7 +298,7 @@ Parser::Step Parser::on_bulk(const char *p, const char *e, const char *data, siz
       return reject("protocol error: bulk string not followed by CRLF");
     }
     *pos += size + 2;
-    return complete() ? Step::kReplyDone : Step::kNext;
+    return complete();
   }
   return on_bulk_header('$', p, e, v);
 }
@@ -338,7 +371,7 @@ Parser::Step Parser::on_line(char type, const char *p, const char *e) {
     default:
       return reject_text("type byte", &type, &type + 1);
   }
-  return complete() ? Step::kReplyDone : Step::kNext;
+  return complete();
 }
 
 Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, glide_value *v) {
@@ -351,7 +384,7 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
     if (n != -1 || type != '$')
       return reject("protocol error: invalid length %lld", static_cast<long long>(n));
     if (v) Arena::set_nil(v);
-    return complete() ? Step::kReplyDone : Step::kNext;
+    return complete();
   }
   const auto len = static_cast<uint64_t>(n);
   if (len > limits_.max_bulk_len) {
@@ -367,9 +400,17 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
   verbatim_ = nullptr;
   if (v) {
     if (len >= std::numeric_limits<size_t>::max()) return reject("out of memory");
-    char *s = arena_->alloc_string(static_cast<size_t>(len));
+    // Room for what may plausibly come: the whole string when it is small or already here,
+    // else what has arrived (at least 64 KiB), grown as the rest streams in. A header that
+    // announces 512 MiB and sends three bytes reserves no 512 MiB.
+    uint64_t room = len;
+    if (len > kEagerBulk && len > avail_hint_) room = avail_hint_ > kEagerBulk ? avail_hint_ : kEagerBulk;
+    char *s = arena_->alloc_string(static_cast<size_t>(room));
     if (!s) return reject("out of memory");
-    s[len] = '\0';
+    s[room] = '\0';
+    bulk_value_ = v;
+    bulk_base_ = s;
+    bulk_end_ = s + room;
     v->error_kind = GLIDE_OK;
     v->u.string.ptr = s;
     v->u.string.len = static_cast<size_t>(len);
@@ -391,6 +432,27 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
   return Step::kNext;
 }
 
+// A streaming bulk string outgrew its room: twice as much (or what this chunk needs), never more
+// than announced; the bytes so far are copied over.
+bool Parser::grow_bulk(size_t need) {
+  const auto written = static_cast<uint64_t>(bulk_dst_ - bulk_base_);
+  uint64_t cap = 2 * static_cast<uint64_t>(bulk_end_ - bulk_base_);
+  if (cap < written + need) cap = written + need;
+  if (cap > written + bulk_left_) cap = written + bulk_left_;
+  char *s = arena_->alloc_string(static_cast<size_t>(cap));
+  if (!s) {
+    reject("out of memory");
+    return false;
+  }
+  std::memcpy(s, bulk_base_, static_cast<size_t>(written));
+  bulk_value_->u.string.ptr = s + (bulk_value_->u.string.ptr - bulk_base_);
+  if (verbatim_) verbatim_ = s;
+  bulk_base_ = s;
+  bulk_dst_ = s + written;
+  bulk_end_ = s + cap;
+  return true;
+}
+
 Parser::Step Parser::finish_bulk() {
   if (verbatim_) {
     char *f = verbatim_;
@@ -401,7 +463,7 @@ Parser::Step Parser::finish_bulk() {
     // The ':' becomes a NUL so the format right before the text is a C string of its own.
     f[3] = '\0';
   }
-  return complete() ? Step::kReplyDone : Step::kNext;
+  return complete();
 }
 
 Parser::Step Parser::on_aggregate_header(char type, const char *p, const char *e, glide_value *v) {
@@ -413,7 +475,7 @@ Parser::Step Parser::on_aggregate_header(char type, const char *p, const char *e
     if (n != -1 || type != '*')
       return reject("protocol error: invalid length %lld", static_cast<long long>(n));
     if (v) Arena::set_nil(v);
-    return complete() ? Step::kReplyDone : Step::kNext;
+    return complete();
   }
   const auto pairs = static_cast<uint64_t>(n);
   const bool paired = type == '%' || type == '|';
@@ -428,15 +490,21 @@ Parser::Step Parser::on_aggregate_header(char type, const char *p, const char *e
     return reject("protocol error: aggregates nested deeper than %u", limits_.max_depth);
   }
   if (type == '|') {
-    if (count) stack_.push_back(Frame{nullptr, count, true});
+    if (count) stack_.push_back(Frame{nullptr, count, true, nullptr, nullptr, nullptr});
     return Step::kNext;  // the annotated value follows either way
   }
   glide_value *items = nullptr;
+  uint64_t room = count;
   if (v) {
     if (count) {
       // Far beyond any memory, and keeps the arena's size arithmetic clear of overflow.
       if (count > kMaxItems) return reject("out of memory");
-      items = arena_->alloc_values(static_cast<size_t>(count));
+      // Every element takes at least 3 bytes ("_\r\n"): a header announcing more elements than
+      // the bytes at hand could hold gets room for those (at least kEagerItems), grown as the
+      // rest arrives. *16777216 in a tiny reply reserves no 384 MiB.
+      if (count > kEagerItems && count > avail_hint_ / 3)
+        room = avail_hint_ / 3 > kEagerItems ? avail_hint_ / 3 : kEagerItems;
+      items = arena_->alloc_values(static_cast<size_t>(room));
       if (!items) return reject("out of memory");
     }
     switch (type) {
@@ -457,8 +525,8 @@ Parser::Step Parser::on_aggregate_header(char type, const char *p, const char *e
     v->u.aggregate.items = items;
     v->u.aggregate.len = static_cast<size_t>(pairs);
   }
-  if (!count) return complete() ? Step::kReplyDone : Step::kNext;
-  stack_.push_back(Frame{items, count, false});
+  if (!count) return complete();
+  stack_.push_back(Frame{items, count, false, items, items ? items + room : nullptr, v});
   return Step::kNext;
 }
 

@@ -59,6 +59,9 @@ class Parser {
     glide_value *next;   // slot of the next element; nullptr while discarding (attributes)
     uint64_t remaining;  // elements still to come
     bool attribute;      // dropped when complete; the value after it fills the parent's slot
+    glide_value *base;   // the items so far, room up to end (grown when next reaches it)
+    glide_value *end;
+    glide_value *owner;  // the aggregate value whose items these are
   };
 
   Step on_line(char type, const char *p, const char *e);
@@ -68,7 +71,9 @@ class Parser {
   bool take_bulk(const char *data, size_t len, size_t *pos);  // false: need more, or kError
   Step finish_bulk();
   bool store_string(glide_value *v, glide_value_type type, const char *p, size_t n);
-  bool complete();  // one value finished; true when it was the whole reply
+  Step complete();  // one value finished: kReplyDone when it was the whole reply
+  bool grow_items(Frame &f);
+  bool grow_bulk(size_t need);
   glide_value *slot() const { return stack_.empty() ? target_ : stack_.back().next; }
   [[gnu::cold, gnu::noinline, gnu::format(printf, 2, 3)]] Step reject(const char *fmt, ...);
   [[gnu::cold, gnu::noinline]] Step reject_text(const char *what, const char *p, const char *e);
@@ -80,6 +85,10 @@ class Parser {
   State state_ = State::kIdle;
   size_t line_scanned_ = 0;   // bytes of the pending line already known to hold no '\r'
   char *bulk_dst_ = nullptr;  // where the next payload bytes go; nullptr when discarding
+  char *bulk_base_ = nullptr;  // the payload's start and the end of the room reserved for it
+  char *bulk_end_ = nullptr;
+  glide_value *bulk_value_ = nullptr;  // the string value being streamed
+  size_t avail_hint_ = 0;      // bytes at hand after the header being parsed
   char *verbatim_ = nullptr;  // start of a verbatim string whose prefix is to be checked
   uint64_t bulk_left_ = 0;    // payload bytes still to come
   uint8_t crlf_seen_ = 0;     // bytes of the CRLF after a bulk payload already matched

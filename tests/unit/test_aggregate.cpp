@@ -214,10 +214,48 @@ void test_clone_is_deep(void **) {
   Arena::destroy(other);
 }
 
+// Sums beyond int64 (only lying servers produce them) are a PROTOCOL error in place, never
+// signed overflow: multi-slot counts, fan-out sums, summed map values.
+void test_sums_that_overflow_are_errors(void **) {
+  {
+    Fixture f;
+    f.part(f.integer(INT64_MAX), 1, {0});
+    f.part(f.integer(1), 2, {1});
+    glide_value out = f.run(ResponsePolicy::kAggSum, true, 2);
+    assert_int_equal(out.type, GLIDE_VALUE_ERROR);
+    assert_int_equal(out.error_kind, GLIDE_ERR_PROTOCOL);
+  }
+  {
+    Fixture f;
+    f.part(f.integer(INT64_MIN));
+    f.part(f.integer(-1));
+    glide_value out = f.run(ResponsePolicy::kAggSum);
+    assert_int_equal(out.type, GLIDE_VALUE_ERROR);
+    assert_int_equal(out.error_kind, GLIDE_ERR_PROTOCOL);
+  }
+  {
+    Fixture f;
+    f.part(f.list({f.str("ch"), f.integer(INT64_MAX)}, GLIDE_VALUE_MAP));
+    f.part(f.list({f.str("ch"), f.integer(INT64_MAX)}, GLIDE_VALUE_MAP));
+    glide_value out = f.run(ResponsePolicy::kCombineMaps);
+    assert_int_equal(out.type, GLIDE_VALUE_ERROR);
+    assert_int_equal(out.error_kind, GLIDE_ERR_PROTOCOL);
+  }
+  {
+    Fixture f;  // at the edge, no overflow: the exact sum
+    f.part(f.integer(INT64_MAX - 1));
+    f.part(f.integer(1));
+    glide_value out = f.run(ResponsePolicy::kAggSum);
+    assert_int_equal(out.type, GLIDE_VALUE_INTEGER);
+    assert_true(out.u.integer == INT64_MAX);
+  }
+}
+
 }  // namespace
 
 int main() {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sums_that_overflow_are_errors),
       cmocka_unit_test(test_sum_min_max),
       cmocka_unit_test(test_all_succeeded_and_one_succeeded),
       cmocka_unit_test(test_first_non_empty),
