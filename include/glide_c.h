@@ -76,6 +76,27 @@ typedef glide_error_kind glide_status;
  * static storage. */
 GLIDE_API const char *glide_error_kind_name(glide_error_kind kind);
 
+/* ------------------------------------------------------------------ memory */
+
+/* Where the library's memory comes from (an extension of the contract): every allocation that
+ * glide-c's own code makes - reply arenas, buffers, configs, batches, clients, the C++ core's
+ * containers - goes through these four functions, so an embedder (Lua, a JVM, a game engine) can
+ * account for it or cap it. A function returning NULL is out of memory: the operation that needed
+ * it fails with GLIDE_ERR_OUT_OF_MEMORY (or an OUT_OF_MEMORY element), nothing crashes or leaks,
+ * and every callback still fires once. Not covered: memory that libevent and libc allocate inside
+ * their own calls (a few KiB per client: its event loop, name resolution).
+ * Call it before anything else of the library (configs, batches and values made before must not
+ * be freed after the switch); it returns GLIDE_ERR_INVALID_ARGUMENT while a client exists or when a
+ * function pointer is NULL. NULL restores malloc/calloc/realloc/free. The struct is copied. */
+typedef struct glide_allocator {
+  void *(*malloc_fn)(void *user_data, size_t size);
+  void *(*calloc_fn)(void *user_data, size_t count, size_t size);
+  void *(*realloc_fn)(void *user_data, void *ptr, size_t size);
+  void (*free_fn)(void *user_data, void *ptr);
+  void *user_data;
+} glide_allocator;
+GLIDE_API glide_status glide_set_allocator(const glide_allocator *allocator);
+
 /* ------------------------------------------------------------------ the reply value tree */
 
 typedef enum glide_value_type {

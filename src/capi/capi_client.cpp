@@ -11,6 +11,7 @@
 
 #include "client/client.h"
 #include "cluster/slot.h"
+#include "value/alloc.h"
 #include "value/oom.h"
 
 namespace {
@@ -208,7 +209,7 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
   if (error_message) *error_message = nullptr;
   auto fail = [&](glide_status st, const std::string &msg) {
     if (error_message) {
-      *error_message = static_cast<char *>(std::malloc(msg.size() + 1));
+      *error_message = static_cast<char *>(glide::mem::alloc(msg.size() + 1));
       if (*error_message) std::memcpy(*error_message, msg.c_str(), msg.size() + 1);
     }
     return st;
@@ -242,7 +243,7 @@ GLIDE_API void glide_client_close(glide_client *client) {
   delete client;
 }
 
-GLIDE_API void glide_string_free(char *s) { std::free(s); }
+GLIDE_API void glide_string_free(char *s) { glide::mem::release(s); }
 
 GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const char *const *argv,
                                             const size_t *argvlen) {

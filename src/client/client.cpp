@@ -13,6 +13,7 @@
 #include "cluster/slot.h"
 #include "cluster/topology.h"
 #include "exec/aggregate.h"
+#include "value/alloc.h"
 #include "value/oom.h"
 
 namespace glide {
@@ -37,9 +38,10 @@ void drain_fd(int fd) {
 }
 }  // namespace
 
-Client::Client(Config config) : config_(std::move(config)) {}
+Client::Client(Config config) : config_(std::move(config)) { mem::client_created(); }
 
 Client::~Client() {
+  mem::client_destroyed();
   // The I/O thread has stopped (close() joined it): tear down on the caller's thread.
   retired_.clear();
   nodes_.clear();
@@ -136,7 +138,12 @@ glide_status Client::submit(Request *req) {
       if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
       return GLIDE_ERR_CLOSING;
     }
-    submitted_.push_back(req);
+    try {
+      submitted_.push_back(req);
+    } catch (...) {
+      if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
+      return GLIDE_ERR_OUT_OF_MEMORY;
+    }
   }
   // One wake-up per burst: only the submitter that finds no wake-up pending writes the eventfd.
   if (!wake_pending_.exchange(true)) wake(wake_fd_);
@@ -217,15 +224,23 @@ void Client::begin(Request *req) {
   for (uint32_t i = 0; i < req->count; ++i) req->results[i].type = kPendingType;
 
   const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
+  struct timeval tv = ms_to_timeval(ms);
   auto it = common_timeouts_.find(ms);
-  if (it == common_timeouts_.end()) {
-    struct timeval tv = ms_to_timeval(ms);
+  if (it != common_timeouts_.end()) {
+    tv = it->second;
+  } else if (common_timeouts_.size() < 16) {
     // Common timeouts keep same-duration timers in an O(1) queue instead of the heap.
-    const struct timeval *common = common_timeouts_.size() < 16 ? event_base_init_common_timeout(base_, &tv) : nullptr;
-    it = common_timeouts_.emplace(ms, common ? *common : tv).first;
+    if (const struct timeval *common = event_base_init_common_timeout(base_, &tv)) {
+      try {
+        common_timeouts_.emplace(ms, *common);
+        tv = *common;
+      } catch (...) {
+        // out of memory: this one timer goes in the heap
+      }
+    }
   }
   evtimer_assign(&req->timer, base_, &Client::on_timeout, req);
-  event_add(&req->timer, &it->second);
+  event_add(&req->timer, &tv);
   req->timer_armed = true;
   req->timeout_ms = ms;
 
@@ -235,10 +250,19 @@ void Client::begin(Request *req) {
   }
   // Guard: planning may complete (and deliver) the request; it must stay alive until plan ends.
   ++req->outstanding;
-  if (req->atomic)
-    plan_atomic(req);
-  else
-    plan(req);
+  try {
+    if (req->atomic)
+      plan_atomic(req);
+    else
+      plan(req);
+  } catch (...) {
+    // Out of memory half-way: what was queued is read and dropped when it comes; the rest fails
+    // now (connections only ever queue whole commands with their reply entries).
+    if (!req->completed) {
+      request_fail_unanswered(req, GLIDE_ERR_OUT_OF_MEMORY, "out of memory while sending the batch");
+      complete(req);
+    }
+  }
   --req->outstanding;
   release(req);
 }
@@ -420,6 +444,8 @@ Node *Client::node_for(const Address &addr) {
   std::string name = a.host + ":" + std::to_string(a.port);
   auto it = nodes_.find(name);
   if (it != nodes_.end()) return it->second.get();
+  // One slot per connection in the flush list, taken now: mark_dirty must not allocate.
+  dirty_.reserve(nodes_.size() + retired_.size() + 1);
   auto node = std::make_unique<Node>();
   node->address = std::move(a);
   node->name = name;
@@ -517,6 +543,24 @@ void Client::on_standalone_ping(Request *req, glide_value *root) {
 void Client::on_discovery_reply(Request *req, glide_value *root) {
   Client *c = req->client;
   --c->discovery_waiting_;
+  try {
+    c->take_discovery_answer(req, root);
+  } catch (...) {
+    c->note_discovery_failure(GLIDE_ERR_OUT_OF_MEMORY);
+  }
+  if (c->discovery_waiting_ == 0 && !c->discovered_) {
+    std::string why = "cannot discover the cluster from any seed";
+    try {
+      why += ": " + c->discovery_errors_;
+    } catch (...) {
+    }
+    c->discovery_finished(c->discovery_kind_, why);
+  }
+  glide_value_free(root);
+}
+
+void Client::take_discovery_answer(Request *req, glide_value *root) {
+  Client *c = this;
   const std::string asked = req->route_host + ":" + std::to_string(req->route_port);
   if (!c->discovered_) {
     std::string error;
@@ -546,10 +590,6 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
       c->discovery_errors_ += asked + ": " + error;
     }
   }
-  if (c->discovery_waiting_ == 0 && !c->discovered_)
-    c->discovery_finished(c->discovery_kind_,
-                          "cannot discover the cluster from any seed: " + c->discovery_errors_);
-  glide_value_free(root);
 }
 
 void Client::note_discovery_failure(glide_error_kind kind) {

@@ -71,7 +71,8 @@ class Client {
   // A connection died with (req, index, part) unanswered: re-send it if the batch allows.
   bool on_lost(Request *req, uint32_t index, uint16_t part);
   // Asks for a slot-map refresh (one in flight at a time; throttled unless urgent).
-  void request_refresh(bool urgent = false);
+  void request_refresh(bool urgent = false);  // never throws: out of memory skips the refresh
+  void refresh_now_or_later(bool urgent);
 
  private:
   static void on_wake(evutil_socket_t fd, short what, void *arg);
@@ -141,6 +142,7 @@ class Client {
   static void on_standalone_ping(Request *req, glide_value *root);
   void discovery_finished(glide_status status, const std::string &error);
   void note_discovery_failure(glide_error_kind kind);
+  void take_discovery_answer(Request *req, glide_value *root);
   Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
                          void (*hook)(Request *, glide_value *));
 

@@ -49,9 +49,22 @@ uint64_t Client::map_hash(const cluster::SlotMap &map) {
 }
 
 void Client::install(cluster::SlotMap map) {
+  // Everything that allocates first, then a commit that cannot fail: out of memory half-way
+  // leaves the old map whole (never shard indexes without their primaries).
+  std::vector<Node *> prims;
+  std::vector<std::vector<Node *>> reps;
+  prims.reserve(map.shards.size());
+  reps.reserve(map.shards.size());
+  for (const cluster::Shard &s : map.shards) {
+    prims.push_back(node_for(s.primary));
+    std::vector<Node *> r;
+    r.reserve(s.replicas.size());
+    for (const Address &a : s.replicas) r.push_back(node_for(a));
+    reps.push_back(std::move(r));
+  }
   slots_ = std::move(map);
-  primaries_.clear();
-  replicas_.clear();
+  primaries_.swap(prims);
+  replicas_.swap(reps);
   for (auto &[name, node] : nodes_) node->in_map = false;
   // A node that turned replica must reconnect to send READONLY; one that left the cluster is
   // dropped. Either only once idle: a connection with replies still owed stays as it is.
@@ -61,17 +74,9 @@ void Client::install(cluster::SlotMap map) {
     if (replica && !n->replica) n->conn->close_if_idle();
     n->replica = replica;
   };
-  for (const cluster::Shard &s : slots_.shards) {
-    Node *p = node_for(s.primary);
-    place(p, false);
-    primaries_.push_back(p);
-    std::vector<Node *> reps;
-    for (const Address &r : s.replicas) {
-      Node *n = node_for(r);
-      place(n, true);
-      reps.push_back(n);
-    }
-    replicas_.push_back(std::move(reps));
+  for (size_t i = 0; i < primaries_.size(); ++i) {
+    place(primaries_[i], false);
+    for (Node *n : replicas_[i]) place(n, true);
   }
   map_nodes_ = 0;
   for (auto &[name, node] : nodes_) map_nodes_ += node->in_map;
@@ -130,6 +135,10 @@ void Client::patch_slot(uint16_t slot, Node *owner) {
   while (idx < primaries_.size() && primaries_[idx] != owner) ++idx;
   if (idx == primaries_.size()) {
     if (idx >= cluster::SlotMap::kNoShard) return;
+    // Room in all three first, so they grow together or not at all.
+    slots_.shards.reserve(idx + 1);
+    primaries_.reserve(idx + 1);
+    replicas_.reserve(idx + 1);
     slots_.shards.push_back(cluster::Shard{owner->address, {}});
     primaries_.push_back(owner);
     replicas_.emplace_back();
@@ -143,6 +152,14 @@ void Client::patch_slot(uint16_t slot, Node *owner) {
 }
 
 void Client::request_refresh(bool urgent) {
+  try {
+    refresh_now_or_later(urgent);
+  } catch (...) {
+    // Out of memory: no refresh now; the next trigger (MOVED, loss, timer) asks again.
+  }
+}
+
+void Client::refresh_now_or_later(bool urgent) {
   if (!config_.cluster || !discovered_ || closing_.load()) return;
   if (refresh_in_flight_) {
     refresh_again_ = true;
@@ -200,14 +217,15 @@ void Client::start_refresh() {
 void Client::on_refresh_reply(Request *req, glide_value *root) {
   Client *c = req->client;
   if (!c->closing_.load() && root->type != GLIDE_VALUE_ERROR) {
-    cluster::SlotMap map;
-    std::string error;
-    if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map, &error)) {
-      try {
+    try {
+      cluster::SlotMap map;
+      std::string error;
+      if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map, &error)) {
         const uint64_t h = map_hash(map);
         c->refresh_views_.emplace_back(h, std::move(map));
-      } catch (...) {
       }
+    } catch (...) {
+      // out of memory: this view does not count
     }
   }
   glide_value_free(root);
@@ -234,8 +252,13 @@ void Client::finish_refresh() {
     }
     // A map patched by MOVED is always replaced: a redirect to an address that then proved dead
     // must never outlive the refresh that brings the right owner back.
-    if (c->refresh_views_[best].first != c->map_hash_ || c->map_patched_)
-      c->install(std::move(c->refresh_views_[best].second));
+    if (c->refresh_views_[best].first != c->map_hash_ || c->map_patched_) {
+      try {
+        c->install(std::move(c->refresh_views_[best].second));
+      } catch (...) {
+        c->refresh_again_ = true;  // out of memory: the old map stays; ask again
+      }
+    }
     c->refresh_views_.clear();
   }
   if (!c->retired_.empty()) c->schedule_sweep();

@@ -335,6 +335,10 @@ void Client::send_transaction(Request *req, Node *node, bool asking) {
   const Batch &b = *req->batch;
   if (!connectable(node, req, kExecIndex, kNoPart)) return;
   Connection *conn = node->conn.get();
+  // Room for all of it first: a failure then leaves nothing half queued.
+  size_t bytes = 64;
+  for (uint32_t i = 0; i < req->count; ++i) bytes += b.commands[i].length;
+  conn->reserve(bytes, size_t{req->count} + 3);
   std::string &out = conn->out(req);
   if (asking) {
     // The ASKING flag lasts through MULTI ... EXEC, so one ASKING covers the transaction.

@@ -15,6 +15,7 @@
 
 #include "client/client.h"
 #include "resp/encoder.h"
+#include "value/alloc.h"
 
 namespace glide {
 namespace {
@@ -71,7 +72,7 @@ Connection::~Connection() {
     event_del(&ev_timer_);
   }
   if (fd_ >= 0) ::close(fd_);
-  std::free(rbuf_);
+  mem::release(rbuf_);
   Arena::destroy(scratch_);
 }
 
@@ -268,6 +269,10 @@ void Connection::handshake_done() {
 }
 
 void Connection::send(std::string_view encoded, Request *req, uint32_t index, uint16_t part) {
+  // All or nothing, so bytes and expected replies never part: room for the reply entry first
+  // (may throw, nothing queued yet), then the bytes (std::string's strong guarantee), then the
+  // entry (no allocation left).
+  pending_.reserve(pending_.size() + 1);
   note_writer(req);
   out_.append(encoded);
   expect(req, index, part);
@@ -285,8 +290,8 @@ bool Connection::note_timeout() {
 }
 
 void Connection::reserve(size_t bytes, size_t replies) {
-  out_.reserve(out_.size() + bytes);
   pending_.reserve(pending_.size() + replies);
+  out_.reserve(out_.size() + bytes);
 }
 
 void Connection::expect(Request *req, uint32_t index, uint16_t part) {
@@ -342,7 +347,7 @@ bool Connection::parsing_into(const Request *req, uint32_t *index, uint16_t *par
 void Connection::handle_readable() {
   if (rcap_ - rlen_ < kReadChunk / 4) {
     const size_t cap = rcap_ ? rcap_ * 2 : kReadChunk;
-    char *nb = static_cast<char *>(std::realloc(rbuf_, cap));
+    char *nb = static_cast<char *>(mem::resize(rbuf_, cap));
     if (!nb) {
       fail(GLIDE_ERR_OUT_OF_MEMORY, describe("out of memory reading from"));
       return;
@@ -438,9 +443,15 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
   }
   if (p.index == kExecIndex) {
     // A transaction discarded because a command was redirected at queue time goes again, whole.
-    if (slot->type == GLIDE_VALUE_ERROR && starts_with(slot, "EXECABORT") &&
-        client_->on_atomic_abort(req, node_))
-      return;
+    if (slot->type == GLIDE_VALUE_ERROR && starts_with(slot, "EXECABORT")) {
+      bool handled = false;
+      try {
+        handled = client_->on_atomic_abort(req, node_);
+      } catch (...) {
+        handled = false;  // out of memory: the EXECABORT stays the answer
+      }
+      if (handled) return;
+    }
     request_reply_done(req, p.index, p.part);
     return;
   }
@@ -451,8 +462,18 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
       req->has_queue_error = true;
     return;
   }
-  if (slot->type == GLIDE_VALUE_ERROR && client_->on_error_reply(req, p.index, p.part, slot, node_))
-    return;
+  if (slot->type == GLIDE_VALUE_ERROR) {
+    bool handled = false;
+    try {
+      handled = client_->on_error_reply(req, p.index, p.part, slot, node_);
+    } catch (...) {
+      // Out of memory while following a redirect: nothing was re-sent, the element fails.
+      request_set_error(req, p.index, p.part, GLIDE_ERR_OUT_OF_MEMORY,
+                        "out of memory while following a redirect");
+      return;
+    }
+    if (handled) return;
+  }
   request_reply_done(req, p.index, p.part);
 }
 

@@ -1,4 +1,5 @@
 #include "value/arena.h"
+#include "value/alloc.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +17,7 @@ size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 Arena *Arena::create(size_t reserve) {
   const size_t head = align_up(sizeof(Arena), alignof(std::max_align_t));
   const size_t inline_bytes = reserve ? reserve : kFirstInline;
-  void *mem = std::malloc(head + inline_bytes);
+  void *mem = mem::alloc(head + inline_bytes);
   if (!mem) return nullptr;
   auto *a = new (mem) Arena();
   a->first_ = a->cur_ = static_cast<char *>(mem) + head;
@@ -37,18 +38,18 @@ void Arena::destroy(Arena *arena) {
   Block *b = arena->blocks_;
   while (b) {
     Block *next = b->next;
-    std::free(b);
+    mem::release(b);
     b = next;
   }
   arena->~Arena();
-  std::free(arena);
+  mem::release(arena);
 }
 
 void Arena::reset() {
   Block *b = blocks_;
   while (b) {
     Block *next = b->next;
-    std::free(b);
+    mem::release(b);
     b = next;
   }
   blocks_ = nullptr;
@@ -76,7 +77,7 @@ void *Arena::alloc_slow(size_t bytes, size_t align) {
   // Large requests get a block of their own so the current block keeps its free tail.
   const bool dedicated = bytes + align > next_block_ / 2;
   const size_t size = dedicated ? bytes + align : next_block_;
-  auto *b = static_cast<Block *>(std::malloc(head + size));
+  auto *b = static_cast<Block *>(mem::alloc(head + size));
   if (!b) return nullptr;
   b->size = size;
   b->next = blocks_;

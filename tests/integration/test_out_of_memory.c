@@ -1,0 +1,208 @@
+/*
+ * test_out_of_memory.c - the out-of-memory sweep: with glide_set_allocator installing a counting
+ * allocator, a representative exec (a batch across two nodes, a multi-slot split, a MOVED
+ * redirect) runs once for every N from 1 upwards with the Nth allocation failing, until a run
+ * needs fewer than N allocations. Every run must end in the one callback with either the correct
+ * answer or OUT_OF_MEMORY (the root, or elements in place), never a crash, a leak (ASan/LSan
+ * builds) or a lost callback; and the client must answer correctly right after.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "harness.h"
+
+#include "fake_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ the counting allocator */
+
+static atomic_long g_countdown; /* > 0: allocations until the failing one; 0: off */
+static atomic_long g_failed;    /* allocations refused so far */
+static atomic_long g_calls;
+
+static bool refuse(void) {
+  atomic_fetch_add(&g_calls, 1);
+  long left = atomic_load(&g_countdown);
+  while (left > 0) {
+    if (atomic_compare_exchange_weak(&g_countdown, &left, left - 1)) {
+      if (left == 1) {
+        atomic_fetch_add(&g_failed, 1);
+        return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+static void *t_malloc(void *u, size_t n) {
+  (void)u;
+  return refuse() ? NULL : malloc(n);
+}
+static void *t_calloc(void *u, size_t c, size_t n) {
+  (void)u;
+  return refuse() ? NULL : calloc(c, n);
+}
+static void *t_realloc(void *u, void *p, size_t n) {
+  (void)u;
+  return refuse() ? NULL : realloc(p, n);
+}
+static void t_free(void *u, void *p) {
+  (void)u;
+  free(p);
+}
+
+/* ------------------------------------------------------------------ the sweep */
+
+typedef struct outcome {
+  atomic_int calls;
+  glide_value *root;
+} outcome;
+
+static void on_result(void *user_data, glide_value *root) {
+  outcome *o = user_data;
+  if (atomic_fetch_add(&o->calls, 1) == 0) o->root = root;
+  else glide_value_free(root);
+}
+
+static bool is_oom(const glide_value *v) {
+  return glide_value_get_type(v) == GLIDE_VALUE_ERROR && glide_value_error_kind(v) == GLIDE_ERR_OUT_OF_MEMORY;
+}
+
+static bool is_bulk(const glide_value *v, const char *s) {
+  size_t len = 0;
+  const char *p = glide_value_string(v, &len);
+  return glide_value_get_type(v) == GLIDE_VALUE_BULK_STRING && len == strlen(s) && memcmp(p, s, len) == 0;
+}
+
+/* [SET a 1, GET b, EXISTS a b, GET r]: a on node a, b and r on node b (r reached through a MOVED). */
+static bool element_ok(const glide_value *e, size_t i) {
+  if (is_oom(e)) return true;
+  switch (i) {
+    case 0: return glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING;
+    case 1: return is_bulk(e, "bv");
+    case 2: return glide_value_get_type(e) == GLIDE_VALUE_INTEGER && glide_value_integer(e) == 2;
+    default: return is_bulk(e, "rv");
+  }
+}
+
+static void test_out_of_memory_sweep(void **state) {
+  (void)state;
+  const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
+  OK(glide_set_allocator(&counting));
+  fake_node *a = fake_node_start();
+  fake_node *b = fake_node_start();
+  const uint16_t sb = h_key_slot("b", 1), sr = h_key_slot("r", 1);
+  assert_true(sb != h_key_slot("a", 1) && sr != h_key_slot("a", 1));
+  fake_slot_range map[5];
+  size_t n = 0;
+  uint16_t lo = 0;
+  const uint16_t on_b[2] = {sb < sr ? sb : sr, sb < sr ? sr : sb};
+  for (int k = 0; k < 2; k++) {
+    if (on_b[k] > lo) map[n++] = (fake_slot_range){lo, (uint16_t)(on_b[k] - 1), fake_node_port(a), 0};
+    /* r's slot is on b in b's own map but a still claims it: a answers MOVED for r */
+    map[n++] = (fake_slot_range){on_b[k], on_b[k], fake_node_port(on_b[k] == sb ? b : a), 0};
+    lo = (uint16_t)(on_b[k] + 1);
+  }
+  map[n++] = (fake_slot_range){lo, 16383, fake_node_port(a), 0};
+  fake_node_set_slots(a, map, n);
+  fake_node_set_slots(b, map, n);
+  fake_node_store_set(a, "a", "av");
+  fake_node_store_set(b, "b", "bv");
+  fake_node_store_set(b, "r", "rv");
+  char moved[128];
+  snprintf(moved, sizeof moved, "-MOVED %u 127.0.0.1:%u\r\n", sr, fake_node_port(b));
+
+  glide_client *c = fake_node_client(a, 3000, 0, 0);
+  glide_batch *batch = glide_batch_new(false);
+  assert_non_null(batch);
+  OK(h_batch_cmd(batch, "SET", "a", "1", NULL));
+  OK(h_batch_cmd(batch, "GET", "b", NULL));
+  OK(h_batch_cmd(batch, "EXISTS", "a", "b", NULL)); /* split per slot, counts summed */
+  OK(h_batch_cmd(batch, "GET", "r", NULL));
+
+  long n_fail = 1, runs_with_oom = 0, first_clean = 0;
+  for (; n_fail <= 5000; n_fail++) {
+    fake_node_clear_rules(a);
+    fake_node_on_reply(a, "GET", "r", 1, moved); /* a redirect in every run */
+    outcome o = {0};
+    atomic_store(&g_failed, 0);
+    atomic_store(&g_countdown, n_fail);
+    glide_status st = glide_client_exec_async(c, batch, false, NULL, on_result, &o);
+    bool refused_at_submit = st != GLIDE_OK;
+    if (refused_at_submit && st != GLIDE_ERR_OUT_OF_MEMORY)
+      h_fail("N=%ld: exec_async returned %s", n_fail, glide_error_kind_name(st));
+    if (!refused_at_submit && !h_wait_counter(&o.calls, 1, 10000))
+      h_fail("N=%ld: the callback never fired (lost)", n_fail);
+    atomic_store(&g_countdown, 0);
+    const bool failed_one = atomic_load(&g_failed) > 0;
+    if (!refused_at_submit) {
+      h_sleep_ms(1);
+      if (atomic_load(&o.calls) != 1) h_fail("N=%ld: the callback fired %d times", n_fail, atomic_load(&o.calls));
+      char d[1024];
+      const glide_value *r = o.root;
+      if (!is_oom(r)) {
+        if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != 4)
+          h_fail("N=%ld: answer %s", n_fail, h_describe(r, d, sizeof d));
+        for (size_t i = 0; i < 4; i++)
+          if (!element_ok(glide_value_at(r, i), i))
+            h_fail("N=%ld: element %zu of %s", n_fail, i, h_describe(r, d, sizeof d));
+      }
+      bool any_oom = is_oom(r);
+      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++) any_oom = is_oom(glide_value_at(r, i));
+      runs_with_oom += any_oom;
+      glide_value_free(o.root);
+    }
+    /* whatever happened, the client answers correctly right after */
+    glide_value *v = h_cmd(c, "GET", "b", NULL);
+    if (!is_bulk(v, "bv")) {
+      char d[512];
+      h_fail("N=%ld: the client is broken afterwards: GET b -> %s", n_fail, h_describe(v, d, sizeof d));
+    }
+    glide_value_free(v);
+    if (!failed_one) {
+      first_clean = n_fail;
+      break;
+    }
+  }
+  print_message("      out-of-memory sweep: N = 1..%ld failed the Nth allocation; %ld runs answered "
+                "OUT_OF_MEMORY somewhere, all others correctly; run %ld needed fewer allocations\n",
+                first_clean - 1, runs_with_oom, first_clean);
+  if (!first_clean) h_fail("the sweep did not end within 5000 allocations");
+  glide_batch_free(batch);
+  glide_client_close(c);
+  fake_node_stop(a);
+  fake_node_stop(b);
+  OK(glide_set_allocator(NULL));
+}
+
+/* glide_set_allocator: NULL function pointers and a switch while a client lives are refused. */
+static void test_set_allocator_rules(void **state) {
+  (void)state;
+  glide_allocator bad = {t_malloc, NULL, t_realloc, t_free, NULL};
+  ST(glide_set_allocator(&bad), GLIDE_ERR_INVALID_ARGUMENT);
+  fake_node *a = fake_node_start();
+  glide_client *c = fake_node_client(a, 1000, 0, 0);
+  const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
+  ST(glide_set_allocator(&counting), GLIDE_ERR_INVALID_ARGUMENT);
+  glide_client_close(c);
+  fake_node_stop(a);
+  OK(glide_set_allocator(&counting));
+  atomic_store(&g_calls, 0);
+  glide_config *cfg = glide_config_new();
+  glide_batch *b = glide_batch_new(false);
+  OK(glide_batch_get(b, "k", 1));
+  if (atomic_load(&g_calls) < 2) h_fail("configs and batches did not allocate through the hooks");
+  glide_batch_free(b);
+  glide_config_free(cfg);
+  OK(glide_set_allocator(NULL));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_set_allocator_rules),
+      cmocka_unit_test(test_out_of_memory_sweep),
+  };
+  return cmocka_run_group_tests_name("out_of_memory", tests, NULL, NULL);
+}
