@@ -259,9 +259,10 @@ GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t
  *    reading), new requests for that node fail at once with GLIDE_ERR_CONNECTION ("... bytes
  *    unsent ...") instead of queueing. A request is never refused for its own size: the bound
  *    applies to what other requests left queued before it. Default 64 MiB, at least 4096.
- *  - stall_timeouts: after this many request timeouts on one connection with no reply byte read
+ *  - stall_timeouts: after this many request timeouts on one connection with no whole reply read
  *    in between, the connection is closed and opened again (a fresh connection, so a node that
- *    stopped answering cannot hold requests forever); the replies it still owed fail with
+ *    stopped answering, or trickles an endless reply, cannot hold requests forever); the replies
+ *    it still owed fail with
  *    GLIDE_ERR_CONNECTION, or are re-sent when their batch has retry_connection_error.
  *    Default 3; 0 never tears a connection down for silence.
  * 0 keeps the current value of max_unsent_bytes. */

@@ -360,7 +360,7 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
     node->conn->fail(GLIDE_ERR_CONNECTION,
                      "connection to " + node->name + " closed: " +
                          std::to_string(config_.stall_timeouts) +
-                         " requests timed out in a row with no reply byte read");
+                         " requests timed out in a row with no reply read");
 }
 
 void Client::complete(Request *req) {

@@ -286,7 +286,7 @@ void Connection::note_writer(const Request *req) {
 
 bool Connection::note_timeout() {
   const uint32_t limit = client_->config().stall_timeouts;
-  return limit > 0 && ++timeouts_since_read_ >= limit;
+  return limit > 0 && ++timeouts_since_reply_ >= limit;
 }
 
 void Connection::reserve(size_t bytes, size_t replies) {
@@ -366,7 +366,6 @@ void Connection::handle_readable() {
     return;
   }
   rlen_ += static_cast<size_t>(n);
-  timeouts_since_read_ = 0;  // the peer is alive
 
   size_t pos = 0;
   while (pos < rlen_) {
@@ -424,6 +423,9 @@ void Connection::handle_readable() {
       return;
     }
     pending_.pop_front();
+    // A whole reply: the connection makes progress (bytes alone do not count: a peer trickling
+    // an endless reply would hold every request behind it forever).
+    timeouts_since_reply_ = 0;
     deliver(cur_, target);
     if (cur_scratch_) scratch_->reset();
     if (fd_ < 0) return;  // failed while delivering
@@ -500,7 +502,7 @@ void Connection::close_socket() {
   out_pos_ = 0;
   last_req_ = nullptr;
   backlog_before_last_ = 0;
-  timeouts_since_read_ = 0;
+  timeouts_since_reply_ = 0;
   rlen_ = 0;
 }
 

@@ -76,7 +76,7 @@ class Connection {
     return req == last_req_ ? (backlog_before_last_ < unsent ? backlog_before_last_ : unsent) : unsent;
   }
   // One of the requests waiting on this connection timed out. True when the connection has now
-  // stalled (stall_timeouts timeouts in a row with no reply byte read): the caller tears it down.
+  // stalled (stall_timeouts timeouts in a row with no whole reply read): the caller tears it down.
   bool note_timeout();
   // RESP3 pushes read and dropped (no subscriptions yet), for tests and statistics.
   uint64_t pushes_dropped() const { return pushes_dropped_; }
@@ -133,7 +133,7 @@ class Connection {
 
   const Request *last_req_ = nullptr;  // the request that queued bytes last, and the backlog
   size_t backlog_before_last_ = 0;     // other requests had left when it started
-  uint32_t timeouts_since_read_ = 0;
+  uint32_t timeouts_since_reply_ = 0;
   uint64_t pushes_dropped_ = 0;
 
   uint32_t failures_ = 0;

@@ -41,6 +41,7 @@ typedef struct rule {
   size_t len;
   size_t repeat;      /* ACT_STREAM: bytes sent this many times, then final */
   char *final_bytes;  /* ACT_STREAM, may be NULL */
+  char *prefix;       /* ACT_STREAM, may be NULL */
 } rule;
 
 typedef struct out_item {
@@ -467,6 +468,7 @@ static void process(fake_node *n, conn *c, argvec *a) {
       case ACT_DELAY: conn_push(c, r->bytes, r->len, now + r->delay_ms); break;
       case ACT_SILENT: conn_push(c, "", 0, FAKE_NEVER); break;
       case ACT_STREAM:
+        if (r->prefix) conn_push(c, r->prefix, strlen(r->prefix), now);
         conn_push(c, r->bytes, r->len, now);
         c->tail->repeat = r->repeat;
         if (r->final_bytes) conn_push(c, r->final_bytes, strlen(r->final_bytes), now);
@@ -756,6 +758,7 @@ void fake_node_stop(fake_node *n) {
   for (size_t i = 0; i < n->nrules; i++) {
     free(n->rules[i].bytes);
     free(n->rules[i].final_bytes);
+    free(n->rules[i].prefix);
   }
   for (size_t i = 0; i < n->nstore; i++) {
     free(n->store[i].key);
@@ -829,7 +832,7 @@ void fake_node_on_close(fake_node *n, const char *name, const char *arg1, unsign
 }
 
 void fake_node_on_stream(fake_node *n, const char *name, const char *arg1, unsigned nth,
-                         const char *chunk, size_t chunk_len, size_t repeat,
+                         const char *prefix, const char *chunk, size_t chunk_len, size_t repeat,
                          const char *final_bytes) {
   if (repeat == 0) h_fail("fake_node_on_stream: repeat 0");
   add_rule(n, name, arg1, nth, ACT_STREAM, 0, chunk, chunk_len);
@@ -837,6 +840,7 @@ void fake_node_on_stream(fake_node *n, const char *name, const char *arg1, unsig
   rule *r = &n->rules[n->nrules - 1];
   r->repeat = repeat;
   r->final_bytes = final_bytes ? xmemdup(final_bytes, strlen(final_bytes)) : NULL;
+  r->prefix = prefix ? xmemdup(prefix, strlen(prefix)) : NULL;
   pthread_mutex_unlock(&n->mu);
 }
 
@@ -852,6 +856,7 @@ void fake_node_clear_rules(fake_node *n) {
   for (size_t i = 0; i < n->nrules; i++) {
     free(n->rules[i].bytes);
     free(n->rules[i].final_bytes);
+    free(n->rules[i].prefix);
   }
   n->nrules = 0;
   pthread_mutex_unlock(&n->mu);

@@ -86,10 +86,11 @@ void fake_node_on_silent(fake_node *n, const char *name, const char *arg1, unsig
 /* Sends the replies already due on that connection, then closes it; later input is discarded. */
 void fake_node_on_close(fake_node *n, const char *name, const char *arg1, unsigned nth);
 void fake_node_clear_rules(fake_node *n);
-/* Answers with `chunk` sent `repeat` times (as fast as the client reads), then `final_bytes`
- * (NULL: nothing more): endless pushes before a reply, a reply that keeps growing, floods. */
+/* Answers with `prefix` (NULL: none), then `chunk` sent `repeat` times (as fast as the client
+ * reads), then `final_bytes` (NULL: nothing more): pushes before a reply, a reply that never
+ * ends, floods. */
 void fake_node_on_stream(fake_node *n, const char *name, const char *arg1, unsigned nth,
-                         const char *chunk, size_t chunk_len, size_t repeat,
+                         const char *prefix, const char *chunk, size_t chunk_len, size_t repeat,
                          const char *final_bytes);
 /* false: the node stops reading from its connections (their data piles up in the client, as
  * with a server that hangs); true: it reads again. New connections are still accepted. */

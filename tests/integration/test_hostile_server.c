@@ -93,7 +93,7 @@ static void test_push_stream_during_pending_request(void **state) {
     len += plen;
   }
   const size_t repeat = (32u << 20) / len;
-  fake_node_on_stream(f->a, "GET", "k", 1, chunk, len, repeat, "$5\r\nafter\r\n");
+  fake_node_on_stream(f->a, "GET", "k", 1, NULL, chunk, len, repeat, "$5\r\nafter\r\n");
   glide_value *warm = h_cmd(f->c, "PING", NULL);
   glide_value_free(warm);
   const size_t rss0 = h_vmrss_kb();
@@ -110,6 +110,51 @@ static void test_push_stream_during_pending_request(void **state) {
   v = get(f->c, "j");
   assert_bulk(v, "jv");
   glide_value_free(v);
+}
+
+/* A reply that never ends (an array announcing a million elements, 200,000 sent, then silence):
+ * TIMEOUT at the deadline, memory bounded by what was sent; the connection, stuck behind it, is
+ * replaced after stall_timeouts timeouts, and the client answers again. */
+static void test_reply_that_never_ends(void **state) {
+  fx *f = *state;
+  f->a = fake_node_start();
+  f->c = fake_node_client(f->a, 300, 0, 0);
+  static char chunk[4000];
+  for (size_t i = 0; i < sizeof chunk; i += 4) memcpy(chunk + i, ":1\r\n", 4);
+  fake_node_on_stream(f->a, "GET", "k", 1, "*1000000\r\n", chunk, sizeof chunk, 200, NULL); /* 200,000 sent */
+  const size_t rss0 = h_vmrss_kb();
+  glide_value *v = get(f->c, "k");
+  assert_error_kind(v, GLIDE_ERR_TIMEOUT);
+  glide_value_free(v);
+  const size_t rss1 = h_vmrss_kb();
+  fake_node_store_set(f->a, "j", "jv");
+  const uint64_t ms = get_until(f->c, "j", "jv", 5000);
+  print_message("      unfinished reply: TIMEOUT, VmRSS %zu -> %zu KiB; answering again after %llu ms\n",
+                rss0, rss1, (unsigned long long)ms);
+  if (rss1 > rss0 + 32 * 1024) h_fail("VmRSS grew by %zu KiB (bound: 32 MiB)", rss1 - rss0);
+}
+
+/* Headers announcing huge sizes with a few bytes behind them reserve no memory for the announced
+ * size (a 512 MiB bulk string, 16,777,216-element arrays nested 8 deep): TIMEOUT, flat VmRSS. */
+static void test_huge_declared_lengths(void **state) {
+  fx *f = *state;
+  f->a = fake_node_start();
+  f->c = fake_node_client(f->a, 300, 0, 0);
+  const char *replies[] = {"$536870912\r\nabc", "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n"
+                                                   "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n:1\r\n",
+                           "%8388608\r\n+k\r\n"};
+  const size_t rss0 = h_vmrss_kb();
+  for (size_t i = 0; i < 3; i++) {
+    char key[8];
+    snprintf(key, sizeof key, "h%zu", i);
+    fake_node_on_reply(f->a, "GET", key, 1, replies[i]);
+    glide_value *v = get(f->c, key);
+    assert_error_kind(v, GLIDE_ERR_TIMEOUT);
+    glide_value_free(v);
+  }
+  const size_t rss1 = h_vmrss_kb();
+  print_message("      huge declared lengths: VmRSS %zu -> %zu KiB\n", rss0, rss1);
+  if (rss1 > rss0 + 4 * 1024) h_fail("VmRSS grew by %zu KiB (bound: 4 MiB)", rss1 - rss0);
 }
 
 /* ------------------------------------------------------------------ 2. a MOVED to a dead node */
@@ -158,7 +203,9 @@ static void test_peer_stops_reading(void **state) {
   const char *argv[] = {"SET", "big", value};
   const size_t lens[] = {3, 3, vlen};
   const size_t rss0 = h_vmrss_kb();
-  int refused = 0, timed_out = 0;
+  /* answered: the fake node reads a connection again once its peer hangs up (poll reports the
+   * hang-up), so a SET on a replaced connection may get its OK */
+  int refused = 0, timed_out = 0, answered = 0;
   const uint64_t t0 = h_now_ms();
   for (int i = 0; i < 200 && h_now_ms() - t0 < 20000; i++) {
     v = glide_client_command(f->c, 3, argv, lens);
@@ -167,6 +214,7 @@ static void test_peer_stops_reading(void **state) {
     const char *msg = glide_value_string(v, &mlen);
     if (k == GLIDE_ERR_CONNECTION && msg && strstr(msg, "bytes unsent")) refused++;
     else if (k == GLIDE_ERR_TIMEOUT) timed_out++;
+    else if (glide_value_get_type(v) == GLIDE_VALUE_SIMPLE_STRING) answered++; /* see below */
     else if (k != GLIDE_ERR_CONNECTION) {
       char d[512];
       h_fail("SET to a node that does not read answered %s", h_describe(v, d, sizeof d));
@@ -176,8 +224,8 @@ static void test_peer_stops_reading(void **state) {
   const size_t rss1 = h_vmrss_kb();
   free(value);
   print_message("      200 x 1 MiB SETs to a node not reading: %d timed out, %d refused at once, "
-                "VmRSS %zu -> %zu KiB, %u new connections\n",
-                timed_out, refused, rss0, rss1, fake_node_connections(f->a) - conns0);
+                "%d answered, VmRSS %zu -> %zu KiB, %u new connections\n",
+                timed_out, refused, answered, rss0, rss1, fake_node_connections(f->a) - conns0);
   if (refused == 0) h_fail("no request was refused for the unsent-bytes bound");
   if (rss1 > rss0 + 48 * 1024) h_fail("VmRSS grew by %zu KiB (bound: 48 MiB)", rss1 - rss0);
   /* torn down after 3 silent timeouts, and connected again for the next requests */
@@ -428,6 +476,8 @@ static void test_failover_recovery_time(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_push_stream_during_pending_request),
+      T(test_reply_that_never_ends),
+      T(test_huge_declared_lengths),
       T(test_moved_to_dead_address_is_repaired),
       T(test_peer_stops_reading),
       T(test_redirect_spellings_are_one_node),
