@@ -11,47 +11,10 @@
 #include "client/client.h"
 #include "client/timeval.h"
 #include "client/guard.h"
+#include "exec/error_class.h"
 
 namespace glide {
 namespace {
-
-enum class Redirect { kNone, kMoved, kAsk, kRetryable, kReadonly };
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-Redirect classify(std::string_view msg) {
-  if (starts_with(msg, "MOVED ")) return Redirect::kMoved;
-  if (starts_with(msg, "ASK ")) return Redirect::kAsk;
-  if (starts_with(msg, "TRYAGAIN") || starts_with(msg, "CLUSTERDOWN") ||
-      starts_with(msg, "MASTERDOWN") || starts_with(msg, "LOADING"))
-    return Redirect::kRetryable;
-  if (starts_with(msg, "READONLY")) return Redirect::kReadonly;
-  return Redirect::kNone;
-}
-
-// "MOVED 3999 127.0.0.1:6381" / "ASK 3999 :6381" (empty host: the node that answered).
-bool parse_target(std::string_view msg, const Address &from, uint16_t *slot, Address *to) {
-  const size_t sp1 = msg.find(' ');
-  const size_t sp2 = msg.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return false;
-  std::string_view slot_s = msg.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view addr = msg.substr(sp2 + 1);
-  const size_t sp3 = addr.find(' ');
-  if (sp3 != std::string_view::npos) addr = addr.substr(0, sp3);
-  const size_t colon = addr.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  unsigned s = 0, port = 0;
-  auto r1 = std::from_chars(slot_s.data(), slot_s.data() + slot_s.size(), s);
-  std::string_view port_s = addr.substr(colon + 1);
-  auto r2 = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
-  if (r1.ec != std::errc() || r2.ec != std::errc() || s >= cluster::kSlotCount || port == 0 ||
-      port > 65535)
-    return false;
-  *slot = static_cast<uint16_t>(s);
-  to->host = colon == 0 ? from.host : std::string(addr.substr(0, colon));
-  to->port = static_cast<uint16_t>(port);
-  return true;
-}
 
 uint32_t backoff_ms(uint8_t attempt) {
   const uint32_t d = 20u << (attempt > 5 ? 5 : attempt);
@@ -160,17 +123,17 @@ void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
 bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from) {
   if (req->atomic || !config_.cluster) return false;
   const std::string_view msg(v->u.string.ptr, v->u.string.len);
-  const Redirect kind = classify(msg);
-  if (kind == Redirect::kNone) return false;
-  if (kind == Redirect::kRetryable && !req->retry_server_error) return false;
+  const ErrorClass kind = classify_error(msg);
+  if (kind == ErrorClass::kNone) return false;
+  if (kind == ErrorClass::kRetryable && !req->retry_server_error) return false;
   uint8_t *att = attempts_of(req, index, part);
   if (!att || *att >= config_.max_redirects) return false;
   ++*att;
   uint16_t slot = 0;
   Address to;
   switch (kind) {
-    case Redirect::kMoved: {
-      if (!parse_target(msg, from->address, &slot, &to)) return false;
+    case ErrorClass::kMoved: {
+      if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       Node *target = redirect_node(to);
       if (!target) return false;  // too many unknown nodes: the MOVED stays the answer
       patch_slot(slot, target);
@@ -185,25 +148,25 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
       }
       return true;
     }
-    case Redirect::kAsk: {
-      if (!parse_target(msg, from->address, &slot, &to)) return false;
+    case ErrorClass::kAsk: {
+      if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       Node *target = redirect_node(to);
       if (!target) return false;
       v->type = kPendingType;
       resend(req, index, part, target, true);
       return true;
     }
-    case Redirect::kRetryable:
+    case ErrorClass::kRetryable:
       v->type = kPendingType;
       schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
       return true;
-    case Redirect::kReadonly:
+    case ErrorClass::kReadonly:
       // A write reached a demoted primary: learn the new primary, then retry with that map.
       request_refresh(true);
       v->type = kPendingType;
       schedule_retry(req, index, part, nullptr, false, 100u * *att, true);
       return true;
-    case Redirect::kNone:
+    case ErrorClass::kNone:
       break;
   }
   return false;
@@ -213,26 +176,26 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   if (!config_.cluster || !req->has_queue_error || req->atomic_attempts >= config_.max_redirects)
     return false;
   const std::string_view msg(req->queue_error.u.string.ptr, req->queue_error.u.string.len);
-  const Redirect kind = classify(msg);
+  const ErrorClass kind = classify_error(msg);
   uint16_t slot = 0;
   Address to;
   Node *target = nullptr;
   bool asking = false;
   switch (kind) {
-    case Redirect::kMoved:
-      if (!parse_target(msg, from->address, &slot, &to)) return false;
+    case ErrorClass::kMoved:
+      if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       target = redirect_node(to);
       if (!target) return false;
       patch_slot(slot, target);
       request_refresh();
       break;
-    case Redirect::kAsk:
-      if (!parse_target(msg, from->address, &slot, &to)) return false;
+    case ErrorClass::kAsk:
+      if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       target = redirect_node(to);
       if (!target) return false;
       asking = true;
       break;
-    case Redirect::kReadonly:
+    case ErrorClass::kReadonly:
       request_refresh(true);
       break;
     default:
@@ -241,9 +204,9 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   ++req->atomic_attempts;
   req->has_queue_error = false;
   req->exec_reply.type = kPendingType;
-  if (kind == Redirect::kReadonly || target == from)
+  if (kind == ErrorClass::kReadonly || target == from)
     schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts,
-                   kind == Redirect::kReadonly);
+                   kind == ErrorClass::kReadonly);
   else
     send_transaction(req, target, asking);
   return true;
