@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,24 @@ uint64_t h_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long long h_parse_ll(const char *p, const char *end) {
+  bool neg = false;
+  if (p < end && *p == '-') {
+    neg = true;
+    p++;
+  }
+  long long v = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; p++) {
+    const int d = *p - '0';
+    if (v > (LLONG_MAX - d) / 10) {
+      v = LLONG_MAX;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
 
 void h_sleep_ms(unsigned ms) {
@@ -776,13 +795,13 @@ static long resp_end(const char *b, size_t n, size_t pos, int depth) {
     case '+': case '-': case ':': case ',': case '_': case '#': case '(':
       return (long)after;
     case '$': case '!': case '=': {
-      num = strtoll(b + pos + 1, NULL, 10);
+      num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       if (n < after + (size_t)num + 2) return 0;
       return (long)(after + (size_t)num + 2);
     }
     case '*': case '~': case '>': case '%': case '|': {
-      num = strtoll(b + pos + 1, NULL, 10);
+      num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       long long items = (t == '%' || t == '|') ? 2 * num : num;
       size_t p = after;
