@@ -874,6 +874,14 @@ size_t h_raw_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...) {
 
 static int g_cap_fd = -1, g_saved_out = -1, g_saved_err = -1;
 
+/* In a sanitizer build, where reports go (every sanitizer runtime has it; NULL otherwise).
+ * While fd 2 is captured, a report must still reach the real stderr: the process ends right
+ * after it, before the capture could show what it caught. */
+extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
+static void report_to_fd(int fd) {
+  if (__sanitizer_set_report_fd) __sanitizer_set_report_fd((void *)(intptr_t)fd);
+}
+
 void h_capture_begin(void) {
   if (g_cap_fd >= 0) h_fail("h_capture_begin: a capture is already active");
   char path[] = "/tmp/glide-capture-XXXXXX";
@@ -893,6 +901,7 @@ void h_capture_begin(void) {
     h_fail("redirecting fd 1/2: %s", strerror(e));
   }
   g_cap_fd = fd;
+  report_to_fd(g_saved_err);
 }
 
 bool h_capture_active(void) { return g_cap_fd >= 0; }
@@ -906,6 +915,7 @@ size_t h_capture_end(char *buf, size_t cap) {
   fflush(stderr);
   dup2(g_saved_out, 1);
   dup2(g_saved_err, 2);
+  report_to_fd(2);
   close(g_saved_out);
   close(g_saved_err);
   g_saved_out = g_saved_err = -1;
