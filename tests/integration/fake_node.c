@@ -537,7 +537,7 @@ static bool parse_input(fake_node *n, conn *c) {
     if (b[0] != '*') return false; /* the client sends arrays of bulk strings only */
     const char *nl = memchr(b, '\n', avail);
     if (!nl) break;
-    long long argc = strtoll(b + 1, NULL, 10);
+    long long argc = h_parse_ll(b + 1, nl);
     if (argc < 1 || argc > 1000000) return false;
     size_t p = (size_t)(nl - b) + 1;
     argvec a = {0};
@@ -558,7 +558,7 @@ static bool parse_input(fake_node *n, conn *c) {
         complete = false;
         break;
       }
-      long long len = strtoll(b + p + 1, NULL, 10);
+      long long len = h_parse_ll(b + p + 1, l);
       if (len < 0 || len > (long long)FAKE_IN_MAX) {
         argvec_free(&a);
         return false;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,24 @@ uint64_t h_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long long h_parse_ll(const char *p, const char *end) {
+  bool neg = false;
+  if (p < end && *p == '-') {
+    neg = true;
+    p++;
+  }
+  long long v = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; p++) {
+    const int d = *p - '0';
+    if (v > (LLONG_MAX - d) / 10) {
+      v = LLONG_MAX;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
 
 void h_sleep_ms(unsigned ms) {
@@ -777,13 +796,13 @@ static long resp_end(const char *b, size_t n, size_t pos, int depth) {
     case '+': case '-': case ':': case ',': case '_': case '#': case '(':
       return (long)after;
     case '$': case '!': case '=': {
-      num = strtoll(b + pos + 1, NULL, 10);
+      num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       if (n < after + (size_t)num + 2) return 0;
       return (long)(after + (size_t)num + 2);
     }
     case '*': case '~': case '>': case '%': case '|': {
-      num = strtoll(b + pos + 1, NULL, 10);
+      num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       long long items = (t == '%' || t == '|') ? 2 * num : num;
       size_t p = after;
@@ -856,6 +875,14 @@ size_t h_raw_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...) {
 
 static int g_cap_fd = -1, g_saved_out = -1, g_saved_err = -1;
 
+/* In a sanitizer build, where reports go (every sanitizer runtime has it; NULL otherwise).
+ * While fd 2 is captured, a report must still reach the real stderr: the process ends right
+ * after it, before the capture could show what it caught. */
+extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
+static void report_to_fd(int fd) {
+  if (__sanitizer_set_report_fd) __sanitizer_set_report_fd((void *)(intptr_t)fd);
+}
+
 void h_capture_begin(void) {
   if (g_cap_fd >= 0) h_fail("h_capture_begin: a capture is already active");
   char path[] = "/tmp/glide-capture-XXXXXX";
@@ -875,6 +902,7 @@ void h_capture_begin(void) {
     h_fail("redirecting fd 1/2: %s", strerror(e));
   }
   g_cap_fd = fd;
+  report_to_fd(g_saved_err);
 }
 
 bool h_capture_active(void) { return g_cap_fd >= 0; }
@@ -888,6 +916,7 @@ size_t h_capture_end(char *buf, size_t cap) {
   fflush(stderr);
   dup2(g_saved_out, 1);
   dup2(g_saved_err, 2);
+  report_to_fd(2);
   close(g_saved_out);
   close(g_saved_err);
   g_saved_out = g_saved_err = -1;

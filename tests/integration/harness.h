@@ -48,6 +48,10 @@ int h_group_setup(void **state);
 
 uint64_t h_now_ms(void); /* CLOCK_MONOTONIC */
 void h_sleep_ms(unsigned ms);
+/* The decimal integer (optional '-', then digits) at p, reading no byte at or past end: for
+ * RESP lengths in buffers that are not NUL-terminated (strtoll would need a C string).
+ * Saturates at +-LLONG_MAX; 0 when no digit follows. */
+long long h_parse_ll(const char *p, const char *end);
 
 /* ------------------------------------------------------------------ keys */
 
