@@ -244,6 +244,8 @@ static void test_redirect_spellings_are_one_node(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->b = fake_node_start();
+  fake_slot_range all_a = {0, 16383, fake_node_port(f->a), 0};
+  fake_node_set_slots(f->b, &all_a, 1); /* b agrees that a owns every slot (refresh views) */
   f->c = fake_node_client(f->a, 2000, 0, 0);
   fake_node_store_set(f->b, "k", "from-b");
   const size_t fds0 = h_open_fds();
