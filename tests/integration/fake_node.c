@@ -1008,3 +1008,36 @@ glide_client *fake_node_client(fake_node *seed, uint32_t request_timeout_ms, uin
                                uint32_t refresh_ms) {
   return h_connect(fake_node_config(seed, request_timeout_ms, max_redirects, refresh_ms));
 }
+
+/* ------------------------------------------------------------------ the tests' fixture */
+
+int fake_fixture_setup(void **state) {
+  fake_fixture *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  *state = f;
+  return 0;
+}
+
+int fake_fixture_teardown(void **state) {
+  fake_fixture *f = *state;
+  if (!f) return 0;
+  glide_client_close(f->c); /* first: its connections go to the fake nodes */
+  fake_node_stop(f->a);
+  fake_node_stop(f->b);
+  free(f);
+  return 0;
+}
+
+void fake_fixture_map_slot_to(fake_fixture *f, uint16_t slot, fake_node *to, fake_node *rest) {
+  fake_slot_range r[3];
+  size_t n = 0;
+  if (slot > 0) r[n++] = (fake_slot_range){0, (uint16_t)(slot - 1), fake_node_port(rest), 0};
+  r[n++] = (fake_slot_range){slot, slot, fake_node_port(to), 0};
+  if (slot < 16383) r[n++] = (fake_slot_range){(uint16_t)(slot + 1), 16383, fake_node_port(rest), 0};
+  fake_node_set_slots(f->a, r, n);
+  if (f->b) fake_node_set_slots(f->b, r, n);
+}
+
+void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key, const fake_node *to) {
+  snprintf(buf, cap, "-%s %u 127.0.0.1:%u\r\n", kind, h_key_slot(key, strlen(key)), fake_node_port(to));
+}

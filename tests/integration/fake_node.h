@@ -131,4 +131,17 @@ glide_config *fake_node_config(fake_node *seed, uint32_t request_timeout_ms, uin
 glide_client *fake_node_client(fake_node *seed, uint32_t request_timeout_ms, uint32_t max_redirects,
                                uint32_t refresh_ms);
 
+/* The fixture of the fake-node tests (cmocka setup/teardown with *state a fake_fixture): up to
+ * two nodes and a client, which the teardown closes first and then stops. */
+typedef struct fake_fixture {
+  fake_node *a, *b;
+  glide_client *c;
+} fake_fixture;
+int fake_fixture_setup(void **state);
+int fake_fixture_teardown(void **state);
+/* Points `slot` at node `to` and every other slot at `rest`, in the CLUSTER SLOTS of a and b. */
+void fake_fixture_map_slot_to(fake_fixture *f, uint16_t slot, fake_node *to, fake_node *rest);
+/* "-<kind> <slot of key> 127.0.0.1:<port of to>\r\n" (kind MOVED or ASK) into buf. */
+void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key, const fake_node *to);
+
 #endif /* GLIDE_TEST_FAKE_NODE_H */

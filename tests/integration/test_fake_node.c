@@ -21,27 +21,7 @@
 
 /* ------------------------------------------------------------------ fixture */
 
-typedef struct fx {
-  fake_node *a, *b;
-  glide_client *c;
-} fx;
-
-static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  if (!f) return 0;
-  glide_client_close(f->c); /* first: its connections go to the fake nodes */
-  fake_node_stop(f->a);
-  fake_node_stop(f->b);
-  free(f);
-  return 0;
-}
+typedef fake_fixture fx;
 
 static glide_value *exec_at(glide_client *c, const glide_batch *b, const glide_batch_options *o,
                             const char *file, int line) {
@@ -115,20 +95,7 @@ static void expect_elapsed_below(uint64_t t0, uint64_t limit_ms, const char *wha
                             (unsigned long long)limit_ms);
 }
 
-static void moved_reply(char *buf, size_t cap, const char *kind, const char *key, const fake_node *to) {
-  snprintf(buf, cap, "-%s %u 127.0.0.1:%u\r\n", kind, h_key_slot(key, strlen(key)), fake_node_port(to));
-}
 
-/* Points `slot` at node `to` and every other slot at `rest`, in both nodes' CLUSTER SLOTS. */
-static void map_slot_to(fx *f, uint16_t slot, fake_node *to, fake_node *rest) {
-  fake_slot_range r[3];
-  size_t n = 0;
-  if (slot > 0) r[n++] = (fake_slot_range){0, (uint16_t)(slot - 1), fake_node_port(rest), 0};
-  r[n++] = (fake_slot_range){slot, slot, fake_node_port(to), 0};
-  if (slot < 16383) r[n++] = (fake_slot_range){(uint16_t)(slot + 1), 16383, fake_node_port(rest), 0};
-  fake_node_set_slots(f->a, r, n);
-  if (f->b) fake_node_set_slots(f->b, r, n);
-}
 
 /* ------------------------------------------------------------------ the fake node itself */
 
@@ -443,7 +410,7 @@ static void test_moved_to_self_is_bounded(void **state) {
     fake_node_clear_rules(f->a);
     fake_node_clear_log(f->a);
     char moved[128];
-    moved_reply(moved, sizeof moved, "MOVED", "k", f->a);
+    fake_redirect_reply(moved, sizeof moved, "MOVED", "k", f->a);
     fake_node_on_reply(f->a, "GET", "k", 0, moved);
     fake_node_store_set(f->a, "j", "jv");
     const char *keys[] = {"j", "k", "j"};
@@ -487,8 +454,8 @@ static void test_moved_ping_pong_is_bounded(void **state) {
   f->b = fake_node_start();
   f->c = fake_node_client(f->a, 5000, 0, 0);
   char to_b[128], to_a[128];
-  moved_reply(to_b, sizeof to_b, "MOVED", "k", f->b);
-  moved_reply(to_a, sizeof to_a, "MOVED", "k", f->a);
+  fake_redirect_reply(to_b, sizeof to_b, "MOVED", "k", f->b);
+  fake_redirect_reply(to_a, sizeof to_a, "MOVED", "k", f->a);
   fake_node_on_reply(f->a, "GET", "k", 0, to_b);
   fake_node_on_reply(f->b, "GET", "k", 0, to_a);
   const char *keys[] = {"k"};
@@ -527,9 +494,9 @@ static void test_moved_resends_only_that_command(void **state) {
   }
   fake_node_store_set(f->b, moving, "from-b");
   /* the slot has moved to b: both nodes now say so, a answers MOVED for it */
-  map_slot_to(f, slot, f->b, f->a);
+  fake_fixture_map_slot_to(f, slot, f->b, f->a);
   char moved[128];
-  moved_reply(moved, sizeof moved, "MOVED", moving, f->b);
+  fake_redirect_reply(moved, sizeof moved, "MOVED", moving, f->b);
   fake_node_on_reply(f->a, "GET", moving, 0, moved);
 
   glide_batch *b = glide_batch_new(false);
@@ -575,7 +542,7 @@ static void test_ask_resends_with_asking(void **state) {
   fake_node_store_set(f->a, "k3", "a3");
   fake_node_store_set(f->b, "k2", "b2");
   char ask[128];
-  moved_reply(ask, sizeof ask, "ASK", "k2", f->b);
+  fake_redirect_reply(ask, sizeof ask, "ASK", "k2", f->b);
   fake_node_on_reply(f->a, "GET", "k2", 1, ask);
   const char *keys[] = {"k1", "k2", "k3"};
   glide_batch *b = batch_of_gets(keys, 3);
@@ -614,9 +581,9 @@ static void test_atomic_moved_at_queue_time(void **state) {
   f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   uint16_t slot = h_key_slot(k, strlen(k));
-  map_slot_to(f, slot, f->b, f->a);
+  fake_fixture_map_slot_to(f, slot, f->b, f->a);
   char moved[128];
-  moved_reply(moved, sizeof moved, "MOVED", k, f->b);
+  fake_redirect_reply(moved, sizeof moved, "MOVED", k, f->b);
   fake_node_on_reply(f->a, "SET", k, 0, moved);
   fake_node_on_reply(f->a, "GET", k, 0, moved);
   tx_set_get(f, k);
@@ -648,7 +615,7 @@ static void test_atomic_ask_at_queue_time(void **state) {
   f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   char ask[128];
-  moved_reply(ask, sizeof ask, "ASK", k, f->b);
+  fake_redirect_reply(ask, sizeof ask, "ASK", k, f->b);
   fake_node_on_reply(f->a, "SET", k, 1, ask);
   glide_batch *b = glide_batch_new(true);
   assert_non_null(b);
@@ -680,7 +647,7 @@ static void test_atomic_moved_to_self_retried(void **state) {
   f->c = fake_node_client(f->a, 3000, 0, 0);
   const char *k = "{tx}k";
   char moved[128];
-  moved_reply(moved, sizeof moved, "MOVED", k, f->a);
+  fake_redirect_reply(moved, sizeof moved, "MOVED", k, f->a);
   fake_node_on_reply(f->a, "SET", k, 1, moved);
   tx_set_get(f, k);
   EXPECT_COUNT(f->a, "MULTI", NULL, 2);
@@ -938,9 +905,9 @@ static void test_periodic_topology_refresh(void **state) {
   assert_bulk(v, "from-a");
   glide_value_free(v);
   size_t before = fake_node_count(f->a, "CLUSTER", "SLOTS") + fake_node_count(f->b, "CLUSTER", "SLOTS");
-  map_slot_to(f, slot, f->b, f->a);
+  fake_fixture_map_slot_to(f, slot, f->b, f->a);
   char moved[128];
-  moved_reply(moved, sizeof moved, "MOVED", k, f->b);
+  fake_redirect_reply(moved, sizeof moved, "MOVED", k, f->b);
   fake_node_on_reply(f->a, "GET", k, 0, moved);
   h_sleep_ms(1000);
   size_t after = fake_node_count(f->a, "CLUSTER", "SLOTS") + fake_node_count(f->b, "CLUSTER", "SLOTS");
@@ -967,7 +934,7 @@ static void test_node_leaving_the_map_is_disconnected(void **state) {
   f->b = fake_node_start();
   const char *k = "pk";
   const uint16_t slot = h_key_slot(k, strlen(k));
-  map_slot_to(f, slot, f->b, f->a);
+  fake_fixture_map_slot_to(f, slot, f->b, f->a);
   f->c = fake_node_client(f->a, 2000, 0, 200);
   fake_node_store_set(f->b, k, "from-b");
   glide_value *v = h_cmd(f->c, "GET", k, NULL);
@@ -1022,7 +989,7 @@ static void test_max_redirects_zero_does_not_follow(void **state) {
   OK(glide_config_set_max_redirects(cfg, 0));
   f->c = h_connect(cfg);
   char moved[128];
-  moved_reply(moved, sizeof moved, "MOVED", "k", f->b);
+  fake_redirect_reply(moved, sizeof moved, "MOVED", "k", f->b);
   fake_node_on_reply(f->a, "GET", "k", 1, moved);
   const char *keys[] = {"k"};
   glide_batch *b = batch_of_gets(keys, 1);
@@ -1036,7 +1003,7 @@ static void test_max_redirects_zero_does_not_follow(void **state) {
 
 /* ------------------------------------------------------------------ main */
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fake_fixture_setup, fake_fixture_teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {

@@ -17,27 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fx {
-  fake_node *a, *b;
-  glide_client *c;
-} fx;
-
-static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  if (!f) return 0;
-  glide_client_close(f->c);
-  fake_node_stop(f->a);
-  fake_node_stop(f->b);
-  free(f);
-  return 0;
-}
+typedef fake_fixture fx;
 
 static glide_value *get(glide_client *c, const char *key) {
   glide_value *v = h_cmd(c, "GET", key, NULL);
@@ -65,16 +45,6 @@ static uint64_t get_until(glide_client *c, const char *key, const char *want, un
   return 0;
 }
 
-/* Points `slot` at `to` and every other slot at `rest`, in both nodes' CLUSTER SLOTS. */
-static void map_slot_to(fx *f, uint16_t slot, fake_node *to, fake_node *rest) {
-  fake_slot_range r[3];
-  size_t n = 0;
-  if (slot > 0) r[n++] = (fake_slot_range){0, (uint16_t)(slot - 1), fake_node_port(rest), 0};
-  r[n++] = (fake_slot_range){slot, slot, fake_node_port(to), 0};
-  if (slot < 16383) r[n++] = (fake_slot_range){(uint16_t)(slot + 1), 16383, fake_node_port(rest), 0};
-  fake_node_set_slots(f->a, r, n);
-  if (f->b) fake_node_set_slots(f->b, r, n);
-}
 
 /* ------------------------------------------------------------------ 1. pushes */
 
@@ -347,7 +317,7 @@ static void test_malformed_multislot_command_is_not_applied(void **state) {
   f->b = fake_node_start();
   const char *ka = "a", *kb = "b";
   assert_true(h_key_slot(ka, 1) != h_key_slot(kb, 1));
-  map_slot_to(f, h_key_slot(kb, 1), f->b, f->a);
+  fake_fixture_map_slot_to(f, h_key_slot(kb, 1), f->b, f->a);
   f->c = fake_node_client(f->a, 2000, 0, 0);
   glide_value *v = h_cmd(f->c, "MSET", ka, "1", kb, NULL);
   assert_error_prefix(v, GLIDE_ERR_INVALID_ARGUMENT, "ERR wrong number of arguments for 'mset'");
@@ -419,7 +389,7 @@ static void test_late_moved_after_timeout_with_freed_batch(void **state) {
   f->b = fake_node_start();
   f->c = fake_node_client(f->a, 2000, 0, 0);
   char moved[128];
-  snprintf(moved, sizeof moved, "-MOVED %u 127.0.0.1:%u\r\n", h_key_slot("k", 1), fake_node_port(f->b));
+  fake_redirect_reply(moved, sizeof moved, "MOVED", "k", f->b);
   fake_node_on_delay(f->a, "GET", "k", 1, 300, moved);
   glide_batch *b = glide_batch_new(false);
   OK(glide_batch_get(b, "k", 1));
@@ -473,7 +443,7 @@ static void test_failover_recovery_time(void **state) {
   if (ms > 600) h_fail("recovery took %llu ms after the promotion (expected ~150)", (unsigned long long)ms);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fake_fixture_setup, fake_fixture_teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
