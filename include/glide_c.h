@@ -248,7 +248,11 @@ GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_
  * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). The handshake replies count too
  * (HELLO 3 answers a 7-pair map), so very small limits make glide_client_new fail. 0 keeps the
  * current value.
- * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024. */
+ * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024.
+ * Memory follows the bytes that arrived, not the sizes a header announces: a reply announcing a
+ * 512 MiB string or 16 million elements and sending a few bytes costs kilobytes. RESP3 pushes
+ * (out-of-band messages, e.g. from CLIENT TRACKING) are parsed into per-connection scratch memory
+ * and dropped until subscriptions are supported: a push stream never grows a pending request. */
 GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t max_depth,
                                                      uint64_t max_bulk_len,
                                                      uint64_t max_aggregate_len);
@@ -347,10 +351,14 @@ GLIDE_API void glide_batch_options_init(glide_batch_options *options);
 
 typedef struct glide_client glide_client;
 
-/* Connects (cluster: discovers the slot map from the seeds with CLUSTER SLOTS) within the connect
- * timeout. On failure *out stays NULL, the status says why (CONNECTION, AUTH, TIMEOUT,
- * INVALID_ARGUMENT, ...) and, if error_message is not NULL, *error_message gets a message that
- * the caller frees with glide_string_free. Starts one I/O thread. */
+/* Connects (cluster: discovers the slot map from the seeds with CLUSTER SLOTS, all seeds at once)
+ * and returns within the connect timeout: connecting, the handshake and the CLUSTER SLOTS answer
+ * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused),
+ * PROTOCOL (a seed answered garbage or no slot map), TIMEOUT (a seed did not finish answering in
+ * time), CONNECTION (refused, unreachable, not a cluster), INVALID_ARGUMENT; with several seeds
+ * the most telling of their failures, in that order - and, if error_message is not NULL,
+ * *error_message gets a message naming each seed's failure, freed with glide_string_free. Starts
+ * one I/O thread. */
 GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **out,
                                         char **error_message);
 /* Pending requests complete with GLIDE_ERR_CLOSING (their callbacks fire; a pending batch gets an

@@ -1063,17 +1063,23 @@ int64_t h_info_int(const char *info, const char *field) {
 
 /* ------------------------------------------------------------------ process resources */
 
-size_t h_vmrss_kb(void) {
+static size_t proc_status_kb(const char *field) {
   FILE *f = fopen("/proc/self/status", "r");
   if (!f) h_fail("cannot open /proc/self/status");
   char line[256];
-  size_t kb = 0;
+  size_t kb = 0, flen = strlen(field);
   while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmRSS: %zu kB", &kb) == 1) break;
+    if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+      kb = (size_t)strtoull(line + flen + 1, NULL, 10);
+      break;
+    }
   fclose(f);
-  if (!kb) h_fail("no VmRSS in /proc/self/status");
+  if (!kb) h_fail("no %s in /proc/self/status", field);
   return kb;
 }
+
+size_t h_vmrss_kb(void) { return proc_status_kb("VmRSS"); }
+size_t h_vmsize_kb(void) { return proc_status_kb("VmSize"); }
 
 size_t h_open_fds(void) {
   DIR *d = opendir("/proc/self/fd");

@@ -158,8 +158,10 @@ void h_fail_at(const char *file, int line, const char *fmt, ...) CMOCKA_PRINTF_A
 
 /* ------------------------------------------------------------------ process resources */
 
-/* This process's resident memory (VmRSS) in KiB, and its open file descriptors. */
+/* This process's resident memory (VmRSS) and address space (VmSize) in KiB, and its open file
+ * descriptors. */
 size_t h_vmrss_kb(void);
+size_t h_vmsize_kb(void);
 size_t h_open_fds(void);
 
 /* ------------------------------------------------------------------ async */
