@@ -40,24 +40,22 @@ void reject(std::string_view msg) {
   assert_string_equal(to.host.c_str(), "untouched");
 }
 
+void expect_class(std::string_view msg, ErrorClass want) {
+  assert_int_equal(static_cast<int>(classify_error(msg)), static_cast<int>(want));
+}
+
 void test_classify(void **) {
-  assert_int_equal(static_cast<int>(classify_error("MOVED 1 h:1")), static_cast<int>(ErrorClass::kMoved));
-  assert_int_equal(static_cast<int>(classify_error("ASK 1 h:1")), static_cast<int>(ErrorClass::kAsk));
-  assert_int_equal(static_cast<int>(classify_error("TRYAGAIN Multiple keys request during rehashing of slot")),
-                   static_cast<int>(ErrorClass::kRetryable));
-  assert_int_equal(static_cast<int>(classify_error("CLUSTERDOWN The cluster is down")),
-                   static_cast<int>(ErrorClass::kRetryable));
-  assert_int_equal(static_cast<int>(classify_error("MASTERDOWN Link with MASTER is down")),
-                   static_cast<int>(ErrorClass::kRetryable));
-  assert_int_equal(static_cast<int>(classify_error("LOADING Redis is loading the dataset in memory")),
-                   static_cast<int>(ErrorClass::kRetryable));
-  assert_int_equal(static_cast<int>(classify_error("READONLY You can't write against a read only replica.")),
-                   static_cast<int>(ErrorClass::kReadonly));
-  assert_int_equal(static_cast<int>(classify_error("MOVED")), static_cast<int>(ErrorClass::kNone));
-  assert_int_equal(static_cast<int>(classify_error("ASKING")), static_cast<int>(ErrorClass::kNone));
-  assert_int_equal(static_cast<int>(classify_error("ERR unknown command")),
-                   static_cast<int>(ErrorClass::kNone));
-  assert_int_equal(static_cast<int>(classify_error("")), static_cast<int>(ErrorClass::kNone));
+  expect_class("MOVED 1 h:1", ErrorClass::kMoved);
+  expect_class("ASK 1 h:1", ErrorClass::kAsk);
+  expect_class("TRYAGAIN Multiple keys request during rehashing of slot", ErrorClass::kRetryable);
+  expect_class("CLUSTERDOWN The cluster is down", ErrorClass::kRetryable);
+  expect_class("MASTERDOWN Link with MASTER is down", ErrorClass::kRetryable);
+  expect_class("LOADING Redis is loading the dataset in memory", ErrorClass::kRetryable);
+  expect_class("READONLY You can't write against a read only replica.", ErrorClass::kReadonly);
+  expect_class("MOVED", ErrorClass::kNone);  // no target: not a redirect
+  expect_class("ASKING", ErrorClass::kNone);
+  expect_class("ERR unknown command", ErrorClass::kNone);
+  expect_class("", ErrorClass::kNone);
 }
 
 void test_parses_well_formed(void **) {
