@@ -139,18 +139,20 @@ void Connection::start_connect() {
 }
 
 void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
-  guarded([&] {
-    auto *c = static_cast<Connection *>(arg);
+  auto *c = static_cast<Connection *>(arg);
+  try {
     c->fail(GLIDE_ERR_CONNECTION,
             c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
                                                         : "timed out in the handshake with") +
                 " after " + std::to_string(c->client_->config().connect_timeout_ms) + " ms");
-  });
+  } catch (...) {
+    c->fail_out_of_memory();
+  }
 }
 
 void Connection::on_event(evutil_socket_t, short what, void *arg) {
-  guarded([&] {
-    auto *c = static_cast<Connection *>(arg);
+  auto *c = static_cast<Connection *>(arg);
+  try {
     if (what & EV_WRITE) {
       if (c->state_ == State::kConnecting) {
         int err = 0;
@@ -158,16 +160,27 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
         if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
         if (err != 0) {
           c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + std::strerror(err));
-          return;
+        } else {
+          c->connected();
         }
-        c->connected();
       } else {
         c->handle_writable();
       }
     }
     if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
-    c->client_->flush_dirty();
-  });
+  } catch (...) {
+    c->fail_out_of_memory();
+  }
+  guarded([&] { c->client_->flush_dirty(); });
+}
+
+void Connection::fail_out_of_memory() {
+  // Out of memory half-way through connecting, a handshake or a read: the connection cannot be
+  // trusted to be in step any more. It fails like a lost one (every reply it owed fails with
+  // OUT_OF_MEMORY, or is retried) and reconnects. The message fits std::string's inline buffer:
+  // reporting it allocates nothing.
+  static const std::string kOutOfMemory = "out of memory";
+  guarded([&] { fail(GLIDE_ERR_OUT_OF_MEMORY, kOutOfMemory); });
 }
 
 void Connection::connected() {

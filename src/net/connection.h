@@ -95,6 +95,7 @@ class Connection {
   void handle_writable();
   void close_socket();  // back to kDisconnected; pending replies untouched
   void note_writer(const Request *req);  // req starts queueing bytes (backlog bookkeeping)
+  void fail_out_of_memory();             // fail() that allocates nothing itself
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
   // connection failed (and was closed).
   bool write_out(const std::string &buf, size_t *pos);

@@ -177,6 +177,53 @@ static void test_out_of_memory_sweep(void **state) {
   OK(glide_set_allocator(NULL));
 }
 
+/* The same sweep over glide_client_new and a first blocking command: every run connects or
+ * returns OUT_OF_MEMORY, and a client that connected answers the command correctly or with
+ * OUT_OF_MEMORY; closing it frees everything (LeakSanitizer checks in the ASan builds). */
+static void test_out_of_memory_sweep_connect(void **state) {
+  (void)state;
+  const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
+  OK(glide_set_allocator(&counting));
+  fake_node *a = fake_node_start();
+  fake_node_store_set(a, "k", "kv");
+  glide_config *cfg = fake_node_config(a, 2000, 0, 0);
+  long n_fail = 1, refused = 0, first_clean = 0;
+  for (; n_fail <= 5000; n_fail++) {
+    atomic_store(&g_failed, 0);
+    atomic_store(&g_countdown, n_fail);
+    glide_client *c = NULL;
+    char *err = NULL;
+    const glide_status st = glide_client_new(cfg, &c, &err);
+    if (st != GLIDE_OK) {
+      atomic_store(&g_countdown, 0);
+      if (st != GLIDE_ERR_OUT_OF_MEMORY)
+        h_fail("N=%ld: glide_client_new returned %s: %s", n_fail, glide_error_kind_name(st), err ? err : "");
+      assert_null(c);
+      refused++;
+    } else {
+      glide_value *v = h_cmd(c, "GET", "k", NULL);
+      atomic_store(&g_countdown, 0);
+      if (!is_oom(v) && !is_bulk(v, "kv")) {
+        char d[512];
+        h_fail("N=%ld: GET k -> %s", n_fail, h_describe(v, d, sizeof d));
+      }
+      glide_value_free(v);
+      glide_client_close(c);
+    }
+    glide_string_free(err);
+    if (atomic_load(&g_failed) == 0) {
+      first_clean = n_fail;
+      break;
+    }
+  }
+  print_message("      connect sweep: N = 1..%ld; %ld runs refused with OUT_OF_MEMORY, the others connected\n",
+                first_clean - 1, refused);
+  if (!first_clean) h_fail("the sweep did not end within 5000 allocations");
+  glide_config_free(cfg);
+  fake_node_stop(a);
+  OK(glide_set_allocator(NULL));
+}
+
 /* glide_set_allocator: NULL function pointers and a switch while a client lives are refused. */
 static void test_set_allocator_rules(void **state) {
   (void)state;
@@ -203,6 +250,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_set_allocator_rules),
       cmocka_unit_test(test_out_of_memory_sweep),
+      cmocka_unit_test(test_out_of_memory_sweep_connect),
   };
   return cmocka_run_group_tests_name("out_of_memory", tests, NULL, NULL);
 }

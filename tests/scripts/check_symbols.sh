@@ -38,6 +38,18 @@ if [[ -z "$exported" ]]; then
   fail=1
 fi
 
+# ------------------------------------------------------------------ allocations
+# Every allocation goes through glide_set_allocator's hooks: the library has its own (local)
+# operator new/delete, so it must not import the C++ runtime's. (malloc and friends are imported
+# once, for the default hooks.)
+imported_new=$(nm -D --undefined-only "$LIB" | awk '{ print $NF }' | sed 's/@.*//' |
+  grep -E '^_Zn[wa]m|^_Zd[la]Pv' || true)
+if [[ -n "$imported_new" ]]; then
+  echo "check_symbols: FAIL: $LIB imports operator new/delete (allocations would bypass the hooks):" >&2
+  indent <<<"$imported_new" >&2
+  fail=1
+fi
+
 # ------------------------------------------------------------------ the header's functions
 if [[ -f "$HEADER" ]]; then
   declared=$(sed -nE 's/^GLIDE_API[^(]*[ *](glide_[A-Za-z0-9_]+)[[:space:]]*\(.*/\1/p' "$HEADER" | sort -u)
