@@ -9,6 +9,7 @@
 #include <atomic>
 #include <string>
 
+#include "capi/enum_value.h"
 #include "client/client.h"
 #include "cluster/slot.h"
 #include "value/alloc.h"
@@ -44,10 +45,7 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
   req->retry_connection_error = retry_conn;
   if (!GLIDE_HAS_FIELD(o, route)) return GLIDE_OK;
   const glide_route &r = o->route;
-  // Read the kind as an integer first: a value outside the enum must not be loaded as one.
-  int kind_value;
-  static_assert(sizeof(kind_value) == sizeof(r.kind));
-  std::memcpy(&kind_value, &r.kind, sizeof(kind_value));
+  const int kind_value = glide::enum_value(r.kind);
   if (kind_value < GLIDE_ROUTE_NONE || kind_value > GLIDE_ROUTE_ADDRESS) {
     *why = "route.kind is not a glide_route_kind";
     return GLIDE_ERR_INVALID_ARGUMENT;
@@ -221,15 +219,12 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
   if (cfg->c.cluster && cfg->c.database != 0)
     return fail(GLIDE_ERR_INVALID_ARGUMENT, "a database other than 0 needs standalone mode");
   try {
-    auto *c = new glide_client();
+    auto c = std::make_unique<glide_client>();
     c->impl = std::make_unique<glide::Client>(cfg->c);
     std::string error;
     const glide_status st = c->impl->start(&error);
-    if (st != GLIDE_OK) {
-      delete c;
-      return fail(st, error);
-    }
-    *out = c;
+    if (st != GLIDE_OK) return fail(st, error);
+    *out = c.release();
     return GLIDE_OK;
   } catch (...) {
     return fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <new>
 
+#include "capi/enum_value.h"
 #include "client/config.h"
 
 namespace {
@@ -105,7 +106,7 @@ GLIDE_API glide_status glide_config_set_protocol(glide_config *cfg, int resp_ver
 
 GLIDE_API glide_status glide_config_set_read_from(glide_config *cfg, glide_read_from strategy) {
   if (!cfg) return GLIDE_ERR_INVALID_ARGUMENT;
-  switch (strategy) {
+  switch (glide::enum_value(strategy)) {
     case GLIDE_READ_FROM_PRIMARY:
       cfg->c.prefer_replica = false;
       return GLIDE_OK;
@@ -140,7 +141,8 @@ GLIDE_API glide_status glide_config_set_inflight_limit(glide_config *cfg, uint32
 }
 
 GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_callback_mode mode) {
-  if (!cfg || (mode != GLIDE_CALLBACKS_ON_IO_THREAD && mode != GLIDE_CALLBACKS_DISPATCHED))
+  const int m = glide::enum_value(mode);
+  if (!cfg || (m != GLIDE_CALLBACKS_ON_IO_THREAD && m != GLIDE_CALLBACKS_DISPATCHED))
     return GLIDE_ERR_INVALID_ARGUMENT;
   cfg->c.callback_mode = mode;
   return GLIDE_OK;
@@ -156,7 +158,8 @@ GLIDE_API glide_status glide_config_set_pubsub_callback(glide_config *cfg, glide
 GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_kind kind,
                                               const char *channel, size_t len) {
   if (!cfg || (!channel && len) || len == 0) return GLIDE_ERR_INVALID_ARGUMENT;
-  if (kind != GLIDE_PUBSUB_EXACT && kind != GLIDE_PUBSUB_PATTERN && kind != GLIDE_PUBSUB_SHARDED)
+  const int k = glide::enum_value(kind);
+  if (k != GLIDE_PUBSUB_EXACT && k != GLIDE_PUBSUB_PATTERN && k != GLIDE_PUBSUB_SHARDED)
     return GLIDE_ERR_INVALID_ARGUMENT;
   return GLIDE_ERR_NOT_SUPPORTED;
 }

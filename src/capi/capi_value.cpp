@@ -1,4 +1,5 @@
 // C shims for the value tree accessors, error names and version.
+#include "capi/enum_value.h"
 #include "value/arena.h"
 #include "value/oom.h"
 
@@ -22,7 +23,7 @@ GLIDE_API const char *glide_version(void) {
 }
 
 GLIDE_API const char *glide_error_kind_name(glide_error_kind kind) {
-  switch (kind) {
+  switch (glide::enum_value(kind)) {
     case GLIDE_OK: return "OK";
     case GLIDE_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
     case GLIDE_ERR_CONNECTION: return "CONNECTION";

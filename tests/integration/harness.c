@@ -1090,3 +1090,21 @@ size_t h_open_fds(void) {
   closedir(d);
   return n - 1; /* the directory stream's own descriptor */
 }
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define H_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define H_SANITIZED 1
+#endif
+#endif
+
+void h_expect_growth_below_at(const char *what, size_t before_kb, size_t after_kb, size_t bound_kb,
+                              const char *file, int line) {
+#ifdef H_SANITIZED
+  (void)what, (void)before_kb, (void)after_kb, (void)bound_kb, (void)file, (void)line;
+#else
+  if (after_kb > before_kb + bound_kb)
+    h_fail_at(file, line, "%s grew by %zu KiB (bound: %zu KiB)", what, after_kb - before_kb, bound_kb);
+#endif
+}
