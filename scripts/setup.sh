@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that glide-c needs to build, test and run its examples, and only
-# those that are missing (apt-get update runs only when something is missing).
+# Installs the Debian packages that glide-c needs to build, test (sanitizer stages and fuzzing
+# included) and run its examples, and only those that are missing (apt-get update runs only when
+# something is missing).
 # Runs as root, or through sudo when it is available. Debian 12 (bookworm) is the reference.
 #
 # Note: on some systems the redis-server package starts a system service on port 6379 when it
@@ -9,7 +10,10 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential # gcc, g++, make, binutils (nm, objdump, readelf)
+  build-essential # gcc, g++, make, binutils (nm, objdump, readelf); gcc's sanitizer runtimes
+  clang           # the clang sanitizer stages and the fuzz targets of scripts/test.sh
+  libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes (only recommended by clang-14)
+  llvm            # llvm-symbolizer: function names and lines in sanitizer reports
   cmake
   pkg-config
   libevent-dev
