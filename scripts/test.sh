@@ -148,9 +148,11 @@ if wanted 6; then
     rc=0
     bash tests/fuzz/run.sh 60 2>&1 | tee "$log" || rc=$?
     last=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 || true)
-    rm -f -- "$log"
     ((rc == 0)) || fail "$name" "exit status $rc: ${last:-no output}" $((SECONDS - start))
+    # Each fuzz target that ran clean counts as one passed test in the totals.
+    TOTAL_PASSED=$((TOTAL_PASSED + $(grep -cE '^fuzz_[a-z_]+: runs=' "$log" || true)))
     add_summary "$name" "${last:-passed}" $((SECONDS - start))
+    rm -f -- "$log"
   else
     add_summary "$name" "skipped: tests/fuzz/run.sh not present" 0
   fi
