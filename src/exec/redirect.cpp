@@ -112,7 +112,13 @@ void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
     ++req->outstanding;  // guard while re-sending (a send may complete the request)
     for (const Request::Retry &r : due) {
       --req->outstanding;
-      if (!req->completed) c->resend(req, r.index, r.part, r.node, r.asking);
+      if (req->completed) continue;
+      try {
+        c->resend(req, r.index, r.part, r.node, r.asking);
+      } catch (...) {
+        // Out of memory: this one fails now; the other retries still go.
+        request_set_error(req, r.index, r.part, GLIDE_ERR_OUT_OF_MEMORY, "out of memory while retrying");
+      }
     }
     --req->outstanding;
     c->release(req);

@@ -76,15 +76,99 @@ static bool is_bulk(const glide_value *v, const char *s) {
   return glide_value_get_type(v) == GLIDE_VALUE_BULK_STRING && len == strlen(s) && memcmp(p, s, len) == 0;
 }
 
-/* [SET a 1, GET b, EXISTS a b, GET r]: a on node a, b and r on node b (r reached through a MOVED). */
+/* [SET a 1, GET b, EXISTS a b, GET r, GET t]: a and t on node a, b and r on node b (r reached
+ * through a MOVED, t after a TRYAGAIN and a retry). */
 static bool element_ok(const glide_value *e, size_t i) {
   if (is_oom(e)) return true;
   switch (i) {
     case 0: return glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING;
     case 1: return is_bulk(e, "bv");
     case 2: return glide_value_get_type(e) == GLIDE_VALUE_INTEGER && glide_value_integer(e) == 2;
-    default: return is_bulk(e, "rv");
+    case 3: return is_bulk(e, "rv");
+    default: return is_bulk(e, "tv");
   }
+}
+
+/* The transaction [SET x 1, GET x]. */
+static bool tx_element_ok(const glide_value *e, size_t i) {
+  if (is_oom(e)) return true;
+  return i == 0 ? glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING : is_bulk(e, "1");
+}
+
+typedef struct sweep_case {
+  const char *name;
+  glide_client *c;
+  const glide_batch *batch;
+  const glide_batch_options *options;
+  size_t elements;
+  bool (*element_ok)(const glide_value *e, size_t i);
+  void (*rules)(void *ctx); /* re-arms the run's redirects/retries before each run */
+  void *ctx;
+} sweep_case;
+
+/* Fails the Nth allocation of one exec for N = 1, 2, ... until a run needs fewer than N. */
+static void sweep(const sweep_case *sc) {
+  long n_fail = 1, runs_with_oom = 0, first_clean = 0;
+  for (; n_fail <= 5000; n_fail++) {
+    if (sc->rules) sc->rules(sc->ctx);
+    outcome o = {0};
+    atomic_store(&g_failed, 0);
+    atomic_store(&g_countdown, n_fail);
+    glide_status st = glide_client_exec_async(sc->c, sc->batch, false, sc->options, on_result, &o);
+    bool refused_at_submit = st != GLIDE_OK;
+    if (refused_at_submit && st != GLIDE_ERR_OUT_OF_MEMORY)
+      h_fail("%s, N=%ld: exec_async returned %s", sc->name, n_fail, glide_error_kind_name(st));
+    if (!refused_at_submit && !h_wait_counter(&o.calls, 1, 10000))
+      h_fail("%s, N=%ld: the callback never fired (lost)", sc->name, n_fail);
+    atomic_store(&g_countdown, 0);
+    const bool failed_one = atomic_load(&g_failed) > 0;
+    if (!refused_at_submit) {
+      h_sleep_ms(1);
+      if (atomic_load(&o.calls) != 1)
+        h_fail("%s, N=%ld: the callback fired %d times", sc->name, n_fail, atomic_load(&o.calls));
+      char d[1024];
+      const glide_value *r = o.root;
+      if (!is_oom(r)) {
+        if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
+          h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
+        for (size_t i = 0; i < sc->elements; i++)
+          if (!sc->element_ok(glide_value_at(r, i), i))
+            h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
+      }
+      bool any_oom = is_oom(r);
+      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++) any_oom = is_oom(glide_value_at(r, i));
+      runs_with_oom += any_oom;
+      glide_value_free(o.root);
+    }
+    /* whatever happened, the client answers correctly right after */
+    glide_value *v = h_cmd(sc->c, "GET", "b", NULL);
+    if (!is_bulk(v, "bv")) {
+      char d[512];
+      h_fail("%s, N=%ld: the client is broken afterwards: GET b -> %s", sc->name, n_fail,
+             h_describe(v, d, sizeof d));
+    }
+    glide_value_free(v);
+    if (!failed_one) {
+      first_clean = n_fail;
+      break;
+    }
+  }
+  print_message("      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
+                "somewhere, all others correctly; run %ld needed fewer allocations\n",
+                sc->name, first_clean - 1, runs_with_oom, first_clean);
+  if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
+}
+
+typedef struct redirect_rules {
+  fake_node *a;
+  const char *moved;
+} redirect_rules;
+
+static void arm_redirects(void *ctx) {
+  const redirect_rules *rr = ctx;
+  fake_node_clear_rules(rr->a);
+  fake_node_on_reply(rr->a, "GET", "r", 1, rr->moved);          /* a redirect in every run */
+  fake_node_on_reply(rr->a, "GET", "t", 1, "-TRYAGAIN later\r\n"); /* and a retry */
 }
 
 static void test_out_of_memory_sweep(void **state) {
@@ -114,6 +198,7 @@ static void test_out_of_memory_sweep(void **state) {
   char moved[128];
   snprintf(moved, sizeof moved, "-MOVED %u 127.0.0.1:%u\r\n", sr, fake_node_port(b));
 
+  fake_node_store_set(a, "t", "tv");
   glide_client *c = fake_node_client(a, 3000, 0, 0);
   glide_batch *batch = glide_batch_new(false);
   assert_non_null(batch);
@@ -121,55 +206,22 @@ static void test_out_of_memory_sweep(void **state) {
   OK(h_batch_cmd(batch, "GET", "b", NULL));
   OK(h_batch_cmd(batch, "EXISTS", "a", "b", NULL)); /* split per slot, counts summed */
   OK(h_batch_cmd(batch, "GET", "r", NULL));
+  OK(h_batch_cmd(batch, "GET", "t", NULL));
+  glide_batch_options o;
+  glide_batch_options_init(&o);
+  o.retry_server_error = true;
+  redirect_rules rr = {a, moved};
+  const sweep_case pipeline = {"pipeline sweep", c, batch, &o, 5, element_ok, arm_redirects, &rr};
+  sweep(&pipeline);
 
-  long n_fail = 1, runs_with_oom = 0, first_clean = 0;
-  for (; n_fail <= 5000; n_fail++) {
-    fake_node_clear_rules(a);
-    fake_node_on_reply(a, "GET", "r", 1, moved); /* a redirect in every run */
-    outcome o = {0};
-    atomic_store(&g_failed, 0);
-    atomic_store(&g_countdown, n_fail);
-    glide_status st = glide_client_exec_async(c, batch, false, NULL, on_result, &o);
-    bool refused_at_submit = st != GLIDE_OK;
-    if (refused_at_submit && st != GLIDE_ERR_OUT_OF_MEMORY)
-      h_fail("N=%ld: exec_async returned %s", n_fail, glide_error_kind_name(st));
-    if (!refused_at_submit && !h_wait_counter(&o.calls, 1, 10000))
-      h_fail("N=%ld: the callback never fired (lost)", n_fail);
-    atomic_store(&g_countdown, 0);
-    const bool failed_one = atomic_load(&g_failed) > 0;
-    if (!refused_at_submit) {
-      h_sleep_ms(1);
-      if (atomic_load(&o.calls) != 1) h_fail("N=%ld: the callback fired %d times", n_fail, atomic_load(&o.calls));
-      char d[1024];
-      const glide_value *r = o.root;
-      if (!is_oom(r)) {
-        if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != 4)
-          h_fail("N=%ld: answer %s", n_fail, h_describe(r, d, sizeof d));
-        for (size_t i = 0; i < 4; i++)
-          if (!element_ok(glide_value_at(r, i), i))
-            h_fail("N=%ld: element %zu of %s", n_fail, i, h_describe(r, d, sizeof d));
-      }
-      bool any_oom = is_oom(r);
-      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++) any_oom = is_oom(glide_value_at(r, i));
-      runs_with_oom += any_oom;
-      glide_value_free(o.root);
-    }
-    /* whatever happened, the client answers correctly right after */
-    glide_value *v = h_cmd(c, "GET", "b", NULL);
-    if (!is_bulk(v, "bv")) {
-      char d[512];
-      h_fail("N=%ld: the client is broken afterwards: GET b -> %s", n_fail, h_describe(v, d, sizeof d));
-    }
-    glide_value_free(v);
-    if (!failed_one) {
-      first_clean = n_fail;
-      break;
-    }
-  }
-  print_message("      out-of-memory sweep: N = 1..%ld failed the Nth allocation; %ld runs answered "
-                "OUT_OF_MEMORY somewhere, all others correctly; run %ld needed fewer allocations\n",
-                first_clean - 1, runs_with_oom, first_clean);
-  if (!first_clean) h_fail("the sweep did not end within 5000 allocations");
+  glide_batch *tx = glide_batch_new(true);
+  assert_non_null(tx);
+  OK(h_batch_cmd(tx, "SET", "x", "1", NULL));
+  OK(h_batch_cmd(tx, "GET", "x", NULL));
+  const sweep_case transaction = {"transaction sweep", c, tx, NULL, 2, tx_element_ok, NULL, NULL};
+  sweep(&transaction);
+  glide_batch_free(tx);
+
   glide_batch_free(batch);
   glide_client_close(c);
   fake_node_stop(a);
