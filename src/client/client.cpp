@@ -97,8 +97,8 @@ glide_status Client::start(std::string *error) {
   }
   started_.acquire();
   if (start_status_ != GLIDE_OK) {
-    *error = start_error_;
-    close();
+    close();                // the I/O thread is joined before anything here can throw
+    *error = start_error_;  // (out of memory: glide_client_new reports that instead)
   }
   return start_status_;
 }
@@ -533,7 +533,7 @@ void Client::on_standalone_ping(Request *req, glide_value *root) {
   if (root->type == GLIDE_VALUE_ERROR) {
     const glide_error_kind kind =
         root->error_kind == GLIDE_ERR_SERVER ? GLIDE_ERR_CONNECTION : root->error_kind;
-    c->discovery_finished(kind, std::string(root->u.string.ptr, root->u.string.len));
+    c->discovery_finished(kind, std::string_view(root->u.string.ptr, root->u.string.len));
   } else {
     c->discovery_finished(GLIDE_OK, "");
   }
@@ -549,12 +549,12 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
     c->note_discovery_failure(GLIDE_ERR_OUT_OF_MEMORY);
   }
   if (c->discovery_waiting_ == 0 && !c->discovered_) {
-    std::string why = "cannot discover the cluster from any seed";
     try {
-      why += ": " + c->discovery_errors_;
+      c->discovery_finished(c->discovery_kind_,
+                            "cannot discover the cluster from any seed: " + c->discovery_errors_);
     } catch (...) {
+      c->discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, {});
     }
-    c->discovery_finished(c->discovery_kind_, why);
   }
   glide_value_free(root);
 }
@@ -609,9 +609,14 @@ void Client::note_discovery_failure(glide_error_kind kind) {
   if (rank(kind) > rank(discovery_kind_)) discovery_kind_ = kind;
 }
 
-void Client::discovery_finished(glide_status status, const std::string &error) {
+void Client::discovery_finished(glide_status status, std::string_view error) noexcept {
+  // Always releases the waiting glide_client_new, whatever the memory situation.
   start_status_ = status;
-  start_error_ = error;
+  try {
+    start_error_.assign(error);
+  } catch (...) {
+    if (status != GLIDE_OK) start_status_ = GLIDE_ERR_OUT_OF_MEMORY;
+  }
   started_.release();
 }
 

@@ -140,7 +140,7 @@ class Client {
   void discover();
   static void on_discovery_reply(Request *req, glide_value *root);
   static void on_standalone_ping(Request *req, glide_value *root);
-  void discovery_finished(glide_status status, const std::string &error);
+  void discovery_finished(glide_status status, std::string_view error) noexcept;
   void note_discovery_failure(glide_error_kind kind);
   void take_discovery_answer(Request *req, glide_value *root);
   Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
