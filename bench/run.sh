@@ -29,9 +29,13 @@
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+# find_free_ports, shared with tests/scripts/test_servers.sh
+# shellcheck source=tests/scripts/ports.sh
+source "$ROOT/tests/scripts/ports.sh"
 BUILD=$ROOT/build-bench
 HOST=127.0.0.1
 BASE_PORT=${BENCH_BASE_PORT:-7600}
+MAX_PORT=9999 # bus ports (+10000) stay below 20000, far from the ephemeral range
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -75,28 +79,6 @@ cluster_stop() {
   rm -rf -- "$dir"
 }
 
-# Sets PORTS to N consecutive ports >= $2 that are free, together with their bus ports (+10000).
-find_ports() {
-  local n=$1 p=$2 i ok listening
-  listening=$(ss -Htln | awk '{print $4}' | sed -E 's/.*[:.]([0-9]+)$/\1/' | sort -un)
-  while ((p + n - 1 < 10000)); do
-    ok=1
-    for ((i = 0; i < n; i++)); do
-      if grep -qx "$((p + i))" <<<"$listening" || grep -qx "$((p + i + 10000))" <<<"$listening"; then
-        ok=0
-        p=$((p + i + 1))
-        break
-      fi
-    done
-    if ((ok)); then
-      PORTS=()
-      for ((i = 0; i < n; i++)); do PORTS+=($((p + i))); done
-      return 0
-    fi
-  done
-  return 1
-}
-
 cli() { timeout 5 redis-cli -h "$HOST" -p "$@" 2>/dev/null; }
 
 # cluster_start DIR NODES REPLICAS: sets CLUSTER_PORTS; bounded waits; on failure stops what it
@@ -106,7 +88,7 @@ cluster_start() {
   mkdir -p "$dir"
   : >"$dir/.bench-servers"
   for attempt in 1 2 3; do
-    find_ports "$nodes" "$base" || die "no $nodes free ports from $base"
+    find_free_ports "$nodes" "$base" "$MAX_PORT" || die "no $nodes free ports in $base..$MAX_PORT"
     ok=1
     for port in "${PORTS[@]}"; do
       sub=$dir/node-$port

@@ -215,10 +215,7 @@ size_t h_capture_end(char *buf, size_t cap);
 /* True while a capture is active (the teardown restores it if a test failed in the middle). */
 bool h_capture_active(void);
 
-#endif /* GLIDE_TEST_HARNESS_H */
-
-/* ------------------------------------------------------------------ added for the cluster-semantics tests */
-/* (Appended; the declarations above are unchanged.) */
+/* ------------------------------------------------------------------ teardowns and INFO */
 
 /* Like h_raw_cmd, but never fails the test (for teardowns): connects to 127.0.0.1:port, sends
  * argv (binary-safe, argvlen may be NULL for NUL-terminated strings), reads one complete reply
@@ -232,3 +229,5 @@ long h_raw_try_cmd(uint16_t port, char *buf, size_t cap, const char *arg0, ...);
  * -> 12): the digits right after the first occurrence of field at the start of a line; 0 when
  * the field is absent. */
 int64_t h_info_int(const char *info, const char *field);
+
+#endif /* GLIDE_TEST_HARNESS_H */

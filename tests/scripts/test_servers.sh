@@ -19,12 +19,17 @@
 # Servers: bind 127.0.0.1, no persistence, DEBUG allowed from loopback (enable-debug-command
 # local), cluster-node-timeout 5000; each in DIR/<kind>-PORT with its config, log and pidfile.
 #
-# Ports are a free block found by scanning upward from GLIDE_TEST_BASE_PORT (default 7100);
-# a port is free when neither it nor its cluster bus port (+10000) is listening. Port 6379 and
-# everything below 1024 are never used. A lock file serialises concurrent starts on one machine.
+# Ports are a free block found by scanning upward from GLIDE_TEST_BASE_PORT (default 7100) with
+# find_free_ports (tests/scripts/ports.sh, shared with bench/run.sh): a port is free when neither
+# it nor its cluster bus port (+10000) is listening. Port 6379 and everything below 1024 are
+# never used. A lock file serialises concurrent starts on one machine.
 # Every wait is bounded; on failure start stops what it started, prints the logs' tails and
 # exits non-zero.
 set -euo pipefail
+
+# find_free_ports
+# shellcheck source=tests/scripts/ports.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/ports.sh"
 
 HOST=127.0.0.1
 BASE_PORT=${GLIDE_TEST_BASE_PORT:-7100}
@@ -144,30 +149,6 @@ stop_servers() {
 }
 
 # ------------------------------------------------------------------ start
-
-# Sets PORTS to BLOCK_SIZE consecutive ports, each with its bus port free, starting at $1 or
-# above.
-find_port_block() {
-  local start=$1 p i ok listening
-  listening=$(ss -Htln | awk '{print $4}' | sed -E 's/.*[:.]([0-9]+)$/\1/' | sort -un)
-  p=$start
-  while ((p + BLOCK_SIZE - 1 <= MAX_PORT)); do
-    ok=1
-    for ((i = 0; i < BLOCK_SIZE; i++)); do
-      if grep -qx "$((p + i))" <<<"$listening" || grep -qx "$((p + i + 10000))" <<<"$listening"; then
-        ok=0
-        p=$((p + i + 1))
-        break
-      fi
-    done
-    if ((ok)); then
-      PORTS=()
-      for ((i = 0; i < BLOCK_SIZE; i++)); do PORTS+=($((p + i))); done
-      return 0
-    fi
-  done
-  return 1
-}
 
 # write_conf SUBDIR PORT KIND (cluster|standalone|auth)
 write_conf() {
@@ -316,7 +297,8 @@ start_servers() {
   exec 9>>"$LOCK_FILE"
   flock -w 120 9 || die "could not lock $LOCK_FILE within 120 s"
   for attempt in 1 2 3; do
-    find_port_block "$next_base" || die "no free block of $BLOCK_SIZE ports in $BASE_PORT..$MAX_PORT"
+    find_free_ports "$BLOCK_SIZE" "$next_base" "$MAX_PORT" ||
+      die "no free block of $BLOCK_SIZE ports in $BASE_PORT..$MAX_PORT"
     CLUSTER_PORTS=("${PORTS[@]:0:6}")
     STANDALONE_PORT=${PORTS[6]}
     AUTH_PORT=${PORTS[7]}
