@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <new>
 
 #include "glide_c.h"
 
@@ -43,23 +42,3 @@ glide_status set_allocator(const glide_allocator *a) {
 extern "C" GLIDE_API glide_status glide_set_allocator(const glide_allocator *allocator) {
   return glide::mem::set_allocator(allocator);
 }
-
-// The library's operator new and delete. The shared object's version script keeps them local,
-// so they serve libglide_c's own code only (the host's new/delete are untouched); the C++ core's
-// allocations thus reach the hooks like the arenas' do.
-void *operator new(size_t size) {
-  if (void *p = glide::mem::alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void *operator new[](size_t size) {
-  if (void *p = glide::mem::alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void *operator new(size_t size, const std::nothrow_t &) noexcept { return glide::mem::alloc(size); }
-void *operator new[](size_t size, const std::nothrow_t &) noexcept { return glide::mem::alloc(size); }
-void operator delete(void *p) noexcept { glide::mem::release(p); }
-void operator delete[](void *p) noexcept { glide::mem::release(p); }
-void operator delete(void *p, size_t) noexcept { glide::mem::release(p); }
-void operator delete[](void *p, size_t) noexcept { glide::mem::release(p); }
-void operator delete(void *p, const std::nothrow_t &) noexcept { glide::mem::release(p); }
-void operator delete[](void *p, const std::nothrow_t &) noexcept { glide::mem::release(p); }
