@@ -2,15 +2,11 @@
 #include "capi/enum_value.h"
 #include "value/arena.h"
 #include "value/oom.h"
+#include "value/types.h"
 
 namespace {
-bool is_string_like(glide_value_type t) {
-  return t == GLIDE_VALUE_SIMPLE_STRING || t == GLIDE_VALUE_BULK_STRING ||
-         t == GLIDE_VALUE_VERBATIM_STRING || t == GLIDE_VALUE_BIG_NUMBER || t == GLIDE_VALUE_ERROR;
-}
-bool is_list(glide_value_type t) {
-  return t == GLIDE_VALUE_ARRAY || t == GLIDE_VALUE_SET || t == GLIDE_VALUE_PUSH;
-}
+using glide::value::is_list;
+using glide::value::is_string;
 }  // namespace
 
 extern "C" {
@@ -59,7 +55,7 @@ GLIDE_API bool glide_value_bool(const glide_value *v) {
 }
 
 GLIDE_API const char *glide_value_string(const glide_value *v, size_t *len) {
-  if (!v || !is_string_like(v->type)) {
+  if (!v || !is_string(v->type)) {
     if (len) *len = 0;
     return nullptr;
   }
@@ -69,7 +65,7 @@ GLIDE_API const char *glide_value_string(const glide_value *v, size_t *len) {
 
 GLIDE_API size_t glide_value_len(const glide_value *v) {
   if (!v) return 0;
-  if (is_string_like(v->type)) return v->u.string.len;
+  if (is_string(v->type)) return v->u.string.len;
   if (is_list(v->type) || v->type == GLIDE_VALUE_MAP) return v->u.aggregate.len;
   return 0;
 }

@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "value/types.h"
+
 namespace glide::cluster {
 
 std::string normalize_host(std::string_view host) {
@@ -29,10 +31,7 @@ std::string normalize_host(std::string_view host) {
 
 namespace {
 
-bool is_str(const glide_value *v) {
-  return v->type == GLIDE_VALUE_BULK_STRING || v->type == GLIDE_VALUE_SIMPLE_STRING ||
-         v->type == GLIDE_VALUE_VERBATIM_STRING;
-}
+bool is_str(const glide_value *v) { return value::is_text(v->type); }
 
 bool parse_node(const glide_value *v, const Address &asked, Address *out, std::string *error) {
   if (v->type != GLIDE_VALUE_ARRAY || v->u.aggregate.len < 2) {

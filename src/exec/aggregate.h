@@ -4,14 +4,12 @@
 
 #include "exec/request.h"
 #include "value/arena.h"
+#include "value/clone.h"  // clone_value lived here; its users include this header
 
 namespace glide {
 
 // Writes the combined element into *out (memory from arena). Never fails silently: out of memory
 // becomes an OUT_OF_MEMORY error element.
 void aggregate(Arena *arena, const Split &split, glide_value *out);
-
-// Deep copy of a finished value tree into another arena. False when out of memory.
-bool clone_value(Arena *arena, const glide_value *src, glide_value *dst);
 
 }  // namespace glide

@@ -6,6 +6,7 @@
 #include "client/client.h"
 #include "exec/aggregate.h"
 #include "value/oom.h"
+#include "value/types.h"
 
 namespace glide {
 namespace {
@@ -46,10 +47,6 @@ void element_done(Request *req, uint32_t index) {
   if (req->unanswered == 0) req->client->maybe_complete(req);
 }
 
-bool exec_error_is_abort(const glide_value &v) {
-  return v.type == GLIDE_VALUE_ERROR && v.u.string.len >= 9 &&
-         std::memcmp(v.u.string.ptr, "EXECABORT", 9) == 0;
-}
 
 }  // namespace
 
@@ -118,7 +115,7 @@ glide_value *request_build_root(Request *req) {
       return root;
     }
     if (r.type == GLIDE_VALUE_ERROR) {
-      if (exec_error_is_abort(r)) {
+      if (value::is_error_with(r, "EXECABORT")) {
         std::string msg(r.u.string.ptr, r.u.string.len);
         if (req->has_queue_error) {
           msg += " First error: ";

@@ -16,23 +16,12 @@
 #include "client/client.h"
 #include "resp/encoder.h"
 #include "value/alloc.h"
+#include "value/types.h"
 
 namespace glide {
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kShrinkAbove = 1 << 20;  // give back output buffers grown by a huge batch
-
-bool starts_with(const glide_value *v, std::string_view prefix) {
-  return v->type == GLIDE_VALUE_ERROR && v->u.string.len >= prefix.size() &&
-         std::memcmp(v->u.string.ptr, prefix.data(), prefix.size()) == 0;
-}
-
-std::string_view text(const glide_value *v) {
-  if (v->type == GLIDE_VALUE_ERROR || v->type == GLIDE_VALUE_SIMPLE_STRING ||
-      v->type == GLIDE_VALUE_BULK_STRING)
-    return {v->u.string.ptr, v->u.string.len};
-  return {};
-}
 
 // No Nagle delay; keepalive probes and TCP_USER_TIMEOUT so the kernel notices a peer that
 // vanished (or closed its window for good) even when no request is waiting. Best effort: a
@@ -56,9 +45,10 @@ void set_socket_options(int fd, const Config &cfg) {
 }
 
 bool is_auth_error(const glide_value *v) {
-  return starts_with(v, "WRONGPASS") || starts_with(v, "NOAUTH") || starts_with(v, "NOPERM") ||
-         starts_with(v, "ERR invalid password") || starts_with(v, "ERR AUTH") ||
-         starts_with(v, "ERR Client sent AUTH");
+  for (std::string_view p : {"WRONGPASS", "NOAUTH", "NOPERM", "ERR invalid password", "ERR AUTH",
+                             "ERR Client sent AUTH"})
+    if (value::is_error_with(*v, p)) return true;
+  return false;
 }
 }  // namespace
 
@@ -253,13 +243,13 @@ void Connection::start_handshake() {
 bool Connection::handle_handshake_reply(const glide_value *v) {
   if (hs_phase_ == 1) {
     if (v->type == GLIDE_VALUE_ERROR) {
-      if (starts_with(v, "NOPROTO") || starts_with(v, "ERR unknown command")) {
+      if (value::is_error_with(*v, "NOPROTO") || value::is_error_with(*v, "ERR unknown command")) {
         hello_failed_ = true;  // a server without RESP3: AUTH/SETNAME the RESP2 way
         start_handshake();
         return state_ != State::kDisconnected;
       }
       fail(is_auth_error(v) ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-           describe("handshake failed with") + ": " + std::string(text(v)));
+           describe("handshake failed with") + ": " + std::string(value::string_of(*v)));
       return false;
     }
     start_handshake();  // phase 2: SELECT if needed
@@ -267,7 +257,7 @@ bool Connection::handle_handshake_reply(const glide_value *v) {
   }
   if (v->type == GLIDE_VALUE_ERROR) {
     fail(is_auth_error(v) ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-         describe("handshake failed with") + ": " + std::string(text(v)));
+         describe("handshake failed with") + ": " + std::string(value::string_of(*v)));
     return false;
   }
   if (--hs_expected_ == 0) handshake_done();
@@ -458,7 +448,7 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
   }
   if (p.index == kExecIndex) {
     // A transaction discarded because a command was redirected at queue time goes again, whole.
-    if (slot->type == GLIDE_VALUE_ERROR && starts_with(slot, "EXECABORT")) {
+    if (value::is_error_with(*slot, "EXECABORT")) {
       bool handled = false;
       try {
         handled = client_->on_atomic_abort(req, node_);
@@ -473,7 +463,7 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
   if (p.index == kSkipIndex || p.index >= kQueuedBase) {
     // MULTI's +OK and each +QUEUED: only an error matters (it makes EXEC abort).
     if (slot->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
-        req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, text(slot)))
+        req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, value::string_of(*slot)))
       req->has_queue_error = true;
     return;
   }
