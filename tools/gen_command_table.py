@@ -3,7 +3,7 @@
 
 Inputs:
   tools/data/redis-7.0-command.json   written by tools/dump_commands.py (COMMAND of a real server)
-  tools/command_overrides.json        ROUTING.md's rules where they differ from the server's tips
+  tools/command_overrides.json        docs/ROUTING.md's rules where they differ from the server's tips
 
 Output: a C++ fragment included by src/commands/command_table.cpp inside
 namespace glide::commands { namespace { ... } }: static KeySpec arrays, subcommand arrays and the
@@ -84,7 +84,7 @@ RESPONSE_POLICIES = {
     "agg_max": "kAggMax",
     "agg_sum": "kAggSum",
     "special": "kSpecial",
-    # Ours (ROUTING.md), never in a server tip:
+    # Ours (docs/ROUTING.md), never in a server tip:
     "combine_arrays": "kCombineArrays",
     "combine_arrays_unique": "kCombineArraysUnique",
     "combine_maps": "kCombineMaps",

@@ -1,6 +1,6 @@
 // The command table: for every command the server knows (generated from its own COMMAND output
 // by tools/gen_command_table.py, never hand-typed), its flags, where its keys are, and how a
-// cluster client routes it and combines answers (ROUTING.md; overrides in
+// cluster client routes it and combines answers (docs/ROUTING.md; overrides in
 // tools/command_overrides.json).
 #pragma once
 

@@ -1,5 +1,5 @@
 // Combining the answers of several nodes (fan-out) or of a command's per-slot parts (multi-slot
-// split) into one element, per the response policies in ROUTING.md.
+// split) into one element, per the response policies in docs/ROUTING.md.
 #pragma once
 
 #include "exec/request.h"

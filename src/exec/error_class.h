@@ -1,4 +1,4 @@
-// What a server error reply asks of the client (ROUTING.md): a redirect to follow, a retry, a
+// What a server error reply asks of the client (docs/ROUTING.md): a redirect to follow, a retry, a
 // topology refresh, or nothing. Kept apart from the exec code so unit tests and the fuzz target
 // can reach it without a client.
 #pragma once

@@ -1,4 +1,4 @@
-// Redirects and retries inside one exec (ROUTING.md): MOVED patches the slot map and re-sends only
+// Redirects and retries inside one exec (docs/ROUTING.md): MOVED patches the slot map and re-sends only
 // the command that got it; ASK sends ASKING + the command back-to-back; READONLY refreshes the
 // topology and retries; TRYAGAIN/CLUSTERDOWN/MASTERDOWN/LOADING and lost connections are retried
 // after a backoff only when the batch asks for it. Every command has a bounded number of rounds,

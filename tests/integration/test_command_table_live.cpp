@@ -226,7 +226,7 @@ const Allowed kAllowed[] = {
        return false;
      }},
     {"channels-as-keys", "publish",
-     "PUBLISH routes by its channel's slot (ROUTING.md): our override gives it a not_key spec for "
+     "PUBLISH routes by its channel's slot (docs/ROUTING.md): our override gives it a not_key spec for "
      "the channel; the server declares none, so COMMAND GETKEYS reports no key.",
      [](const Argv &, const Positions &s, const Positions &o) { return s.empty() && o == Positions{1}; }},
     {"channels-as-keys", "spublish",

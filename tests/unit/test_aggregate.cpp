@@ -1,5 +1,5 @@
 // Response policies: how answers of several nodes, or of a command's per-slot parts, become one
-// element (ROUTING.md), and the deep copy used when a timeout cuts a parse short.
+// element (docs/ROUTING.md), and the deep copy used when a timeout cuts a parse short.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 // The generated command table: lookup, key positions (the server's key-spec rules), routing and
-// response policies (ROUTING.md), and invariants over every command.
+// response policies (docs/ROUTING.md), and invariants over every command.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,7 +384,7 @@ void test_policies(void **) {
   ASSERT_POLICY(({"DEL", "a"}), Req::kMultiShard, Resp::kAggSum);
 }
 
-// Every row of ROUTING.md's tables.
+// Every row of docs/ROUTING.md's tables.
 void test_policies_routing_md(void **) {
   // Multi-slot commands.
   ASSERT_POLICY(({"EXISTS"}), Req::kMultiShard, Resp::kAggSum);
