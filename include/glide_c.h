@@ -16,7 +16,7 @@
  *    Inner nodes must not be freed. exec never keeps a reference to the batch.
  *  - Callbacks fire exactly once per accepted request, on the library's I/O thread (default)
  *    or from glide_client_dispatch (GLIDE_CALLBACKS_DISPATCHED). A callback must not block for
- *    long and must not call glide_client_close on its own client; it may submit new requests.
+ *    long; it may submit new requests, and may close its own client (see glide_client_close).
  */
 #ifndef GLIDE_C_H
 #define GLIDE_C_H
@@ -292,7 +292,7 @@ GLIDE_API void glide_batch_free(glide_batch *b); /* NULL is a no-op */
 GLIDE_API void glide_batch_clear(glide_batch *b); /* keeps is_atomic and the memory */
 GLIDE_API size_t glide_batch_size(const glide_batch *b); /* 0 for NULL */
 /* Any command: argv[0] is its name. Keys are found with the command table generated from the
- * server's own command metadata; an unknown command (a module's) goes to a random node. */
+ * server's own command metadata; an unknown command (a module's) goes to a random primary. */
 GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const char *const *argv,
                                            const size_t *argvlen);
 /* Typed helpers, argument order as in the Python ClusterBatch. Replies:
@@ -316,7 +316,7 @@ GLIDE_API glide_status glide_batch_pubsub_shardnumsub(glide_batch *b, size_t cou
 
 typedef enum glide_route_kind {
   GLIDE_ROUTE_NONE = 0,    /* route each command by its keys (default) */
-  GLIDE_ROUTE_RANDOM = 1,  /* the whole batch to one random node */
+  GLIDE_ROUTE_RANDOM = 1,  /* the whole batch to one random primary */
   GLIDE_ROUTE_SLOT_KEY = 2, /* the node owning key's slot */
   GLIDE_ROUTE_SLOT_ID = 3, /* the node owning slot */
   GLIDE_ROUTE_ADDRESS = 4  /* host:port */
@@ -363,8 +363,13 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
                                         char **error_message);
 /* Pending requests complete with GLIDE_ERR_CLOSING (their callbacks fire; a pending batch gets an
  * ARRAY whose unanswered elements are CLOSING errors, like a timeout), then the I/O thread
- * stops and the client is freed. NULL is a no-op. Not from inside one of this client's
- * callbacks. No other thread may use the client once close has begun. */
+ * stops and the client is freed; in DISPATCHED mode completions still queued run on the closing
+ * thread before close returns. NULL is a no-op. No other thread may use the client once close
+ * has begun. From inside one of this client's callbacks on its I/O thread, close does not block:
+ * it marks the client closing (new requests get GLIDE_ERR_CLOSING) and returns at once; the
+ * close then completes on the I/O thread when the callback returns (pending requests fail with
+ * CLOSING, the thread stops and frees the client). From a dispatched callback it closes as from
+ * any thread. */
 GLIDE_API void glide_client_close(glide_client *client);
 GLIDE_API void glide_string_free(char *s); /* NULL is a no-op */
 
@@ -393,8 +398,10 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
 
 /* GLIDE_CALLBACKS_DISPATCHED: completions queue up and the returned fd becomes readable; the host's
  * own thread runs up to max_callbacks of them with glide_client_dispatch (0 = all queued) and gets
- * the count run. The fd stays owned by the client. In the default mode event_fd is -1 and dispatch
- * returns 0. */
+ * the count run, in completion order. A dispatched callback never runs on the I/O thread: its
+ * queue entry is allocated when the request is accepted (an async call returns
+ * GLIDE_ERR_OUT_OF_MEMORY otherwise), so queueing at completion cannot fail. The fd stays owned
+ * by the client. In the default mode event_fd is -1 and dispatch returns 0. */
 GLIDE_API int glide_client_event_fd(glide_client *c);
 GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks);
 

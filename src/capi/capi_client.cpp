@@ -233,7 +233,10 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
 
 GLIDE_API void glide_client_close(glide_client *client) {
   if (!client) return;
-  if (client->impl->on_io_thread()) return;  // not allowed from a callback (see the header)
+  if (client->impl->on_io_thread()) {
+    client->impl->close_from_io_thread(client);  // finished by the I/O thread (see the header)
+    return;
+  }
   client->impl->close();
   delete client;
 }

@@ -109,6 +109,23 @@ void Client::run() {
   flush_dirty();
   event_base_dispatch(base_);
   t_io_client = nullptr;
+  if (glide_client *owner = closing_owner_) {
+    // Closed from one of its own callbacks: nobody joins this thread, so it frees the client
+    // itself, now that the loop has stopped. Nothing of `this` is touched after the delete.
+    io_thread_.detach();
+    delete owner;
+  }
+}
+
+void Client::close_from_io_thread(glide_client *owner) {
+  {
+    std::lock_guard<std::mutex> lock(submit_mu_);
+    if (closing_.exchange(true)) return;
+  }
+  // The close cannot wait for the thread it runs on: the loop finishes it once the callback
+  // returns (on_wake -> shutdown_io), and run() then frees the client.
+  closing_owner_ = owner;
+  wake(wake_fd_);
 }
 
 bool Client::on_io_thread() const { return t_io_client == this; }
@@ -118,7 +135,6 @@ void Client::close() {
     std::lock_guard<std::mutex> lock(submit_mu_);
     if (closing_.exchange(true)) return;
   }
-  if (on_io_thread()) return;  // documented as not allowed; refusing beats a deadlock
   wake(wake_fd_);
   if (io_thread_.joinable()) io_thread_.join();
   // Callbacks queued for dispatch still fire exactly once, here.
@@ -126,6 +142,11 @@ void Client::close() {
 }
 
 glide_status Client::submit(Request *req) {
+  if (config_.callback_mode == GLIDE_CALLBACKS_DISPATCHED && req->cb && !req->hook &&
+      !req->dispatch_node) {
+    req->dispatch_node = new (std::nothrow) DispatchNode();
+    if (!req->dispatch_node) return GLIDE_ERR_OUT_OF_MEMORY;
+  }
   if (!req->internal) {
     if (inflight_.fetch_add(1, std::memory_order_relaxed) >= config_.inflight_limit) {
       inflight_.fetch_sub(1, std::memory_order_relaxed);
@@ -390,20 +411,18 @@ void Client::complete(Request *req) {
   const bool internal = req->internal;
   if (req->hook) {
     req->hook(req, root);
-  } else if (config_.callback_mode == GLIDE_CALLBACKS_DISPATCHED) {
-    bool ok = true;
+  } else if (req->dispatch_node) {
+    DispatchNode *n = req->dispatch_node;
+    req->dispatch_node = nullptr;
+    n->cb = req->cb;
+    n->user_data = req->user_data;
+    n->root = root;
     {
       std::lock_guard<std::mutex> lock(dispatch_mu_);
-      try {
-        dispatch_queue_.push_back(Completion{req->cb, req->user_data, root});
-      } catch (...) {
-        ok = false;
-      }
+      (dispatch_tail_ ? dispatch_tail_->next : dispatch_head_) = n;
+      dispatch_tail_ = n;
     }
-    if (ok)
-      wake(dispatch_fd_);
-    else
-      req->cb(req->user_data, root);  // cannot queue it: never lose a reply
+    wake(dispatch_fd_);
   } else {
     req->cb(req->user_data, root);
   }
@@ -413,20 +432,27 @@ void Client::complete(Request *req) {
 
 size_t Client::dispatch(size_t max) {
   if (dispatch_fd_ < 0) return 0;
-  std::vector<Completion> batch;
+  DispatchNode *run = nullptr;
   {
     std::lock_guard<std::mutex> lock(dispatch_mu_);
     drain_fd(dispatch_fd_);
-    if (max == 0 || max >= dispatch_queue_.size()) {
-      batch.swap(dispatch_queue_);
-    } else {
-      batch.assign(dispatch_queue_.begin(), dispatch_queue_.begin() + static_cast<long>(max));
-      dispatch_queue_.erase(dispatch_queue_.begin(), dispatch_queue_.begin() + static_cast<long>(max));
-      wake(dispatch_fd_);  // the rest stays readable
-    }
+    run = dispatch_head_;
+    DispatchNode *last = run;
+    for (size_t n = 1; last && last->next && (max == 0 || n < max); ++n) last = last->next;
+    dispatch_head_ = last ? last->next : nullptr;
+    if (!dispatch_head_) dispatch_tail_ = nullptr;
+    if (last) last->next = nullptr;
+    if (dispatch_head_) wake(dispatch_fd_);  // the rest stays readable
   }
-  for (const Completion &c : batch) c.cb(c.user_data, c.root);
-  return batch.size();
+  size_t count = 0;
+  while (run) {
+    DispatchNode *n = run;
+    run = run->next;
+    n->cb(n->user_data, n->root);
+    delete n;
+    ++count;
+  }
+  return count;
 }
 
 void Client::on_connection_failed(Node *node) {

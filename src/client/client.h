@@ -37,8 +37,11 @@ class Client {
   // Starts the I/O thread and connects (cluster: discovers the slot map). Blocks up to the
   // connect timeout (per seed, tried in parallel).
   glide_status start(std::string *error);
-  // Stops the I/O thread after failing every pending request with CLOSING.
+  // Stops the I/O thread after failing every pending request with CLOSING. Not on the I/O thread.
   void close();
+  // glide_client_close from one of this client's callbacks: marks it closing and returns; the
+  // I/O thread finishes the close after the callback and then deletes `owner`.
+  void close_from_io_thread(glide_client *owner);
 
   // Caller threads. submit() takes ownership of req on GLIDE_OK.
   glide_status submit(Request *req);
@@ -160,14 +163,10 @@ class Client {
   int wake_fd_ = -1;
   struct event *wake_ev_ = nullptr;
 
-  // Dispatched-callback queue.
-  struct Completion {
-    glide_result_callback cb;
-    void *user_data;
-    glide_value *root;
-  };
+  // Dispatched-callback queue: a FIFO of the requests' own DispatchNodes (no allocation).
   std::mutex dispatch_mu_;
-  std::vector<Completion> dispatch_queue_;
+  DispatchNode *dispatch_head_ = nullptr;
+  DispatchNode *dispatch_tail_ = nullptr;
   int dispatch_fd_ = -1;
 
   // I/O thread state.
@@ -200,6 +199,7 @@ class Client {
   uint32_t fast_refreshes_ = 0;
   struct event *fast_refresh_timer_ = nullptr;
   struct event *sweep_ev_ = nullptr;
+  glide_client *closing_owner_ = nullptr;  // set by close_from_io_thread
   std::vector<Connection *> dirty_;
   Request *live_head_ = nullptr;  // requests not yet completed (for close)
   uint64_t rng_ = 0x9E3779B97F4A7C15ull;

@@ -12,7 +12,7 @@ namespace glide::commands {
 
 // Where a keyless or multi-key command is sent.
 enum class RequestPolicy : uint8_t {
-  kDefault = 0,  // by its keys; keyless: one random node
+  kDefault = 0,  // by its keys; keyless: one random primary
   kAllNodes,     // every node, primaries and replicas
   kAllShards,    // every primary
   kMultiShard,   // keys may span slots: split per slot (MGET, MSET, DEL, ...)
@@ -22,7 +22,7 @@ enum class RequestPolicy : uint8_t {
 // How the answers of several nodes (or of split parts) become one element.
 enum class ResponsePolicy : uint8_t {
   kDefault = 0,     // multi-shard: keyed results in original key order (MGET); keyless fan-out:
-                    // combine arrays
+                    // the first error if any, else arrays concatenated, else a per-node map
   kOneSucceeded,    // first non-error answer, else the first error
   kAllSucceeded,    // any error -> that error, else one (the first) answer
   kAggLogicalAnd,   // element-wise AND of integer arrays (SCRIPT EXISTS)
@@ -105,7 +105,7 @@ struct Command {
 
 // Looks argv[0] up case-insensitively, and for a container command argv[1] among its
 // subcommands (falling back to the container when argv[1] is absent or unknown).
-// nullptr when the server does not know the command (a module's): route it to a random node.
+// nullptr when the server does not know the command (a module's): route it to a random primary.
 // No allocation.
 const Command *lookup(size_t argc, const char *const *argv, const size_t *argvlen);
 

@@ -44,6 +44,16 @@ struct Split {
   commands::ResponsePolicy policy;
 };
 
+// A completion waiting for glide_client_dispatch (GLIDE_CALLBACKS_DISPATCHED). Allocated when the
+// request is submitted, so queueing it at completion cannot fail: a dispatched callback never
+// has to run on the I/O thread for want of memory.
+struct DispatchNode {
+  glide_result_callback cb = nullptr;
+  void *user_data = nullptr;
+  glide_value *root = nullptr;
+  DispatchNode *next = nullptr;
+};
+
 struct Request {
   Client *client = nullptr;
   uint64_t seq = 0;  // order of begin(); nodes retired after it may be freed once it completes
@@ -106,7 +116,12 @@ struct Request {
   void (*hook)(Request *req, glide_value *root) = nullptr;
   void *hook_ctx = nullptr;
 
-  ~Request() { Arena::destroy(orphan); }
+  DispatchNode *dispatch_node = nullptr;  // owned until the completion is queued
+
+  ~Request() {
+    Arena::destroy(orphan);
+    delete dispatch_node;
+  }
 };
 
 // Element bookkeeping shared by the planner and the connections.

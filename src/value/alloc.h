@@ -1,5 +1,5 @@
 // Every allocation the library makes goes through here: the arenas and buffers call these, and
-// the library's own operator new/delete (alloc.cpp, local to libglide_c) route the C++ core's
+// the library's own operator new/delete (operator_new.cpp, local to libglide_c.so) route the C++ core's
 // containers and objects the same way. glide_set_allocator replaces the four functions.
 #pragma once
 

@@ -1108,3 +1108,13 @@ void h_expect_growth_below_at(const char *what, size_t before_kb, size_t after_k
     h_fail_at(file, line, "%s grew by %zu KiB (bound: %zu KiB)", what, after_kb - before_kb, bound_kb);
 #endif
 }
+
+size_t h_thread_count(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (!d) h_fail("cannot open /proc/self/task");
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}

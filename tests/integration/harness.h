@@ -163,6 +163,7 @@ void h_fail_at(const char *file, int line, const char *fmt, ...) CMOCKA_PRINTF_A
 size_t h_vmrss_kb(void);
 size_t h_vmsize_kb(void);
 size_t h_open_fds(void);
+size_t h_thread_count(void); /* threads of this process (/proc/self/task) */
 /* Fails the test when after_kb - before_kb exceeds bound_kb, naming `what`. Sanitizer builds keep
  * freed memory in quarantine and shadow every byte, so there memory growth is not judged (the
  * plain build, scripts/test.sh's first stage, enforces every bound); descriptors are counted the

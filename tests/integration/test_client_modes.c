@@ -10,6 +10,8 @@
 
 #include "harness.h"
 
+#include "fake_node.h"
+
 /* ------------------------------------------------------------------ dispatched callbacks */
 
 typedef struct {
@@ -260,6 +262,53 @@ static void test_blocking_call_inside_a_callback_is_refused(void **state) {
   glide_client_close(s.client);
 }
 
+/* glide_client_close from inside a callback on the I/O thread: it returns at once; when the
+ * callback returns, the close completes there: the request still pending gets CLOSING, the I/O
+ * thread ends and frees the client (LeakSanitizer checks the freeing in the ASan builds). */
+typedef struct self_close {
+  glide_client *client;
+  atomic_int closed;
+  h_waiter *pending;
+} self_close;
+
+static void close_from_callback_cb(void *user_data, glide_value *v) {
+  self_close *s = user_data;
+  glide_value_free(v);
+  glide_client_close(s->client);
+  atomic_store(&s->closed, 1);
+}
+
+static void test_close_from_inside_a_callback(void **state) {
+  (void)state;
+  /* "never" lives on node b, which never answers it; "a" on node a, whose answer closes. */
+  fake_fixture f = {.a = fake_node_start(), .b = fake_node_start()};
+  fake_fixture_map_slot_to(&f, h_key_slot("never", 5), f.b, f.a);
+  fake_node_on_silent(f.b, "GET", "never", 0);
+  const size_t threads0 = h_thread_count();
+  self_close s = {.client = fake_node_client(f.a, 5000, 0, 0), .pending = h_waiter_new()};
+  atomic_init(&s.closed, 0);
+  const char *get[] = {"GET", "never"};
+  const size_t get_lens[] = {3, 5};
+  assert_int_equal(glide_client_command_async(s.client, 2, get, get_lens, h_waiter_cb, s.pending), GLIDE_OK);
+  const char *get_a[] = {"GET", "a"};
+  const size_t get_a_lens[] = {3, 1};
+  assert_int_equal(glide_client_command_async(s.client, 2, get_a, get_a_lens, close_from_callback_cb, &s),
+                   GLIDE_OK);
+  assert_true(h_wait_counter(&s.closed, 1, 5000));
+  glide_value *v = h_waiter_wait(s.pending, 2000); /* long before its 5 s timeout */
+  assert_error_kind(v, GLIDE_ERR_CLOSING);
+  glide_value_free(v);
+  assert_int_equal(h_waiter_calls(s.pending), 1);
+  h_waiter_free(s.pending);
+  const uint64_t deadline = h_now_ms() + 3000;
+  while (h_thread_count() > threads0 && h_now_ms() < deadline) h_sleep_ms(10);
+  if (h_thread_count() > threads0)
+    h_fail("the I/O thread did not end after a close from its own callback (%zu threads, %zu before)",
+           h_thread_count(), threads0);
+  fake_node_stop(f.a);
+  fake_node_stop(f.b);
+}
+
 static void dummy_pubsub(void *u, const glide_pubsub_message *m) {
   (void)u;
   (void)m;
@@ -284,6 +333,7 @@ int main(void) {
       cmocka_unit_test(test_reply_limit_is_a_protocol_error_and_the_client_recovers),
       cmocka_unit_test(test_inflight_limit),
       cmocka_unit_test(test_blocking_call_inside_a_callback_is_refused),
+      cmocka_unit_test(test_close_from_inside_a_callback),
       cmocka_unit_test(test_not_supported_yet),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
