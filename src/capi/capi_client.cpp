@@ -2,15 +2,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <string>
 
 #include "capi/enum_value.h"
 #include "client/client.h"
+#include "client/waiter.h"
 #include "cluster/slot.h"
 #include "value/alloc.h"
 #include "value/oom.h"
@@ -139,30 +137,9 @@ Request *make_command_request(size_t argc, const char *const *argv, const size_t
   return req;
 }
 
-// A blocking call parks its thread on a futex that the I/O thread wakes. Not a
-// std::binary_semaphore: libstdc++'s spins with sched_yield first, a syscall storm per call.
-// States: 0 running, 1 sleeping (the waker must FUTEX_WAKE), 2 done.
-struct Waiter {
-  std::atomic<uint32_t> state{0};
-  glide_value *root = nullptr;
-
-  void wait() {
-    uint32_t expected = 0;
-    if (!state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) return;  // done
-    while (state.load(std::memory_order_acquire) != 2)
-      syscall(SYS_futex, reinterpret_cast<uint32_t *>(&state), FUTEX_WAIT_PRIVATE, 1, nullptr,
-              nullptr, 0);
-  }
-  void wake() {
-    if (state.exchange(2, std::memory_order_release) == 1)
-      syscall(SYS_futex, reinterpret_cast<uint32_t *>(&state), FUTEX_WAKE_PRIVATE, 1, nullptr,
-              nullptr, 0);
-  }
-};
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
 
 void waiter_hook(Request *req, glide_value *root) {
-  auto *w = static_cast<Waiter *>(req->hook_ctx);
+  auto *w = static_cast<glide::Waiter *>(req->hook_ctx);
   w->root = root;
   w->wake();
 }
@@ -174,7 +151,7 @@ glide_value *run_blocking(glide_client *c, Request *req) {
                       "blocking call from one of this client's callbacks would deadlock; use the "
                       "async API there");
   }
-  Waiter w;
+  glide::Waiter w;
   req->hook = &waiter_hook;
   req->hook_ctx = &w;
   const glide_status st = c->impl->submit(req);
@@ -193,6 +170,17 @@ glide_status run_async(glide_client *c, Request *req, glide_result_callback cb, 
   const glide_status st = c->impl->submit(req);
   if (st != GLIDE_OK) delete req;
   return st;
+}
+
+// No exception leaves an extern "C" function: out of memory anywhere in a shim (an error text, a
+// batch copy) becomes that function's out-of-memory answer.
+template <typename R, typename F>
+R shielded(R out_of_memory, F &&body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    return out_of_memory;
+  }
 }
 
 bool bad_argv(size_t argc, const char *const *argv, const size_t *argvlen) {
@@ -245,46 +233,54 @@ GLIDE_API void glide_string_free(char *s) { glide::mem::release(s); }
 
 GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const char *const *argv,
                                             const size_t *argvlen) {
-  if (!c) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client is NULL");
-  if (bad_argv(argc, argv, argvlen))
-    return error_root(GLIDE_ERR_INVALID_ARGUMENT, "argc must be > 0 and argv, argvlen non-NULL");
-  glide_status st;
-  Request *req = make_command_request(argc, argv, argvlen, &st);
-  if (!req)
-    return error_root(st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
-  return run_blocking(c, req);
+  return shielded(glide::oom_root(), [&] {
+    if (!c) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client is NULL");
+    if (bad_argv(argc, argv, argvlen))
+      return error_root(GLIDE_ERR_INVALID_ARGUMENT, "argc must be > 0 and argv, argvlen non-NULL");
+    glide_status st;
+    Request *req = make_command_request(argc, argv, argvlen, &st);
+    if (!req)
+      return error_root(st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
+    return run_blocking(c, req);
+  });
 }
 
 GLIDE_API glide_value *glide_client_exec(glide_client *c, const glide_batch *batch,
                                          bool raise_on_error, const glide_batch_options *options) {
-  if (!c || !batch) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client or batch is NULL");
-  glide_status st;
-  std::string why;
-  Request *req = make_batch_request(batch, raise_on_error, options, false, &st, &why);
-  if (!req) return error_root(st, why);
-  return run_blocking(c, req);
+  return shielded(glide::oom_root(), [&] {
+    if (!c || !batch) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client or batch is NULL");
+    glide_status st;
+    std::string why;
+    Request *req = make_batch_request(batch, raise_on_error, options, false, &st, &why);
+    if (!req) return error_root(st, why);
+    return run_blocking(c, req);
+  });
 }
 
 GLIDE_API glide_status glide_client_command_async(glide_client *c, size_t argc,
                                                   const char *const *argv, const size_t *argvlen,
                                                   glide_result_callback cb, void *user_data) {
-  if (!c || !cb || bad_argv(argc, argv, argvlen)) return GLIDE_ERR_INVALID_ARGUMENT;
-  glide_status st;
-  Request *req = make_command_request(argc, argv, argvlen, &st);
-  if (!req) return st;
-  return run_async(c, req, cb, user_data);
+  return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
+    if (!c || !cb || bad_argv(argc, argv, argvlen)) return GLIDE_ERR_INVALID_ARGUMENT;
+    glide_status st;
+    Request *req = make_command_request(argc, argv, argvlen, &st);
+    if (!req) return st;
+    return run_async(c, req, cb, user_data);
+  });
 }
 
 GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batch *batch,
                                                bool raise_on_error,
                                                const glide_batch_options *options,
                                                glide_result_callback cb, void *user_data) {
-  if (!c || !batch || !cb) return GLIDE_ERR_INVALID_ARGUMENT;
-  glide_status st;
-  std::string why;
-  Request *req = make_batch_request(batch, raise_on_error, options, true, &st, &why);
-  if (!req) return st;
-  return run_async(c, req, cb, user_data);
+  return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
+    if (!c || !batch || !cb) return GLIDE_ERR_INVALID_ARGUMENT;
+    glide_status st;
+    std::string why;
+    Request *req = make_batch_request(batch, raise_on_error, options, true, &st, &why);
+    if (!req) return st;
+    return run_async(c, req, cb, user_data);
+  });
 }
 
 GLIDE_API int glide_client_event_fd(glide_client *c) { return c ? c->impl->event_fd() : -1; }
