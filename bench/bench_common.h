@@ -72,7 +72,8 @@ typedef struct bench_window {
   bool measuring, callgrind;
 } bench_window;
 
-static inline void bench_window_init(bench_window *w, int warmup_ms, int duration_ms, bool callgrind) {
+static inline void bench_window_init(bench_window *w, int warmup_ms, int duration_ms,
+                                     bool callgrind) {
   memset(w, 0, sizeof *w);
   w->warm_end = bench_now_ns() + (uint64_t)warmup_ms * 1000000ull;
   w->duration_ns = (uint64_t)duration_ms * 1000000ull;
@@ -82,7 +83,10 @@ static inline void bench_window_init(bench_window *w, int warmup_ms, int duratio
 static inline bool bench_window_start(bench_window *w, uint64_t now) {
   if (w->measuring || now < w->warm_end) return false;
   w->measuring = true;
-  if (w->callgrind) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+  if (w->callgrind) {
+    CALLGRIND_ZERO_STATS;
+    CALLGRIND_START_INSTRUMENTATION;
+  }
   w->t0 = now;
   w->cpu0 = bench_usage_now();
   w->end = now + w->duration_ns;
@@ -193,7 +197,8 @@ static inline uint16_t bench_crc16(const char *buf, size_t len) {
   uint16_t crc = 0;
   for (size_t i = 0; i < len; ++i) {
     crc ^= (uint16_t)((uint8_t)buf[i] << 8);
-    for (int b = 0; b < 8; ++b) crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+    for (int b = 0; b < 8; ++b)
+      crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
   }
   return crc;
 }
@@ -246,13 +251,14 @@ static inline void bench_result_init(bench_result *r, const char *tool, const ch
 }
 
 /* Fills the rate and CPU fields from a measured window. */
-static inline void bench_result_window(bench_result *r, uint64_t t0_ns, uint64_t t1_ns, bench_usage u0,
-                                       bench_usage u1, uint64_t cmds) {
+static inline void bench_result_window(bench_result *r, uint64_t t0_ns, uint64_t t1_ns,
+                                       bench_usage u0, bench_usage u1, uint64_t cmds) {
   r->seconds = (double)(t1_ns - t0_ns) / 1e9;
   r->cmds = cmds;
   r->cmds_per_s = r->seconds > 0 ? (double)cmds / r->seconds : 0;
   if (cmds) {
-    r->cpu_us_per_cmd = (double)((u1.user_us - u0.user_us) + (u1.sys_us - u0.sys_us)) / (double)cmds;
+    r->cpu_us_per_cmd =
+        (double)((u1.user_us - u0.user_us) + (u1.sys_us - u0.sys_us)) / (double)cmds;
     r->sys_us_per_cmd = (double)(u1.sys_us - u0.sys_us) / (double)cmds;
     r->csw_per_cmd = (double)(u1.csw - u0.csw) / (double)cmds;
   }
@@ -260,47 +266,50 @@ static inline void bench_result_window(bench_result *r, uint64_t t0_ns, uint64_t
 
 static inline void bench_print_header(bool json) {
   if (json) return;
-  printf("%-8s %-14s %12s %10s %10s %8s %10s %10s %6s %10s %11s %8s\n", "tool", "scenario", "cmds/s",
-         "cpu_us/cmd", "sys_us/cmd", "csw/cmd", "p50_us", "p99_us", "per", "peakRSS_kB", "commands",
-         "errors");
+  printf("%-8s %-14s %12s %10s %10s %8s %10s %10s %6s %10s %11s %8s\n", "tool", "scenario",
+         "cmds/s", "cpu_us/cmd", "sys_us/cmd", "csw/cmd", "p50_us", "p99_us", "per", "peakRSS_kB",
+         "commands", "errors");
 }
 
 static inline void bench_print(const bench_result *r, bool json) {
   if (json) {
-    printf("{\"tool\":\"%s\",\"scenario\":\"%s\",\"lat_unit\":\"%s\",\"seconds\":%.6f,"
-           "\"cmds\":%llu,\"cmds_per_s\":%.1f,\"cpu_us_per_cmd\":%.4f,\"sys_us_per_cmd\":%.4f,"
-           "\"csw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_kb\":%ld,\"errors\":%llu",
-           r->tool, r->scenario, r->lat_unit, r->seconds, (unsigned long long)r->cmds,
-           r->cmds_per_s, r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->p50_us, r->p99_us,
-           r->peak_rss_kb,
-           (unsigned long long)r->errors);
+    printf(
+        "{\"tool\":\"%s\",\"scenario\":\"%s\",\"lat_unit\":\"%s\",\"seconds\":%.6f,"
+        "\"cmds\":%llu,\"cmds_per_s\":%.1f,\"cpu_us_per_cmd\":%.4f,\"sys_us_per_cmd\":%.4f,"
+        "\"csw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_kb\":%ld,\"errors\":%llu",
+        r->tool, r->scenario, r->lat_unit, r->seconds, (unsigned long long)r->cmds, r->cmds_per_s,
+        r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->p50_us, r->p99_us, r->peak_rss_kb,
+        (unsigned long long)r->errors);
     if (r->reps >= 0)
-      printf(",\"reps\":%d,\"exec_ms\":%.3f,\"exec_ms_min\":%.3f,\"reply_bytes\":%.0f,"
-             "\"rss_before_kb\":%ld,\"batch_kb\":%ld,\"exec_peak_kb\":%ld,\"peak_delta_kb\":%ld",
-             r->reps, r->exec_ms, r->exec_ms_min, r->reply_bytes, r->rss_before_kb, r->batch_kb,
-             r->exec_peak_kb, r->peak_delta_kb);
+      printf(
+          ",\"reps\":%d,\"exec_ms\":%.3f,\"exec_ms_min\":%.3f,\"reply_bytes\":%.0f,"
+          "\"rss_before_kb\":%ld,\"batch_kb\":%ld,\"exec_peak_kb\":%ld,\"peak_delta_kb\":%ld",
+          r->reps, r->exec_ms, r->exec_ms_min, r->reply_bytes, r->rss_before_kb, r->batch_kb,
+          r->exec_peak_kb, r->peak_delta_kb);
     if (r->threads_1 >= 0)
       printf(",\"idle_rss_kb_1\":%ld,\"threads_1\":%ld,\"idle_rss_kb_2\":%ld,\"threads_2\":%ld",
              r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2);
     printf("}\n");
   } else {
     printf("%-8s %-14s %12.0f %10.3f %10.3f %8.3f %10.1f %10.1f %6s %10ld %11llu %8llu\n", r->tool,
-           r->scenario, r->cmds_per_s, r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->p50_us,
-           r->p99_us, r->lat_unit, r->peak_rss_kb, (unsigned long long)r->cmds,
+           r->scenario, r->cmds_per_s, r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd,
+           r->p50_us, r->p99_us, r->lat_unit, r->peak_rss_kb, (unsigned long long)r->cmds,
            (unsigned long long)r->errors);
     if (r->reps >= 0)
-      printf("         %-14s exec %.3f ms (median of %d, min %.3f), replies %.0f B, RSS before %ld kB, "
-             "+batch %ld kB, +exec peak %ld kB, peak delta %ld kB (%.2fx reply bytes)\n",
-             "", r->exec_ms, r->reps, r->exec_ms_min, r->reply_bytes, r->rss_before_kb, r->batch_kb,
-             r->exec_peak_kb, r->peak_delta_kb,
-             r->reply_bytes > 0 ? (double)r->peak_delta_kb * 1024.0 / r->reply_bytes : 0.0);
+      printf(
+          "         %-14s exec %.3f ms (median of %d, min %.3f), replies %.0f B, RSS before %ld "
+          "kB, "
+          "+batch %ld kB, +exec peak %ld kB, peak delta %ld kB (%.2fx reply bytes)\n",
+          "", r->exec_ms, r->reps, r->exec_ms_min, r->reply_bytes, r->rss_before_kb, r->batch_kb,
+          r->exec_peak_kb, r->peak_delta_kb,
+          r->reply_bytes > 0 ? (double)r->peak_delta_kb * 1024.0 / r->reply_bytes : 0.0);
     if (r->threads_1 >= 0)
-      printf("         %-14s first client: +%ld kB RSS, +%ld threads; second client: +%ld kB, "
-             "+%ld threads\n",
-             "", r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2);
+      printf(
+          "         %-14s first client: +%ld kB RSS, +%ld threads; second client: +%ld kB, "
+          "+%ld threads\n",
+          "", r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2);
   }
   fflush(stdout);
 }
-
 
 #endif

@@ -111,21 +111,24 @@ static int check_one(const glide_value *v, enum kind kind, uint32_t k) {
 }
 
 /* Number of wrong replies in a batch result (all of them if the root is not the right array). */
-static uint64_t check_batch(const glide_value *root, enum kind kind, const uint32_t *idx, size_t n) {
+static uint64_t check_batch(const glide_value *root, enum kind kind, const uint32_t *idx,
+                            size_t n) {
   if (!root || root->type != GLIDE_VALUE_ARRAY || root->u.aggregate.len != n) {
     note_error("batch of %zu: expected an ARRAY of %zu, got %s (len %zu)", n, n, describe(root),
                root && root->type == GLIDE_VALUE_ARRAY ? root->u.aggregate.len : (size_t)0);
     return n;
   }
   uint64_t bad = 0;
-  for (size_t i = 0; i < n; ++i) bad += (uint64_t)check_one(&root->u.aggregate.items[i], kind, idx[i]);
+  for (size_t i = 0; i < n; ++i)
+    bad += (uint64_t)check_one(&root->u.aggregate.items[i], kind, idx[i]);
   return bad;
 }
 
 static glide_client *connect_client(uint16_t port) {
   glide_config *cfg = glide_config_new();
   if (!cfg) die("glide_config_new: out of memory");
-  if (glide_config_add_address(cfg, O.host, port) != GLIDE_OK) die("bad address %s:%u", O.host, port);
+  if (glide_config_add_address(cfg, O.host, port) != GLIDE_OK)
+    die("bad address %s:%u", O.host, port);
   glide_config_set_request_timeout_ms(cfg, O.timeout_ms);
   glide_config_set_inflight_limit(cfg, 100000);
   glide_client *c = NULL;
@@ -147,7 +150,8 @@ static void prepare_data(void) {
     memcpy(g_keys + i * BENCH_KEY_LEN, tmp, BENCH_KEY_LEN);
     bench_fill_value(g_values + i * O.value_size, O.value_size, i);
   }
-  for (int t = 0; t < N_TAGS; ++t) g_tag_len[t] = (size_t)snprintf(g_tags[t], sizeof g_tags[t], "{t%02d}", t);
+  for (int t = 0; t < N_TAGS; ++t)
+    g_tag_len[t] = (size_t)snprintf(g_tags[t], sizeof g_tags[t], "{t%02d}", t);
 }
 
 /* SET every key of the keyspace to its value (pipelined, 1000 per batch). */
@@ -167,7 +171,8 @@ static void preload(glide_client *c) {
     glide_value *r = glide_client_exec(c, b, false, &bo);
     uint64_t bad = check_batch(r, K_SET, idx, n);
     glide_value_free(r);
-    if (bad) die("preload failed: %llu wrong replies; first: %s", (unsigned long long)bad, g_first_error);
+    if (bad)
+      die("preload failed: %llu wrong replies; first: %s", (unsigned long long)bad, g_first_error);
   }
   glide_batch_free(b);
   free(idx);
@@ -184,7 +189,8 @@ static void build_batch(glide_batch *b, enum kind kind, size_t n, uint32_t *idx,
       uint32_t k = (uint32_t)(bench_rand(rng) % O.keyspace);
       idx[i] = k;
       memcpy(key + g_tag_len[t], key_of(k), BENCH_KEY_LEN);
-      if (glide_batch_set(b, key, g_tag_len[t] + BENCH_KEY_LEN, value_of(k), O.value_size) != GLIDE_OK)
+      if (glide_batch_set(b, key, g_tag_len[t] + BENCH_KEY_LEN, value_of(k), O.value_size) !=
+          GLIDE_OK)
         die("glide_batch_set failed");
     }
     return;
@@ -192,9 +198,11 @@ static void build_batch(glide_batch *b, enum kind kind, size_t n, uint32_t *idx,
   for (size_t i = 0; i < n; ++i) {
     uint32_t k = (uint32_t)(bench_rand(rng) % O.keyspace);
     idx[i] = k;
-    glide_status st = kind == K_GET ? glide_batch_get(b, key_of(k), BENCH_KEY_LEN)
-                                    : glide_batch_set(b, key_of(k), BENCH_KEY_LEN, value_of(k), O.value_size);
-    if (st != GLIDE_OK) die("glide_batch_%s failed: %s", kind == K_GET ? "get" : "set", glide_error_kind_name(st));
+    glide_status st = kind == K_GET
+                          ? glide_batch_get(b, key_of(k), BENCH_KEY_LEN)
+                          : glide_batch_set(b, key_of(k), BENCH_KEY_LEN, value_of(k), O.value_size);
+    if (st != GLIDE_OK)
+      die("glide_batch_%s failed: %s", kind == K_GET ? "get" : "set", glide_error_kind_name(st));
   }
 }
 
@@ -212,7 +220,9 @@ static void finish(bench_result *r, bench_lat *lat, uint64_t t0, uint64_t t1, be
   r->p99_us = bench_lat_pct(lat, 99);
   r->peak_rss_kb = bench_maxrss_kb();
   r->errors = errors;
-  if (lat->dropped) fprintf(stderr, "glide_bench: %s: %zu latency samples past capacity not recorded\n", r->scenario, lat->dropped);
+  if (lat->dropped)
+    fprintf(stderr, "glide_bench: %s: %zu latency samples past capacity not recorded\n",
+            r->scenario, lat->dropped);
 }
 
 /* ------------------------------------------------------------------ blocking loops */
@@ -350,7 +360,10 @@ static void async_wait(async_state *st, size_t max_inflight) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += 200000000;
-    if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
     st->waiting = true;
     pthread_cond_timedwait(&st->cv, &st->mu, &ts);
     st->waiting = false;
@@ -473,7 +486,8 @@ static void run_big_batch(glide_client *c, const char *name, size_t n, bench_res
   if (!idx || !b) die("out of memory");
   for (size_t i = 0; i < n; ++i) {
     idx[i] = (uint32_t)(i % O.keyspace);
-    if (glide_batch_get(b, key_of(idx[i]), BENCH_KEY_LEN) != GLIDE_OK) die("glide_batch_get failed");
+    if (glide_batch_get(b, key_of(idx[i]), BENCH_KEY_LEN) != GLIDE_OK)
+      die("glide_batch_get failed");
   }
   long rss_built = bench_proc_status("VmRSS");
   glide_batch_options bo;
@@ -578,12 +592,18 @@ typedef struct scenario {
 
 static const scenario SCENARIOS[] = {
     {"f-idle", 5, K_GET, 0}, /* first: nothing of the library touched yet in this process */
-    {"a-set-1", 0, K_SET, 1},      {"a-set-8", 1, K_SET, 8},
-    {"b-get-1", 0, K_GET, 1},      {"b-get-8", 1, K_GET, 8},
-    {"c-atomic-1", 0, K_ATOMIC_SET, 1}, {"c-atomic-8", 1, K_ATOMIC_SET, 8},
-    {"d-get-1", 2, K_GET, 1},      {"d-set-1", 2, K_SET, 1},
-    {"d-get-64", 3, K_GET, 64},    {"d-set-64", 3, K_SET, 64},
-    {"e-1000", 4, K_GET, 1000},    {"e-10000", 4, K_GET, 10000},
+    {"a-set-1", 0, K_SET, 1},
+    {"a-set-8", 1, K_SET, 8},
+    {"b-get-1", 0, K_GET, 1},
+    {"b-get-8", 1, K_GET, 8},
+    {"c-atomic-1", 0, K_ATOMIC_SET, 1},
+    {"c-atomic-8", 1, K_ATOMIC_SET, 8},
+    {"d-get-1", 2, K_GET, 1},
+    {"d-set-1", 2, K_SET, 1},
+    {"d-get-64", 3, K_GET, 64},
+    {"d-set-64", 3, K_SET, 64},
+    {"e-1000", 4, K_GET, 1000},
+    {"e-10000", 4, K_GET, 10000},
     {"e-100000", 4, K_GET, 100000},
 };
 
@@ -594,13 +614,14 @@ static bool selected(const scenario *s) {
 }
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: glide_bench [--host H] [--port P] [--idle-port P] [--value-size N] [--keyspace N]\n"
-          "                   [--batch-size N] [--warmup-ms N] [--duration-ms N] [--timeout-ms N]\n"
-          "                   [--scenario NAME|LETTER|all] [--json] [--callgrind] [--list]\n"
-          "                   [--no-preload | --preload-only]\n"
-          "  --no-preload: the keyspace already holds this --value-size's values (an earlier\n"
-          "  --preload-only run); keeps the preload's freed heap out of the RSS figures.\n");
+  fprintf(
+      stderr,
+      "usage: glide_bench [--host H] [--port P] [--idle-port P] [--value-size N] [--keyspace N]\n"
+      "                   [--batch-size N] [--warmup-ms N] [--duration-ms N] [--timeout-ms N]\n"
+      "                   [--scenario NAME|LETTER|all] [--json] [--callgrind] [--list]\n"
+      "                   [--no-preload | --preload-only]\n"
+      "  --no-preload: the keyspace already holds this --value-size's values (an earlier\n"
+      "  --preload-only run); keeps the preload's freed heap out of the RSS figures.\n");
   exit(2);
 }
 
@@ -609,24 +630,39 @@ int main(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEXT() (v ? (++i, v) : (usage(), ""))
-    if (!strcmp(a, "--host")) O.host = NEXT();
-    else if (!strcmp(a, "--port")) O.port = (uint16_t)atoi(NEXT());
-    else if (!strcmp(a, "--idle-port")) O.idle_port = (uint16_t)atoi(NEXT());
-    else if (!strcmp(a, "--value-size")) O.value_size = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--keyspace")) O.keyspace = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--batch-size")) O.batch_size = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--warmup-ms")) O.warmup_ms = atoi(NEXT());
-    else if (!strcmp(a, "--duration-ms")) O.duration_ms = atoi(NEXT());
-    else if (!strcmp(a, "--timeout-ms")) O.timeout_ms = (uint32_t)atol(NEXT());
-    else if (!strcmp(a, "--scenario")) O.scenario = NEXT();
-    else if (!strcmp(a, "--json")) O.json = true;
-    else if (!strcmp(a, "--callgrind")) O.callgrind = true;
-    else if (!strcmp(a, "--no-preload")) O.preload = 0;
-    else if (!strcmp(a, "--preload-only")) O.preload = 2;
+    if (!strcmp(a, "--host"))
+      O.host = NEXT();
+    else if (!strcmp(a, "--port"))
+      O.port = (uint16_t)atoi(NEXT());
+    else if (!strcmp(a, "--idle-port"))
+      O.idle_port = (uint16_t)atoi(NEXT());
+    else if (!strcmp(a, "--value-size"))
+      O.value_size = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--keyspace"))
+      O.keyspace = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--batch-size"))
+      O.batch_size = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--warmup-ms"))
+      O.warmup_ms = atoi(NEXT());
+    else if (!strcmp(a, "--duration-ms"))
+      O.duration_ms = atoi(NEXT());
+    else if (!strcmp(a, "--timeout-ms"))
+      O.timeout_ms = (uint32_t)atol(NEXT());
+    else if (!strcmp(a, "--scenario"))
+      O.scenario = NEXT();
+    else if (!strcmp(a, "--json"))
+      O.json = true;
+    else if (!strcmp(a, "--callgrind"))
+      O.callgrind = true;
+    else if (!strcmp(a, "--no-preload"))
+      O.preload = 0;
+    else if (!strcmp(a, "--preload-only"))
+      O.preload = 2;
     else if (!strcmp(a, "--list")) {
       for (size_t s = 0; s < sizeof SCENARIOS / sizeof *SCENARIOS; ++s) puts(SCENARIOS[s].name);
       return 0;
-    } else usage();
+    } else
+      usage();
 #undef NEXT
   }
   if (O.port == 0 || O.keyspace == 0 || O.keyspace > UINT32_MAX || O.batch_size == 0 ||
@@ -655,7 +691,9 @@ int main(int argc, char **argv) {
     if (!selected(s)) continue;
     bench_result r;
     if (s->type == 5) {
-      if (c) fprintf(stderr, "glide_bench: f-idle after other scenarios: the RSS figure includes warm state\n");
+      if (c)
+        fprintf(stderr,
+                "glide_bench: f-idle after other scenarios: the RSS figure includes warm state\n");
       run_idle(&r);
     } else {
       if (!c) c = connect_client(O.port);
@@ -664,11 +702,21 @@ int main(int argc, char **argv) {
         preloaded = true;
       }
       switch (s->type) {
-        case 0: run_batch_sync(c, s->name, s->kind, &r); break;
-        case 1: run_async(c, s->name, s->kind, true, s->depth, &r); break;
-        case 2: run_single_sync(c, s->name, s->kind, &r); break;
-        case 3: run_async(c, s->name, s->kind, false, s->depth, &r); break;
-        default: run_big_batch(c, s->name, s->depth, &r); break;
+        case 0:
+          run_batch_sync(c, s->name, s->kind, &r);
+          break;
+        case 1:
+          run_async(c, s->name, s->kind, true, s->depth, &r);
+          break;
+        case 2:
+          run_single_sync(c, s->name, s->kind, &r);
+          break;
+        case 3:
+          run_async(c, s->name, s->kind, false, s->depth, &r);
+          break;
+        default:
+          run_big_batch(c, s->name, s->depth, &r);
+          break;
       }
     }
     bench_print(&r, O.json);
@@ -680,7 +728,9 @@ int main(int argc, char **argv) {
     }
   }
   if (c) glide_client_close(c);
-  if (total_errors) fprintf(stderr, "glide_bench: FAILED: %llu wrong replies in total\n", (unsigned long long)total_errors);
+  if (total_errors)
+    fprintf(stderr, "glide_bench: FAILED: %llu wrong replies in total\n",
+            (unsigned long long)total_errors);
   free(g_keys);
   free(g_values);
   return g_exit;

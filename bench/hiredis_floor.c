@@ -89,7 +89,8 @@ static void owned_slots(redisContext *c, bool owned[16384]) {
     redisReply *primary = range->element[2];
     if (primary->type != REDIS_REPLY_ARRAY || primary->elements < 2) continue;
     if (primary->element[1]->integer != O.port) continue;
-    for (long long s = range->element[0]->integer; s <= range->element[1]->integer && s < 16384; ++s) {
+    for (long long s = range->element[0]->integer; s <= range->element[1]->integer && s < 16384;
+         ++s) {
       owned[s] = true;
       n++;
     }
@@ -117,7 +118,8 @@ static void prepare(redisContext *c) {
   for (size_t i = 0; i < O.keyspace; i += 1000) {
     size_t n = O.keyspace - i < 1000 ? O.keyspace - i : 1000;
     for (size_t k = i; k < i + n; ++k)
-      redisAppendCommand(c, "SET %b %b", key_of(k), (size_t)BENCH_KEY_LEN, value_of(k), O.value_size);
+      redisAppendCommand(c, "SET %b %b", key_of(k), (size_t)BENCH_KEY_LEN, value_of(k),
+                         O.value_size);
     for (size_t k = i; k < i + n; ++k) {
       redisReply *r = NULL;
       if (redisGetReply(c, (void **)&r) != REDIS_OK) die("preload: %s", c->errstr);
@@ -160,7 +162,8 @@ static void run(redisContext *c, const char *name, bool get, bool pipeline, benc
         if (get)
           redisAppendCommand(c, "GET %b", key_of(k), (size_t)BENCH_KEY_LEN);
         else
-          redisAppendCommand(c, "SET %b %b", key_of(k), (size_t)BENCH_KEY_LEN, value_of(k), O.value_size);
+          redisAppendCommand(c, "SET %b %b", key_of(k), (size_t)BENCH_KEY_LEN, value_of(k),
+                             O.value_size);
       }
       for (size_t i = 0; i < per; ++i) {
         redisReply *r = NULL;
@@ -188,10 +191,12 @@ static void run(redisContext *c, const char *name, bool get, bool pipeline, benc
 }
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: hiredis_floor [--host H] [--port P] [--value-size N] [--keyspace N] [--batch-size N]\n"
-          "                     [--warmup-ms N] [--duration-ms N] [--json] [--callgrind]\n"
-          "                     [--mode blocking-get|blocking-set|pipeline-get|pipeline-set|all]\n");
+  fprintf(
+      stderr,
+      "usage: hiredis_floor [--host H] [--port P] [--value-size N] [--keyspace N] [--batch-size "
+      "N]\n"
+      "                     [--warmup-ms N] [--duration-ms N] [--json] [--callgrind]\n"
+      "                     [--mode blocking-get|blocking-set|pipeline-get|pipeline-set|all]\n");
   exit(2);
 }
 
@@ -200,17 +205,28 @@ int main(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEXT() (v ? (++i, v) : (usage(), ""))
-    if (!strcmp(a, "--host")) O.host = NEXT();
-    else if (!strcmp(a, "--port")) O.port = atoi(NEXT());
-    else if (!strcmp(a, "--value-size")) O.value_size = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--keyspace")) O.keyspace = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--batch-size")) O.batch_size = (size_t)atol(NEXT());
-    else if (!strcmp(a, "--warmup-ms")) O.warmup_ms = atoi(NEXT());
-    else if (!strcmp(a, "--duration-ms")) O.duration_ms = atoi(NEXT());
-    else if (!strcmp(a, "--mode")) O.mode = NEXT();
-    else if (!strcmp(a, "--json")) O.json = true;
-    else if (!strcmp(a, "--callgrind")) O.callgrind = true;
-    else usage();
+    if (!strcmp(a, "--host"))
+      O.host = NEXT();
+    else if (!strcmp(a, "--port"))
+      O.port = atoi(NEXT());
+    else if (!strcmp(a, "--value-size"))
+      O.value_size = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--keyspace"))
+      O.keyspace = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--batch-size"))
+      O.batch_size = (size_t)atol(NEXT());
+    else if (!strcmp(a, "--warmup-ms"))
+      O.warmup_ms = atoi(NEXT());
+    else if (!strcmp(a, "--duration-ms"))
+      O.duration_ms = atoi(NEXT());
+    else if (!strcmp(a, "--mode"))
+      O.mode = NEXT();
+    else if (!strcmp(a, "--json"))
+      O.json = true;
+    else if (!strcmp(a, "--callgrind"))
+      O.callgrind = true;
+    else
+      usage();
 #undef NEXT
   }
   if (O.port <= 0 || O.keyspace == 0 || O.batch_size == 0 || O.duration_ms <= 0) usage();
@@ -222,8 +238,10 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     bool get, pipeline;
-  } modes[] = {{"blocking-get", true, false}, {"blocking-set", false, false},
-               {"pipeline-get", true, true},  {"pipeline-set", false, true}};
+  } modes[] = {{"blocking-get", true, false},
+               {"blocking-set", false, false},
+               {"pipeline-get", true, true},
+               {"pipeline-set", false, true}};
   bench_print_header(O.json);
   int rc = 0, any = 0;
   for (size_t m = 0; m < sizeof modes / sizeof *modes; ++m) {

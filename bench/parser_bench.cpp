@@ -1,6 +1,6 @@
-// parser_bench.cpp - instructions (under callgrind) and nanoseconds per reply of glide's RESP parser
-// (src/resp/parser.h, replies built into an Arena) next to hiredis's reader
-// (redisReaderFeed / redisReaderGetReply, replies built with malloc), on the same bytes:
+// parser_bench.cpp - instructions (under callgrind) and nanoseconds per reply of glide's RESP
+// parser (src/resp/parser.h, replies built into an Arena) next to hiredis's reader (redisReaderFeed
+// / redisReaderGetReply, replies built with malloc), on the same bytes:
 //
 //   ok        "+OK\r\n"                         (what SET answers)
 //   int       ":<up to 10 digits>\r\n"
@@ -50,8 +50,8 @@ struct Case {
   size_t replies;
   // expected content, for the check
   glide_value_type type;
-  size_t str_len;      // strings
-  size_t array_len;    // arrays
+  size_t str_len;    // strings
+  size_t array_len;  // arrays
 };
 
 std::string payload(size_t n, size_t seed) {
@@ -142,7 +142,8 @@ void glide_check(const Case &c, const std::vector<glide_value> &out) {
           fail(c.name + ": glide: wrong element");
       }
     } else if (c.type == GLIDE_VALUE_INTEGER) {
-      if (v.u.integer != static_cast<int64_t>((i * 7919) % 4000000000ull)) fail(c.name + ": glide: wrong integer");
+      if (v.u.integer != static_cast<int64_t>((i * 7919) % 4000000000ull))
+        fail(c.name + ": glide: wrong integer");
     } else if (v.u.string.len != c.str_len) {
       fail(c.name + ": glide: wrong string length");
     }
@@ -174,10 +175,12 @@ void hiredis_check(const Case &c, const std::vector<redisReply *> &out) {
     const redisReply *v = out[i];
     switch (c.type) {
       case GLIDE_VALUE_ARRAY:
-        if (v->type != REDIS_REPLY_ARRAY || v->elements != c.array_len) fail(c.name + ": hiredis: wrong array");
+        if (v->type != REDIS_REPLY_ARRAY || v->elements != c.array_len)
+          fail(c.name + ": hiredis: wrong array");
         break;
       case GLIDE_VALUE_INTEGER:
-        if (v->type != REDIS_REPLY_INTEGER || v->integer != static_cast<long long>((i * 7919) % 4000000000ull))
+        if (v->type != REDIS_REPLY_INTEGER ||
+            v->integer != static_cast<long long>((i * 7919) % 4000000000ull))
           fail(c.name + ": hiredis: wrong integer");
         break;
       default:
@@ -252,11 +255,12 @@ int main(int argc, char **argv) {
     }
     redisReaderFree(reader);
     const double n = static_cast<double>(c.replies) * rounds;
-    std::printf("{\"tool\":\"parser\",\"case\":\"%s\",\"replies\":%zu,\"bytes_per_reply\":%.1f,"
-                "\"rounds\":%d,\"glide_parse_ns\":%.2f,\"glide_free_ns\":%.2f,"
-                "\"hiredis_parse_ns\":%.2f,\"hiredis_free_ns\":%.2f}\n",
-                c.name.c_str(), c.replies, static_cast<double>(c.bytes.size()) / c.replies, rounds,
-                g_parse / n, g_free / n, h_parse / n, h_free / n);
+    std::printf(
+        "{\"tool\":\"parser\",\"case\":\"%s\",\"replies\":%zu,\"bytes_per_reply\":%.1f,"
+        "\"rounds\":%d,\"glide_parse_ns\":%.2f,\"glide_free_ns\":%.2f,"
+        "\"hiredis_parse_ns\":%.2f,\"hiredis_free_ns\":%.2f}\n",
+        c.name.c_str(), c.replies, static_cast<double>(c.bytes.size()) / c.replies, rounds,
+        g_parse / n, g_free / n, h_parse / n, h_free / n);
   }
   return 0;
 }

@@ -83,11 +83,21 @@ static void repr_bytes(strbuf *sb, const char *p, size_t n, bool prefix) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
     switch (c) {
-      case '\\': sb_puts(sb, "\\\\"); break;
-      case '"': sb_puts(sb, "\\\""); break;
-      case '\n': sb_puts(sb, "\\n"); break;
-      case '\r': sb_puts(sb, "\\r"); break;
-      case '\t': sb_puts(sb, "\\t"); break;
+      case '\\':
+        sb_puts(sb, "\\\\");
+        break;
+      case '"':
+        sb_puts(sb, "\\\"");
+        break;
+      case '\n':
+        sb_puts(sb, "\\n");
+        break;
+      case '\r':
+        sb_puts(sb, "\\r");
+        break;
+      case '\t':
+        sb_puts(sb, "\\t");
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           sb_printf(sb, "\\x%02x", c);
@@ -122,7 +132,9 @@ static void repr_double(strbuf *sb, double d) {
 static void repr_value(strbuf *sb, const glide_value *v) {
   size_t n;
   switch (glide_value_get_type(v)) {
-    case GLIDE_VALUE_NIL: sb_puts(sb, "None"); break;
+    case GLIDE_VALUE_NIL:
+      sb_puts(sb, "None");
+      break;
     case GLIDE_VALUE_SIMPLE_STRING: { /* OK, PONG, QUEUED: shown bare */
       const char *s = glide_value_string(v, &n);
       sb_append(sb, s, n);
@@ -134,9 +146,15 @@ static void repr_value(strbuf *sb, const glide_value *v) {
       repr_bytes(sb, s, n, true);
       break;
     }
-    case GLIDE_VALUE_INTEGER: sb_printf(sb, "%" PRId64, glide_value_integer(v)); break;
-    case GLIDE_VALUE_DOUBLE: repr_double(sb, glide_value_double(v)); break;
-    case GLIDE_VALUE_BOOLEAN: sb_puts(sb, glide_value_bool(v) ? "True" : "False"); break;
+    case GLIDE_VALUE_INTEGER:
+      sb_printf(sb, "%" PRId64, glide_value_integer(v));
+      break;
+    case GLIDE_VALUE_DOUBLE:
+      repr_double(sb, glide_value_double(v));
+      break;
+    case GLIDE_VALUE_BOOLEAN:
+      sb_puts(sb, glide_value_bool(v) ? "True" : "False");
+      break;
     case GLIDE_VALUE_BIG_NUMBER: {
       const char *s = glide_value_string(v, &n);
       sb_append(sb, s, n);
@@ -182,7 +200,9 @@ static void repr_value(strbuf *sb, const glide_value *v) {
       sb_puts(sb, ")");
       break;
     }
-    default: sb_puts(sb, "<unknown>"); break;
+    default:
+      sb_puts(sb, "<unknown>");
+      break;
   }
 }
 

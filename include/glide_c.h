@@ -67,8 +67,8 @@ typedef enum glide_error_kind {
   GLIDE_ERR_AUTH = 9,             /* authentication failed */
   GLIDE_ERR_PROTOCOL = 10,        /* malformed or over-limit reply from the server */
   GLIDE_ERR_OUT_OF_MEMORY = 11,
-  GLIDE_ERR_NOT_SUPPORTED = 12,   /* not implemented yet in this version, or not by the server */
-  GLIDE_ERR_INFLIGHT_LIMIT = 13   /* the client's in-flight request limit is reached */
+  GLIDE_ERR_NOT_SUPPORTED = 12, /* not implemented yet in this version, or not by the server */
+  GLIDE_ERR_INFLIGHT_LIMIT = 13 /* the client's in-flight request limit is reached */
 } glide_error_kind;
 typedef glide_error_kind glide_status;
 
@@ -103,7 +103,8 @@ typedef enum glide_value_type {
   GLIDE_VALUE_NIL = 0,
   GLIDE_VALUE_SIMPLE_STRING = 1, /* e.g. OK */
   GLIDE_VALUE_BULK_STRING = 2,
-  GLIDE_VALUE_VERBATIM_STRING = 3, /* string holds the text; glide_value_verbatim_format the "txt" */
+  GLIDE_VALUE_VERBATIM_STRING =
+      3, /* string holds the text; glide_value_verbatim_format the "txt" */
   GLIDE_VALUE_INTEGER = 4,
   GLIDE_VALUE_DOUBLE = 5, /* including inf, -inf and nan */
   GLIDE_VALUE_BOOLEAN = 6,
@@ -120,17 +121,17 @@ struct glide_value {
   glide_value_type type;
   glide_error_kind error_kind; /* ERROR only, else GLIDE_OK */
   union {
-    int64_t integer;  /* INTEGER */
-    double dbl;       /* DOUBLE */
-    bool boolean;     /* BOOLEAN */
+    int64_t integer; /* INTEGER */
+    double dbl;      /* DOUBLE */
+    bool boolean;    /* BOOLEAN */
     struct {
       const char *ptr; /* NUL-terminated for convenience; len excludes the NUL */
       size_t len;
-    } string;          /* SIMPLE/BULK/VERBATIM_STRING, BIG_NUMBER, ERROR */
+    } string; /* SIMPLE/BULK/VERBATIM_STRING, BIG_NUMBER, ERROR */
     struct {
       glide_value *items;
-      size_t len;      /* elements; for MAP the number of pairs (items holds 2*len) */
-    } aggregate;       /* ARRAY, MAP, SET, PUSH */
+      size_t len; /* elements; for MAP the number of pairs (items holds 2*len) */
+    } aggregate;  /* ARRAY, MAP, SET, PUSH */
   } u;
 };
 
@@ -239,14 +240,15 @@ GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_ki
 /* Cluster topology refresh (an extension of the contract): besides refreshing on MOVED,
  * connection loss and READONLY, the client checks the slot map every interval_ms (default 60000;
  * 0 disables the periodic check; at least 100 otherwise). */
-GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg, uint32_t interval_ms);
+GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg,
+                                                            uint32_t interval_ms);
 /* Redirect and retry rounds per command inside one exec (default 3, at most 16): MOVED, ASK,
  * READONLY and, when the batch asks for it, TRYAGAIN/CLUSTERDOWN/... and lost connections. */
 GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_t rounds);
 /* Protocol limits (an extension of the contract): a reply nested deeper than max_depth, a bulk
  * string longer than max_bulk_len bytes or an aggregate with more than max_aggregate_len elements
- * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). The handshake replies count too
- * (HELLO 3 answers a 7-pair map), so very small limits make glide_client_new fail. 0 keeps the
+ * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). The handshake replies count
+ * too (HELLO 3 answers a 7-pair map), so very small limits make glide_client_new fail. 0 keeps the
  * current value.
  * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024.
  * Memory follows the bytes that arrived, not the sizes a header announces: a reply announcing a
@@ -288,8 +290,8 @@ typedef struct glide_batch glide_batch;
 /* is_atomic: a MULTI/EXEC transaction on one slot's primary; else a pipeline split by slot.
  * Returns NULL only when out of memory. One thread at a time. */
 GLIDE_API glide_batch *glide_batch_new(bool is_atomic);
-GLIDE_API void glide_batch_free(glide_batch *b); /* NULL is a no-op */
-GLIDE_API void glide_batch_clear(glide_batch *b); /* keeps is_atomic and the memory */
+GLIDE_API void glide_batch_free(glide_batch *b);         /* NULL is a no-op */
+GLIDE_API void glide_batch_clear(glide_batch *b);        /* keeps is_atomic and the memory */
 GLIDE_API size_t glide_batch_size(const glide_batch *b); /* 0 for NULL */
 /* Any command: argv[0] is its name. Keys are found with the command table generated from the
  * server's own command metadata; an unknown command (a module's) goes to a random primary. */
@@ -315,28 +317,29 @@ GLIDE_API glide_status glide_batch_pubsub_shardnumsub(glide_batch *b, size_t cou
                                                       const size_t *channel_lens);
 
 typedef enum glide_route_kind {
-  GLIDE_ROUTE_NONE = 0,    /* route each command by its keys (default) */
-  GLIDE_ROUTE_RANDOM = 1,  /* the whole batch to one random primary */
+  GLIDE_ROUTE_NONE = 0,     /* route each command by its keys (default) */
+  GLIDE_ROUTE_RANDOM = 1,   /* the whole batch to one random primary */
   GLIDE_ROUTE_SLOT_KEY = 2, /* the node owning key's slot */
-  GLIDE_ROUTE_SLOT_ID = 3, /* the node owning slot */
-  GLIDE_ROUTE_ADDRESS = 4  /* host:port */
+  GLIDE_ROUTE_SLOT_ID = 3,  /* the node owning slot */
+  GLIDE_ROUTE_ADDRESS = 4   /* host:port */
 } glide_route_kind;
 
 typedef struct glide_route {
   glide_route_kind kind;
-  bool replica;            /* SLOT_KEY, SLOT_ID: a replica of the slot (READONLY connection) */
-  const char *key;         /* SLOT_KEY */
+  bool replica;    /* SLOT_KEY, SLOT_ID: a replica of the slot (READONLY connection) */
+  const char *key; /* SLOT_KEY */
   size_t key_len;
-  uint16_t slot;           /* SLOT_ID, 0..16383 */
-  const char *host;        /* ADDRESS, NUL-terminated */
-  uint16_t port;           /* ADDRESS */
+  uint16_t slot;    /* SLOT_ID, 0..16383 */
+  const char *host; /* ADDRESS, NUL-terminated */
+  uint16_t port;    /* ADDRESS */
 } glide_route;
 
 /* Caller-allocated; starts with its own size so it can grow without breaking old callers: the
- * library reads only the fields inside struct_size. Always fill it with glide_batch_options_init. */
+ * library reads only the fields inside struct_size. Always fill it with glide_batch_options_init.
+ */
 typedef struct glide_batch_options {
-  size_t struct_size;          /* set by glide_batch_options_init */
-  uint32_t timeout_ms;         /* 0 = the client's request timeout; covers the whole exec */
+  size_t struct_size;  /* set by glide_batch_options_init */
+  uint32_t timeout_ms; /* 0 = the client's request timeout; covers the whole exec */
   /* Non-atomic only: retry commands answered TRYAGAIN, CLUSTERDOWN, MASTERDOWN or LOADING after a
    * short backoff. */
   bool retry_server_error;

@@ -14,6 +14,7 @@ PACKAGES=(
   clang           # the clang sanitizer stages and the fuzz targets of scripts/test.sh
   libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes (only recommended by clang-14)
   llvm            # llvm-symbolizer: function names and lines in sanitizer reports
+  clang-format-14 # the format check (tests/scripts/check_format.sh, the .clang-format style)
   cmake
   pkg-config
   libevent-dev

@@ -24,9 +24,11 @@ glide_value *error_root(glide_error_kind kind, std::string_view msg) {
 constexpr size_t kMaxBatchCommands = size_t{1} << 30;
 
 // Reads only the option fields that fit inside the caller's struct_size.
-#define GLIDE_HAS_FIELD(o, f) ((o)->struct_size >= offsetof(glide_batch_options, f) + sizeof((o)->f))
+#define GLIDE_HAS_FIELD(o, f) \
+  ((o)->struct_size >= offsetof(glide_batch_options, f) + sizeof((o)->f))
 
-glide_status apply_options(Request *req, bool atomic, const glide_batch_options *o, std::string *why) {
+glide_status apply_options(Request *req, bool atomic, const glide_batch_options *o,
+                           std::string *why) {
   if (!o) return GLIDE_OK;
   if (o->struct_size < sizeof(size_t)) {
     *why = "options.struct_size is not set (call glide_batch_options_init)";
@@ -78,7 +80,8 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
       *why = "route.kind is not a glide_route_kind";
       return GLIDE_ERR_INVALID_ARGUMENT;
   }
-  req->route_replica = r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID);
+  req->route_replica =
+      r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID);
   req->route_kind = r.kind;
   return GLIDE_OK;
 }
@@ -137,7 +140,6 @@ Request *make_command_request(size_t argc, const char *const *argv, const size_t
   return req;
 }
 
-
 void waiter_hook(Request *req, glide_value *root) {
   auto *w = static_cast<glide::Waiter *>(req->hook_ctx);
   w->root = root;
@@ -157,8 +159,9 @@ glide_value *run_blocking(glide_client *c, Request *req) {
   const glide_status st = c->impl->submit(req);
   if (st != GLIDE_OK) {
     delete req;
-    return error_root(st, st == GLIDE_ERR_CLOSING ? "the client is closing"
-                                                  : "the client's in-flight request limit is reached");
+    return error_root(st, st == GLIDE_ERR_CLOSING
+                              ? "the client is closing"
+                              : "the client's in-flight request limit is reached");
   }
   w.wait();
   return w.root;
@@ -240,7 +243,8 @@ GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const 
     glide_status st;
     Request *req = make_command_request(argc, argv, argvlen, &st);
     if (!req)
-      return error_root(st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
+      return error_root(
+          st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
     return run_blocking(c, req);
   });
 }

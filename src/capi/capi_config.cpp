@@ -23,8 +23,10 @@ GLIDE_API glide_config *glide_config_new(void) { return new (std::nothrow) glide
 
 GLIDE_API void glide_config_free(glide_config *cfg) { delete cfg; }
 
-GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host, uint16_t port) {
-  if (!cfg || !host || !*host || port == 0 || std::strlen(host) > 255) return GLIDE_ERR_INVALID_ARGUMENT;
+GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host,
+                                                uint16_t port) {
+  if (!cfg || !host || !*host || port == 0 || std::strlen(host) > 255)
+    return GLIDE_ERR_INVALID_ARGUMENT;
   try {
     cfg->c.addresses.push_back({host, port});
   } catch (...) {
@@ -66,7 +68,8 @@ GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const cha
 
 GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
                                                         const char *key_path) {
-  if (!cfg || !cert_path || !*cert_path || !key_path || !*key_path) return GLIDE_ERR_INVALID_ARGUMENT;
+  if (!cfg || !cert_path || !*cert_path || !key_path || !*key_path)
+    return GLIDE_ERR_INVALID_ARGUMENT;
   return GLIDE_ERR_NOT_SUPPORTED;
 }
 
@@ -164,7 +167,8 @@ GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_ki
   return GLIDE_ERR_NOT_SUPPORTED;
 }
 
-GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg, uint32_t interval_ms) {
+GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg,
+                                                            uint32_t interval_ms) {
   if (!cfg || (interval_ms != 0 && interval_ms < 100) || interval_ms > kMaxTimeoutMs)
     return GLIDE_ERR_INVALID_ARGUMENT;
   cfg->c.topology_refresh_ms = interval_ms;

@@ -20,20 +20,34 @@ GLIDE_API const char *glide_version(void) {
 
 GLIDE_API const char *glide_error_kind_name(glide_error_kind kind) {
   switch (glide::enum_value(kind)) {
-    case GLIDE_OK: return "OK";
-    case GLIDE_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case GLIDE_ERR_CONNECTION: return "CONNECTION";
-    case GLIDE_ERR_TIMEOUT: return "TIMEOUT";
-    case GLIDE_ERR_SERVER: return "SERVER";
-    case GLIDE_ERR_EXEC_ABORT: return "EXEC_ABORT";
-    case GLIDE_ERR_CROSSSLOT: return "CROSSSLOT";
-    case GLIDE_ERR_CLOSING: return "CLOSING";
-    case GLIDE_ERR_TLS: return "TLS";
-    case GLIDE_ERR_AUTH: return "AUTH";
-    case GLIDE_ERR_PROTOCOL: return "PROTOCOL";
-    case GLIDE_ERR_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
-    case GLIDE_ERR_NOT_SUPPORTED: return "NOT_SUPPORTED";
-    case GLIDE_ERR_INFLIGHT_LIMIT: return "INFLIGHT_LIMIT";
+    case GLIDE_OK:
+      return "OK";
+    case GLIDE_ERR_INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case GLIDE_ERR_CONNECTION:
+      return "CONNECTION";
+    case GLIDE_ERR_TIMEOUT:
+      return "TIMEOUT";
+    case GLIDE_ERR_SERVER:
+      return "SERVER";
+    case GLIDE_ERR_EXEC_ABORT:
+      return "EXEC_ABORT";
+    case GLIDE_ERR_CROSSSLOT:
+      return "CROSSSLOT";
+    case GLIDE_ERR_CLOSING:
+      return "CLOSING";
+    case GLIDE_ERR_TLS:
+      return "TLS";
+    case GLIDE_ERR_AUTH:
+      return "AUTH";
+    case GLIDE_ERR_PROTOCOL:
+      return "PROTOCOL";
+    case GLIDE_ERR_OUT_OF_MEMORY:
+      return "OUT_OF_MEMORY";
+    case GLIDE_ERR_NOT_SUPPORTED:
+      return "NOT_SUPPORTED";
+    case GLIDE_ERR_INFLIGHT_LIMIT:
+      return "INFLIGHT_LIMIT";
   }
   return "UNKNOWN";
 }

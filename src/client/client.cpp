@@ -280,7 +280,8 @@ void Client::begin(Request *req) {
     // Out of memory half-way: what was queued is read and dropped when it comes; the rest fails
     // now (connections only ever queue whole commands with their reply entries).
     if (!req->completed) {
-      request_fail_unanswered(req, GLIDE_ERR_OUT_OF_MEMORY, "out of memory while sending the batch");
+      request_fail_unanswered(req, GLIDE_ERR_OUT_OF_MEMORY,
+                              "out of memory while sending the batch");
       complete(req);
     }
   }
@@ -366,9 +367,11 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
     // Name the node each unanswered command was waiting for.
     for (auto &entry : nodes_) {
-      const std::string &name = entry.first;  // not a structured binding: clang 14 cannot capture one
+      const std::string &name =
+          entry.first;  // not a structured binding: clang 14 cannot capture one
       entry.second->conn->visit_pending(req, [&](uint32_t index, uint16_t part) {
-        if (index >= req->count || part != kNoPart || req->results[index].type != kPendingType) return;
+        if (index >= req->count || part != kNoPart || req->results[index].type != kPendingType)
+          return;
         std::string msg = message + " waiting for " + name;
         if (!req->arena->set_error(&req->results[index], kind, msg)) return;
         --req->unanswered;
@@ -378,10 +381,9 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   request_fail_unanswered(req, kind, message);
   complete(req);  // req may be gone from here on
   for (Node *node : stalled)
-    node->conn->fail(GLIDE_ERR_CONNECTION,
-                     "connection to " + node->name + " closed: " +
-                         std::to_string(config_.stall_timeouts) +
-                         " requests timed out in a row with no reply read");
+    node->conn->fail(GLIDE_ERR_CONNECTION, "connection to " + node->name + " closed: " +
+                                               std::to_string(config_.stall_timeouts) +
+                                               " requests timed out in a row with no reply read");
 }
 
 void Client::complete(Request *req) {
@@ -495,7 +497,6 @@ Node *Client::random_primary() {
   return primaries_[rng_ % primaries_.size()];
 }
 
-
 std::vector<Node *> Client::all_nodes() {
   std::vector<Node *> out = primaries_;
   for (const std::vector<Node *> &reps : replicas_) out.insert(out.end(), reps.begin(), reps.end());
@@ -594,8 +595,8 @@ void Client::take_discovery_answer(Request *req, glide_value *root) {
     if (root->type == GLIDE_VALUE_ERROR) {
       error.assign(root->u.string.ptr, root->u.string.len);
       c->note_discovery_failure(root->error_kind);
-    } else if (!cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port},
-                                             &map, &error)) {
+    } else if (!cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
+                                             &error)) {
       c->note_discovery_failure(GLIDE_ERR_PROTOCOL);  // an answer, but not a slot map
     } else {
       c->install(std::move(map));
@@ -624,12 +625,18 @@ void Client::note_discovery_failure(glide_error_kind kind) {
   // server's error reply (e.g. cluster support disabled) stays CONNECTION: no cluster there.
   auto rank = [](glide_error_kind k) {
     switch (k) {
-      case GLIDE_ERR_AUTH: return 5;
-      case GLIDE_ERR_TLS: return 4;
-      case GLIDE_ERR_PROTOCOL: return 3;
-      case GLIDE_ERR_OUT_OF_MEMORY: return 2;
-      case GLIDE_ERR_TIMEOUT: return 1;
-      default: return 0;
+      case GLIDE_ERR_AUTH:
+        return 5;
+      case GLIDE_ERR_TLS:
+        return 4;
+      case GLIDE_ERR_PROTOCOL:
+        return 3;
+      case GLIDE_ERR_OUT_OF_MEMORY:
+        return 2;
+      case GLIDE_ERR_TIMEOUT:
+        return 1;
+      default:
+        return 0;
     }
   };
   if (rank(kind) > rank(discovery_kind_)) discovery_kind_ = kind;

@@ -23,7 +23,7 @@ namespace glide {
 
 struct Node {
   Address address;
-  std::string name;  // "host:port", as the per-node maps show it
+  std::string name;      // "host:port", as the per-node maps show it
   bool replica = false;  // a replica in the current slot map: its connection sends READONLY
   bool in_map = false;   // in the current slot map (else its idle connection is closed)
   std::unique_ptr<Connection> conn;
@@ -53,7 +53,9 @@ class Client {
 
   // ---- I/O thread only ----
   const Config &config() const { return config_; }
-  struct event_base *base() { return base_; }
+  struct event_base *base() {
+    return base_;
+  }
   const resp::Limits &limits() const { return config_.limits; }
   uint64_t now_ms() const;
   void mark_dirty(Connection *c);
@@ -188,7 +190,7 @@ class Client {
   struct event *refresh_timer_ = nullptr;
   struct event *periodic_timer_ = nullptr;
   bool map_patched_ = false;  // a MOVED changed slots_ since the last install: map_hash_ is stale
-  uint32_t map_nodes_ = 0;     // nodes in the installed map (the rest are strays)
+  uint32_t map_nodes_ = 0;    // nodes in the installed map (the rest are strays)
   struct Retired {
     uint64_t after_seq;  // free once no request older than this is live
     std::unique_ptr<Node> node;

@@ -35,10 +35,11 @@ struct Config {
   uint32_t max_redirects = 3;            // redirect/retry rounds per command per exec
   glide_callback_mode callback_mode = GLIDE_CALLBACKS_ON_IO_THREAD;
   resp::Limits limits;
-  uint64_t max_unsent_bytes = 64ull << 20;  // per connection; see glide_config_set_connection_limits
-  uint32_t stall_timeouts = 3;              // consecutive timeouts with nothing read; 0 = never
-  uint32_t keepalive_idle_s = 15;           // 0 = no TCP keepalive
-  uint32_t tcp_user_timeout_ms = 30000;     // 0 = the OS default
+  uint64_t max_unsent_bytes = 64ull
+                              << 20;     // per connection; see glide_config_set_connection_limits
+  uint32_t stall_timeouts = 3;           // consecutive timeouts with nothing read; 0 = never
+  uint32_t keepalive_idle_s = 15;        // 0 = no TCP keepalive
+  uint32_t tcp_user_timeout_ms = 30000;  // 0 = the OS default
 };
 
 }  // namespace glide

@@ -107,7 +107,8 @@ void Client::free_retired() {
   std::erase_if(retired_, [&](Retired &r) {
     Connection *conn = r.node->conn.get();
     conn->close_if_idle();  // an old request may have used it again meanwhile
-    return r.after_seq <= oldest && conn->state() == Connection::State::kDisconnected && !conn->dirty;
+    return r.after_seq <= oldest && conn->state() == Connection::State::kDisconnected &&
+           !conn->dirty;
   });
 }
 
@@ -185,9 +186,8 @@ void Client::start_refresh() {
   } else {
     // Connected nodes first (their answer costs no connect), primaries before replicas.
     std::vector<Node *> all = all_nodes();
-    std::stable_partition(all.begin(), all.end(), [](Node *n) {
-      return n->conn->state() == Connection::State::kReady;
-    });
+    std::stable_partition(all.begin(), all.end(),
+                          [](Node *n) { return n->conn->state() == Connection::State::kReady; });
     for (Node *n : all) {
       if (targets.size() == kRefreshFanout) break;
       targets.push_back(n);
@@ -220,7 +220,8 @@ void Client::on_refresh_reply(Request *req, glide_value *root) {
     try {
       cluster::SlotMap map;
       std::string error;
-      if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map, &error)) {
+      if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
+                                       &error)) {
         const uint64_t h = map_hash(map);
         c->refresh_views_.emplace_back(h, std::move(map));
       }
@@ -298,9 +299,10 @@ void Client::on_periodic_timer(evutil_socket_t, short, void *arg) {
 namespace glide {
 
 void Client::watch_lost_primary(Node *node) {
-  const bool known = std::any_of(lost_primaries_.begin(), lost_primaries_.end(), [&](const Address &a) {
-    return a.host == node->address.host && a.port == node->address.port;
-  });
+  const bool known =
+      std::any_of(lost_primaries_.begin(), lost_primaries_.end(), [&](const Address &a) {
+        return a.host == node->address.host && a.port == node->address.port;
+      });
   if (!known) {
     try {
       lost_primaries_.push_back(node->address);
@@ -317,7 +319,8 @@ void Client::check_lost_primaries() {
     auto it = nodes_.find(a.host + ":" + std::to_string(a.port));
     if (it == nodes_.end()) return true;  // left the cluster
     Node *n = it->second.get();
-    if (std::find(primaries_.begin(), primaries_.end(), n) == primaries_.end()) return true;  // failed over
+    if (std::find(primaries_.begin(), primaries_.end(), n) == primaries_.end())
+      return true;                                                   // failed over
     if (n->conn->state() == Connection::State::kReady) return true;  // back
     n->conn->ensure_connecting();  // try it again when its backoff allows
     return false;

@@ -31,8 +31,7 @@ int compare_lower(const char *s, size_t n, std::string_view name) {
 }
 
 // Binary search over a table sorted by name. prefix: bytes of every name to skip ("config|").
-const Command *find_in(const Command *table, size_t count, size_t prefix, const char *s,
-                       size_t n) {
+const Command *find_in(const Command *table, size_t count, size_t prefix, const char *s, size_t n) {
   size_t lo = 0;
   size_t hi = count;
   while (lo < hi) {
@@ -286,8 +285,8 @@ uint32_t key_group_step(const Command *cmd) {
   }
   const KeySpec &ks = cmd->key_specs[0];
   // Splittable: keys from a fixed index to the end, each followed by its own arguments.
-  if (ks.begin != KeySpec::Begin::kIndex || ks.find != KeySpec::Find::kRange ||
-      ks.lastkey != -1 || ks.limit > 1 || ks.keystep < 1 || ks.not_key) {
+  if (ks.begin != KeySpec::Begin::kIndex || ks.find != KeySpec::Find::kRange || ks.lastkey != -1 ||
+      ks.limit > 1 || ks.keystep < 1 || ks.not_key) {
     return 0;
   }
   return static_cast<uint32_t>(ks.keystep);

@@ -21,21 +21,21 @@ enum class RequestPolicy : uint8_t {
 
 // How the answers of several nodes (or of split parts) become one element.
 enum class ResponsePolicy : uint8_t {
-  kDefault = 0,     // multi-shard: keyed results in original key order (MGET); keyless fan-out:
-                    // the first error if any, else arrays concatenated, else a per-node map
-  kOneSucceeded,    // first non-error answer, else the first error
-  kAllSucceeded,    // any error -> that error, else one (the first) answer
-  kAggLogicalAnd,   // element-wise AND of integer arrays (SCRIPT EXISTS)
+  kDefault = 0,    // multi-shard: keyed results in original key order (MGET); keyless fan-out:
+                   // the first error if any, else arrays concatenated, else a per-node map
+  kOneSucceeded,   // first non-error answer, else the first error
+  kAllSucceeded,   // any error -> that error, else one (the first) answer
+  kAggLogicalAnd,  // element-wise AND of integer arrays (SCRIPT EXISTS)
   kAggLogicalOr,
-  kAggMin,          // integer minimum (WAIT)
+  kAggMin,  // integer minimum (WAIT)
   kAggMax,
-  kAggSum,          // integer sum (DBSIZE, DEL, ...)
-  kCombineArrays,   // concatenation (KEYS, SLOWLOG GET)
+  kAggSum,               // integer sum (DBSIZE, DEL, ...)
+  kCombineArrays,        // concatenation (KEYS, SLOWLOG GET)
   kCombineArraysUnique,  // concatenation without duplicates (PUBSUB [SHARD]CHANNELS)
-  kCombineMaps,     // map key -> summed integer (PUBSUB [SHARD]NUMSUB)
-  kFirstNonEmpty,   // first non-nil answer, else nil (RANDOMKEY)
-  kPerNode,         // map "host:port" -> that node's answer (INFO, ...)
-  kSpecial,         // treated as kPerNode
+  kCombineMaps,          // map key -> summed integer (PUBSUB [SHARD]NUMSUB)
+  kFirstNonEmpty,        // first non-nil answer, else nil (RANDOMKEY)
+  kPerNode,              // map "host:port" -> that node's answer (INFO, ...)
+  kSpecial,              // treated as kPerNode
 };
 
 enum Flag : uint32_t {
@@ -78,16 +78,16 @@ enum KeyFlag : uint16_t {
 struct KeySpec {
   enum class Begin : uint8_t { kUnknown, kIndex, kKeyword } begin;
   enum class Find : uint8_t { kUnknown, kRange, kKeynum } find;
-  uint16_t flags;          // kKeyRO ... below (informative)
-  int32_t index;           // kIndex: argv position of the first key
+  uint16_t flags;            // kKeyRO ... below (informative)
+  int32_t index;             // kIndex: argv position of the first key
   std::string_view keyword;  // kKeyword: search for this (case-insensitive) ...
-  int32_t startfrom;       // ... starting at this argv index (negative: from the end, backwards)
-  int32_t lastkey;         // kRange: last key relative to the first (-1 = last arg, -2 ...)
-  int32_t keystep;         // kRange/kKeynum: step between keys
-  int32_t limit;           // kRange: when lastkey is -1, 0 = all, 2 = half the args, ...
-  int32_t keynumidx;       // kKeynum: relative index of the argument holding the key count
-  int32_t firstkey;        // kKeynum: relative index of the first key
-  bool not_key;            // e.g. SPUBLISH's shard channel: hashes to a slot but is not a key
+  int32_t startfrom;         // ... starting at this argv index (negative: from the end, backwards)
+  int32_t lastkey;           // kRange: last key relative to the first (-1 = last arg, -2 ...)
+  int32_t keystep;           // kRange/kKeynum: step between keys
+  int32_t limit;             // kRange: when lastkey is -1, 0 = all, 2 = half the args, ...
+  int32_t keynumidx;         // kKeynum: relative index of the argument holding the key count
+  int32_t firstkey;          // kKeynum: relative index of the first key
+  bool not_key;              // e.g. SPUBLISH's shard channel: hashes to a slot but is not a key
 };
 
 struct Command {

@@ -67,8 +67,10 @@ void combine_split(Arena *a, const Split &s, glide_value *out) {
     case ResponsePolicy::kAggSum: {
       int64_t sum = 0;
       for (uint32_t i = 0; i < s.count; ++i) {
-        if (s.parts[i].value.type != GLIDE_VALUE_INTEGER) return type_error(a, out, "summing parts");
-        if (__builtin_add_overflow(sum, s.parts[i].value.u.integer, &sum)) return overflow_error(a, out);
+        if (s.parts[i].value.type != GLIDE_VALUE_INTEGER)
+          return type_error(a, out, "summing parts");
+        if (__builtin_add_overflow(sum, s.parts[i].value.u.integer, &sum))
+          return overflow_error(a, out);
       }
       Arena::set_integer(out, sum);
       return;
@@ -85,7 +87,8 @@ void combine_split(Arena *a, const Split &s, glide_value *out) {
         const Part &p = s.parts[i];
         if (!is_list(p.value) || p.value.u.aggregate.len != p.key_count)
           return type_error(a, out, "reassembling a multi-slot reply");
-        for (uint32_t k = 0; k < p.key_count; ++k) items[p.key_index[k]] = p.value.u.aggregate.items[k];
+        for (uint32_t k = 0; k < p.key_count; ++k)
+          items[p.key_index[k]] = p.value.u.aggregate.items[k];
       }
       out->type = GLIDE_VALUE_ARRAY;
       out->error_kind = GLIDE_OK;
@@ -111,7 +114,8 @@ void concat(Arena *a, const Split &s, glide_value *out, bool unique) {
       const glide_value &item = v.u.aggregate.items[k];
       bool dup = false;
       // Channel lists are short; a linear scan keeps this allocation-free.
-      if (unique && (item.type == GLIDE_VALUE_BULK_STRING || item.type == GLIDE_VALUE_SIMPLE_STRING))
+      if (unique &&
+          (item.type == GLIDE_VALUE_BULK_STRING || item.type == GLIDE_VALUE_SIMPLE_STRING))
         for (size_t j = 0; j < n && !dup; ++j)
           dup = items[j].type == item.type && str(items[j]) == str(item);
       if (!dup) items[n++] = item;
@@ -187,7 +191,8 @@ void logical(Arena *a, const Split &s, glide_value *out, bool is_and) {
     bool acc = is_and;
     for (uint32_t i = 0; i < s.count; ++i) {
       const glide_value &v = s.parts[i].value;
-      if (!is_list(v) || v.u.aggregate.len != len) return type_error(a, out, "combining boolean arrays");
+      if (!is_list(v) || v.u.aggregate.len != len)
+        return type_error(a, out, "combining boolean arrays");
       const glide_value &e = v.u.aggregate.items[k];
       const bool b = e.type == GLIDE_VALUE_BOOLEAN ? e.u.boolean : e.u.integer != 0;
       acc = is_and ? (acc && b) : (acc || b);
@@ -213,8 +218,7 @@ void numeric(Arena *a, const Split &s, glide_value *out, ResponsePolicy p) {
       acc = v.u.integer;
     else if (p == ResponsePolicy::kAggSum) {
       if (__builtin_add_overflow(acc, v.u.integer, &acc)) return overflow_error(a, out);
-    }
-    else if (p == ResponsePolicy::kAggMin)
+    } else if (p == ResponsePolicy::kAggMin)
       acc = std::min(acc, v.u.integer);
     else
       acc = std::max(acc, v.u.integer);
@@ -241,7 +245,8 @@ void aggregate(Arena *a, const Split &s, glide_value *out) {
           *out = s.parts[i].value;
           return;
         }
-      if (err && std::all_of(s.parts, s.parts + s.count, [](const Part &p) { return is_error(p.value); }))
+      if (err &&
+          std::all_of(s.parts, s.parts + s.count, [](const Part &p) { return is_error(p.value); }))
         *out = *err;
       else
         Arena::set_nil(out);
@@ -280,6 +285,5 @@ void aggregate(Arena *a, const Split &s, glide_value *out) {
       return per_node(a, s, out);
   }
 }
-
 
 }  // namespace glide

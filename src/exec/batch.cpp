@@ -48,8 +48,7 @@ glide_status Batch::add(size_t argc, const char *const *argv, const size_t *argv
 
 glide_status Batch::add_known(const commands::Command *info, int key_arg, size_t argc,
                               const char *const *argv, const size_t *argvlen, Transform transform) {
-  const int32_t slot =
-      key_arg < 0 ? kNoSlot : cluster::key_slot(argv[key_arg], argvlen[key_arg]);
+  const int32_t slot = key_arg < 0 ? kNoSlot : cluster::key_slot(argv[key_arg], argvlen[key_arg]);
   return append(info, slot, argc, argv, argvlen, transform);
 }
 
@@ -102,7 +101,8 @@ bool decode_command(std::string_view s, std::vector<std::string_view> &args) {
   args.reserve(argc);
   for (size_t i = 0; i < argc; ++i) {
     size_t len = 0;
-    if (!read_len(s, pos, '$', len) || len > s.size() - pos || s.size() - pos - len < 2) return false;
+    if (!read_len(s, pos, '$', len) || len > s.size() - pos || s.size() - pos - len < 2)
+      return false;
     args.push_back(s.substr(pos, len));
     pos += len + 2;
   }

@@ -26,7 +26,7 @@ struct BatchCommand {
   size_t offset;  // of the encoded command in Batch::buffer
   size_t length;
   const commands::Command *info;  // nullptr: unknown to the command table
-  int32_t slot;   // >= 0, kNoSlot or kMultiSlot
+  int32_t slot;                   // >= 0, kNoSlot or kMultiSlot
   Transform transform;
 };
 

@@ -14,9 +14,10 @@ namespace glide {
 bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
   if (!node->conn->ensure_connecting()) {
     // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
-    request_set_error(req, index, part,
-                      node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
-                      "not connected to " + node->name + ": " + node->conn->last_error());
+    request_set_error(
+        req, index, part,
+        node->conn->last_error_kind() == GLIDE_ERR_AUTH ? GLIDE_ERR_AUTH : GLIDE_ERR_CONNECTION,
+        "not connected to " + node->name + ": " + node->conn->last_error());
     return false;
   }
   const size_t backlog = node->conn->backlog_for(req);
@@ -31,7 +32,8 @@ bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part
   return true;
 }
 
-bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part) {
+bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index,
+                     uint16_t part) {
   if (!connectable(node, req, index, part)) return false;
   node->conn->send(bytes, req, index, part);
   return true;
@@ -171,7 +173,8 @@ void Client::plan_command(Request *req, uint32_t index, Node *forced) {
 namespace {
 Split *new_split(Request *req, uint32_t index, uint32_t parts) {
   if (!req->splits) {
-    req->splits = static_cast<Split **>(req->arena->alloc(sizeof(Split *) * req->count, alignof(Split *)));
+    req->splits =
+        static_cast<Split **>(req->arena->alloc(sizeof(Split *) * req->count, alignof(Split *)));
     if (!req->splits) return nullptr;
     for (uint32_t i = 0; i < req->count; ++i) req->splits[i] = nullptr;
   }
@@ -222,7 +225,8 @@ void Client::plan_split(Request *req, uint32_t index) {
   const BatchCommand &c = req->batch->commands[index];
   std::vector<std::string_view> args;
   if (!decode_command(req->batch->encoded(c), args)) {
-    request_set_error(req, index, kNoPart, GLIDE_ERR_INVALID_ARGUMENT, "cannot re-read the command");
+    request_set_error(req, index, kNoPart, GLIDE_ERR_INVALID_ARGUMENT,
+                      "cannot re-read the command");
     return;
   }
   std::vector<const char *> argv(args.size());
@@ -244,7 +248,8 @@ void Client::plan_split(Request *req, uint32_t index) {
     return;
   }
   std::vector<uint32_t> pos(args.size());
-  const size_t nkeys = commands::key_positions(c.info, args.size(), argv.data(), lens.data(), pos.data(), pos.size());
+  const size_t nkeys = commands::key_positions(c.info, args.size(), argv.data(), lens.data(),
+                                               pos.data(), pos.size());
   // Keys grouped by slot, in first-seen order; each group keeps the original key ordinals.
   std::map<uint16_t, std::vector<uint32_t>> groups;
   std::vector<uint16_t> order;
@@ -268,9 +273,11 @@ void Client::plan_split(Request *req, uint32_t index) {
   std::vector<Node *> nodes(order.size());
   for (uint32_t j = 0; j < order.size(); ++j) {
     const std::vector<uint32_t> &ks = groups[order[j]];
-    auto *key_index = static_cast<uint32_t *>(req->arena->alloc(sizeof(uint32_t) * ks.size(), alignof(uint32_t)));
+    auto *key_index =
+        static_cast<uint32_t *>(req->arena->alloc(sizeof(uint32_t) * ks.size(), alignof(uint32_t)));
     if (!key_index) {
-      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY,
+                        "out of memory");
       continue;
     }
     for (size_t k = 0; k < ks.size(); ++k) key_index[k] = ks[k];
@@ -290,13 +297,15 @@ void Client::plan_split(Request *req, uint32_t index) {
     // The command's own prefix (its name, up to the first key), then this slot's key groups.
     sub.assign(args.begin(), args.begin() + first);
     for (uint32_t k : groups[order[j]])
-      for (uint32_t a = 0; a < step && pos[k] + a < args.size(); ++a) sub.push_back(args[pos[k] + a]);
+      for (uint32_t a = 0; a < step && pos[k] + a < args.size(); ++a)
+        sub.push_back(args[pos[k] + a]);
     encoded.clear();
     resp::encode_command(encoded, sub.data(), sub.size());
     // Kept in the arena: a redirect re-sends this part alone.
     const char *bytes = req->arena->copy_string(encoded);
     if (!bytes) {
-      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+      request_set_error(req, index, static_cast<uint16_t>(j), GLIDE_ERR_OUT_OF_MEMORY,
+                        "out of memory");
       continue;
     }
     s->parts[j].bytes = bytes;
@@ -310,8 +319,9 @@ void Client::plan_atomic(Request *req) {
   Node *node = nullptr;
   std::string why;
   if (config_.cluster && req->route_kind == GLIDE_ROUTE_NONE && b.cross_slot) {
-    req->arena->set_error(&req->exec_reply, GLIDE_ERR_CROSSSLOT,
-                          "CROSSSLOT the keys of an atomic batch must all be in one slot; nothing was sent");
+    req->arena->set_error(
+        &req->exec_reply, GLIDE_ERR_CROSSSLOT,
+        "CROSSSLOT the keys of an atomic batch must all be in one slot; nothing was sent");
     req->unanswered = 0;
     maybe_complete(req);
     return;

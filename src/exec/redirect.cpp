@@ -1,5 +1,5 @@
-// Redirects and retries inside one exec (docs/ROUTING.md): MOVED patches the slot map and re-sends only
-// the command that got it; ASK sends ASKING + the command back-to-back; READONLY refreshes the
+// Redirects and retries inside one exec (docs/ROUTING.md): MOVED patches the slot map and re-sends
+// only the command that got it; ASK sends ASKING + the command back-to-back; READONLY refreshes the
 // topology and retries; TRYAGAIN/CLUSTERDOWN/MASTERDOWN/LOADING and lost connections are retried
 // after a backoff only when the batch asks for it. Every command has a bounded number of rounds,
 // and everything stays inside the request's deadline (its timer completes it regardless).
@@ -60,12 +60,13 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
     } else if (part != kNoPart) {
       node = req->splits[index]->parts[part].node;  // fan-out: the same node again
     } else {
-      node = req->forced ? req->forced
+      node = req->forced   ? req->forced
              : c.slot >= 0 ? slot_node(static_cast<uint16_t>(c.slot), c.info)
                            : random_primary();
     }
     if (!node) {
-      request_set_error(req, index, part, GLIDE_ERR_CONNECTION, "no node serves the command's slot");
+      request_set_error(req, index, part, GLIDE_ERR_CONNECTION,
+                        "no node serves the command's slot");
       return;
     }
   }
@@ -117,7 +118,8 @@ void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
         c->resend(req, r.index, r.part, r.node, r.asking);
       } catch (...) {
         // Out of memory: this one fails now; the other retries still go.
-        request_set_error(req, r.index, r.part, GLIDE_ERR_OUT_OF_MEMORY, "out of memory while retrying");
+        request_set_error(req, r.index, r.part, GLIDE_ERR_OUT_OF_MEMORY,
+                          "out of memory while retrying");
       }
     }
     --req->outstanding;
@@ -126,7 +128,8 @@ void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
   });
 }
 
-bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from) {
+bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v,
+                            Node *from) {
   if (req->atomic || !config_.cluster) return false;
   const std::string_view msg(v->u.string.ptr, v->u.string.len);
   const ErrorClass kind = classify_error(msg);

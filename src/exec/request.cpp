@@ -47,7 +47,6 @@ void element_done(Request *req, uint32_t index) {
   if (req->unanswered == 0) req->client->maybe_complete(req);
 }
 
-
 }  // namespace
 
 glide_value *request_slot(Request *req, uint32_t index, uint16_t part) {
@@ -60,7 +59,8 @@ void request_reply_done(Request *req, uint32_t index, uint16_t part) {
   if (index == kExecIndex) {
     // The transaction's answer: one array for the whole batch (or nil / an error).
     glide_value &r = req->exec_reply;
-    if ((r.type == GLIDE_VALUE_ARRAY || r.type == GLIDE_VALUE_SET) && r.u.aggregate.len == req->count) {
+    if ((r.type == GLIDE_VALUE_ARRAY || r.type == GLIDE_VALUE_SET) &&
+        r.u.aggregate.len == req->count) {
       req->results = r.u.aggregate.items;
       for (uint32_t i = 0; i < req->count; ++i)
         apply_transform(req->batch->commands[i].transform, &req->results[i]);
@@ -93,7 +93,8 @@ void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_
 
 void request_fail_unanswered(Request *req, glide_error_kind kind, std::string_view message) {
   if (req->atomic) {
-    if (req->exec_reply.type == kPendingType) set_error(req->arena, &req->exec_reply, kind, message);
+    if (req->exec_reply.type == kPendingType)
+      set_error(req->arena, &req->exec_reply, kind, message);
     req->unanswered = 0;
     return;
   }

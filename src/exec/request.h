@@ -27,12 +27,12 @@ constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
 struct Part {
   glide_value value;
   Node *node;
-  const char *bytes;          // multi-slot: this part's own encoded command (for re-sending)
+  const char *bytes;  // multi-slot: this part's own encoded command (for re-sending)
   size_t len;
   uint8_t attempts;           // redirect / retry rounds so far
   const uint32_t *key_index;  // multi-slot: original key positions this part carries (MGET order)
   uint32_t key_count;
-  int32_t slot;               // multi-slot: the slot of this part's keys
+  int32_t slot;  // multi-slot: the slot of this part's keys
 };
 
 struct Split {
@@ -74,9 +74,9 @@ struct Request {
   bool route_replica = false;
   bool retry_server_error = false;
   bool retry_connection_error = false;
-  Node *forced = nullptr;          // every command goes to this node (route, standalone)
-  uint8_t *attempts = nullptr;     // per command redirect / retry rounds (arena, on first use)
-  uint8_t atomic_attempts = 0;     // atomic: rounds of the whole transaction
+  Node *forced = nullptr;       // every command goes to this node (route, standalone)
+  uint8_t *attempts = nullptr;  // per command redirect / retry rounds (arena, on first use)
+  uint8_t atomic_attempts = 0;  // atomic: rounds of the whole transaction
   // Commands waiting for their retry timer (backoff after TRYAGAIN, a lost connection, ...).
   struct Retry {
     uint32_t index;
@@ -138,8 +138,8 @@ glide_value *request_build_root(Request *req);
 glide_value *request_slot(Request *req, uint32_t index, uint16_t part);
 
 constexpr uint16_t kNoPart = 0xFFFF;
-constexpr uint32_t kExecIndex = 0xFFFFFFFF;  // the EXEC reply of an atomic batch
-constexpr uint32_t kSkipIndex = 0xFFFFFFFE;  // MULTI's +OK / ASKING's +OK: checked, not kept
+constexpr uint32_t kExecIndex = 0xFFFFFFFF;   // the EXEC reply of an atomic batch
+constexpr uint32_t kSkipIndex = 0xFFFFFFFE;   // MULTI's +OK / ASKING's +OK: checked, not kept
 constexpr uint32_t kQueuedBase = 0x80000000;  // atomic: +QUEUED for command (index - base)
 
 }  // namespace glide

@@ -101,10 +101,12 @@ void Connection::start_connect() {
     fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
     return;
   }
-  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
+  int fd =
+      ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
   if (fd < 0) {
     freeaddrinfo(res);
-    fail(GLIDE_ERR_CONNECTION, describe("cannot create a socket for") + ": " + std::strerror(errno));
+    fail(GLIDE_ERR_CONNECTION,
+         describe("cannot create a socket for") + ": " + std::strerror(errno));
     return;
   }
   set_socket_options(fd, client_->config());
@@ -114,7 +116,8 @@ void Connection::start_connect() {
   fd_ = fd;
   state_ = State::kConnecting;
   event_assign(&ev_read_, client_->base(), fd_, EV_READ | EV_PERSIST, &Connection::on_event, this);
-  event_assign(&ev_write_, client_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
+  event_assign(&ev_write_, client_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::on_event,
+               this);
   evtimer_assign(&ev_timer_, client_->base(), &Connection::on_connect_timer, this);
   events_assigned_ = true;
   if (rc != 0 && err != EINPROGRESS) {
@@ -149,7 +152,8 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
         socklen_t len = sizeof(err);
         if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
         if (err != 0) {
-          c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + std::strerror(err));
+          c->fail(GLIDE_ERR_CONNECTION,
+                  c->describe("cannot connect to") + ": " + std::strerror(err));
         } else {
           c->connected();
         }
@@ -378,7 +382,8 @@ void Connection::handle_readable() {
       // A RESP3 push ('>') is not the reply the head request waits for: it is parsed into the
       // scratch arena and dropped there, so a push stream never grows a pending request's memory.
       const bool push = rbuf_[pos] == '>';
-      cur_ = (handshake || push || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
+      cur_ =
+          (handshake || push || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
       Request *req = cur_.req;
       cur_scratch_ = !req || req->completed || cur_.index == kSkipIndex ||
                      (cur_.index >= kQueuedBase && cur_.index != kExecIndex);
@@ -399,7 +404,8 @@ void Connection::handle_readable() {
     if (st == resp::Status::kNeedMore) break;
     if (st == resp::Status::kError) {
       const bool oom = parser_.error().rfind("out of memory", 0) == 0;
-      fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, "reply from " + node_->name + ": " + parser_.error());
+      fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL,
+           "reply from " + node_->name + ": " + parser_.error());
       return;
     }
     in_reply_ = false;
@@ -523,7 +529,8 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
   uint64_t delay = 0;
   if (failures_ > 1) {
     const uint32_t steps = std::min(failures_ - 2, cfg.reconnect_attempts);
-    delay = std::min<uint64_t>(cfg.reconnect_max_ms, uint64_t{cfg.reconnect_base_ms} << std::min(steps, 30u));
+    delay = std::min<uint64_t>(cfg.reconnect_max_ms,
+                               uint64_t{cfg.reconnect_base_ms} << std::min(steps, 30u));
   }
   retry_at_ms_ = client_->now_ms() + delay;
   last_kind_ = kind;

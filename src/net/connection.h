@@ -73,7 +73,8 @@ class Connection {
   // max_unsent_bytes bound counts (a request is never refused for its own size).
   size_t backlog_for(const Request *req) const {
     const size_t unsent = out_.size() - out_pos_;
-    return req == last_req_ ? (backlog_before_last_ < unsent ? backlog_before_last_ : unsent) : unsent;
+    return req == last_req_ ? (backlog_before_last_ < unsent ? backlog_before_last_ : unsent)
+                            : unsent;
   }
   // One of the requests waiting on this connection timed out. True when the connection has now
   // stalled (stall_timeouts timeouts in a row with no whole reply read): the caller tears it down.
@@ -93,7 +94,7 @@ class Connection {
   void start_handshake();
   void handle_readable();
   void handle_writable();
-  void close_socket();  // back to kDisconnected; pending replies untouched
+  void close_socket();                   // back to kDisconnected; pending replies untouched
   void note_writer(const Request *req);  // req starts queueing bytes (backlog bookkeeping)
   void fail_out_of_memory();             // fail() that allocates nothing itself
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
@@ -118,8 +119,8 @@ class Connection {
   size_t out_pos_ = 0;
   std::string hs_out_;  // handshake commands (written first)
   size_t hs_pos_ = 0;
-  int hs_phase_ = 0;     // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
-  int hs_expected_ = 0;  // handshake replies still expected
+  int hs_phase_ = 0;           // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
+  int hs_expected_ = 0;        // handshake replies still expected
   bool hello_failed_ = false;  // the server does not know HELLO: RESP2 commands instead
   Ring<Pending> pending_;
 

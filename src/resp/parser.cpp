@@ -404,7 +404,8 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
     // else what has arrived (at least 64 KiB), grown as the rest streams in. A header that
     // announces 512 MiB and sends three bytes reserves no 512 MiB.
     uint64_t room = len;
-    if (len > kEagerBulk && len > avail_hint_) room = avail_hint_ > kEagerBulk ? avail_hint_ : kEagerBulk;
+    if (len > kEagerBulk && len > avail_hint_)
+      room = avail_hint_ > kEagerBulk ? avail_hint_ : kEagerBulk;
     char *s = arena_->alloc_string(static_cast<size_t>(room));
     if (!s) return reject("out of memory");
     s[room] = '\0';

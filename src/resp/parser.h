@@ -14,9 +14,9 @@
 namespace glide::resp {
 
 struct Limits {
-  uint32_t max_depth = 64;                      // nesting of aggregates (top level = depth 1)
+  uint32_t max_depth = 64;                       // nesting of aggregates (top level = depth 1)
   uint64_t max_bulk_len = 512ull * 1024 * 1024;  // bytes of one bulk/verbatim/bulk-error string
-  uint64_t max_aggregate_len = 1ull << 24;      // elements of one array/set/push (map: pairs*2)
+  uint64_t max_aggregate_len = 1ull << 24;       // elements of one array/set/push (map: pairs*2)
 };
 
 enum class Status {
@@ -83,15 +83,15 @@ class Parser {
   glide_value *target_ = nullptr;
   Arena *arena_ = nullptr;
   State state_ = State::kIdle;
-  size_t line_scanned_ = 0;   // bytes of the pending line already known to hold no '\r'
-  char *bulk_dst_ = nullptr;  // where the next payload bytes go; nullptr when discarding
+  size_t line_scanned_ = 0;    // bytes of the pending line already known to hold no '\r'
+  char *bulk_dst_ = nullptr;   // where the next payload bytes go; nullptr when discarding
   char *bulk_base_ = nullptr;  // the payload's start and the end of the room reserved for it
   char *bulk_end_ = nullptr;
   glide_value *bulk_value_ = nullptr;  // the string value being streamed
-  size_t avail_hint_ = 0;      // bytes at hand after the header being parsed
-  char *verbatim_ = nullptr;  // start of a verbatim string whose prefix is to be checked
-  uint64_t bulk_left_ = 0;    // payload bytes still to come
-  uint8_t crlf_seen_ = 0;     // bytes of the CRLF after a bulk payload already matched
+  size_t avail_hint_ = 0;              // bytes at hand after the header being parsed
+  char *verbatim_ = nullptr;           // start of a verbatim string whose prefix is to be checked
+  uint64_t bulk_left_ = 0;             // payload bytes still to come
+  uint8_t crlf_seen_ = 0;              // bytes of the CRLF after a bulk payload already matched
   std::string error_;
 };
 

@@ -22,7 +22,9 @@ void *alloc(size_t size) { return g_alloc.malloc_fn(g_alloc.user_data, size ? si
 void *alloc_zeroed(size_t count, size_t size) {
   return g_alloc.calloc_fn(g_alloc.user_data, count ? count : 1, size ? size : 1);
 }
-void *resize(void *ptr, size_t size) { return g_alloc.realloc_fn(g_alloc.user_data, ptr, size ? size : 1); }
+void *resize(void *ptr, size_t size) {
+  return g_alloc.realloc_fn(g_alloc.user_data, ptr, size ? size : 1);
+}
 void release(void *ptr) {
   if (ptr) g_alloc.free_fn(g_alloc.user_data, ptr);
 }

@@ -28,7 +28,8 @@ bool clone_value(Arena *arena, const glide_value *src, glide_value *dst) {
     case GLIDE_VALUE_SET:
     case GLIDE_VALUE_PUSH:
     case GLIDE_VALUE_MAP: {
-      const size_t n = src->type == GLIDE_VALUE_MAP ? src->u.aggregate.len * 2 : src->u.aggregate.len;
+      const size_t n =
+          src->type == GLIDE_VALUE_MAP ? src->u.aggregate.len * 2 : src->u.aggregate.len;
       glide_value *items = arena->alloc_values(n);
       if (!items && n) return false;
       for (size_t i = 0; i < n; ++i)

@@ -17,7 +17,9 @@ void *operator new[](size_t size) {
   throw std::bad_alloc();
 }
 void *operator new(size_t size, const std::nothrow_t &) noexcept { return glide::mem::alloc(size); }
-void *operator new[](size_t size, const std::nothrow_t &) noexcept { return glide::mem::alloc(size); }
+void *operator new[](size_t size, const std::nothrow_t &) noexcept {
+  return glide::mem::alloc(size);
+}
 void operator delete(void *p) noexcept { glide::mem::release(p); }
 void operator delete[](void *p) noexcept { glide::mem::release(p); }
 void operator delete(void *p, size_t) noexcept { glide::mem::release(p); }

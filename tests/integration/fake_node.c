@@ -39,16 +39,16 @@ typedef struct rule {
   unsigned delay_ms;
   char *bytes;
   size_t len;
-  size_t repeat;      /* ACT_STREAM: bytes sent this many times, then final */
-  char *final_bytes;  /* ACT_STREAM, may be NULL */
-  char *prefix;       /* ACT_STREAM, may be NULL */
+  size_t repeat;     /* ACT_STREAM: bytes sent this many times, then final */
+  char *final_bytes; /* ACT_STREAM, may be NULL */
+  char *prefix;      /* ACT_STREAM, may be NULL */
 } rule;
 
 typedef struct out_item {
   char *bytes;
   size_t len;
   size_t off;
-  uint64_t due; /* FAKE_NEVER: silent */
+  uint64_t due;  /* FAKE_NEVER: silent */
   size_t repeat; /* times the bytes are sent (1 for ordinary replies) */
   struct out_item *next;
 } out_item;
@@ -221,8 +221,10 @@ static void conn_push(conn *c, const char *bytes, size_t len, uint64_t due) {
   o->due = due;
   o->repeat = 1;
   o->next = NULL;
-  if (c->tail) c->tail->next = o;
-  else c->head = o;
+  if (c->tail)
+    c->tail->next = o;
+  else
+    c->head = o;
   c->tail = o;
 }
 
@@ -341,8 +343,10 @@ static void builtin_reply(fake_node *n, conn *c, const argvec *a, sbuf *out) {
   size_t nl = a->len[0];
   if (ieq(name, nl, "HELLO")) {
     if (a->argc >= 2) {
-      if (ieq(a->argv[1], a->len[1], "3")) c->proto = 3;
-      else if (ieq(a->argv[1], a->len[1], "2")) c->proto = 2;
+      if (ieq(a->argv[1], a->len[1], "3"))
+        c->proto = 3;
+      else if (ieq(a->argv[1], a->len[1], "2"))
+        c->proto = 2;
       else {
         sb_fmt(out, "-NOPROTO unsupported protocol version\r\n");
         return;
@@ -353,11 +357,15 @@ static void builtin_reply(fake_node *n, conn *c, const argvec *a, sbuf *out) {
              ieq(name, nl, "READWRITE") || ieq(name, nl, "ASKING")) {
     sb_fmt(out, "+OK\r\n");
   } else if (ieq(name, nl, "CLIENT")) {
-    if (a->argc >= 2 && ieq(a->argv[1], a->len[1], "ID")) sb_fmt(out, ":%u\r\n", c->id);
-    else sb_fmt(out, "+OK\r\n");
+    if (a->argc >= 2 && ieq(a->argv[1], a->len[1], "ID"))
+      sb_fmt(out, ":%u\r\n", c->id);
+    else
+      sb_fmt(out, "+OK\r\n");
   } else if (ieq(name, nl, "PING")) {
-    if (a->argc >= 2) sb_bulk(out, a->argv[1], a->len[1]);
-    else sb_fmt(out, "+PONG\r\n");
+    if (a->argc >= 2)
+      sb_bulk(out, a->argv[1], a->len[1]);
+    else
+      sb_fmt(out, "+PONG\r\n");
   } else if (ieq(name, nl, "ECHO") && a->argc == 2) {
     sb_bulk(out, a->argv[1], a->len[1]);
   } else if (ieq(name, nl, "CLUSTER") && a->argc >= 2 && ieq(a->argv[1], a->len[1], "SLOTS")) {
@@ -369,8 +377,10 @@ static void builtin_reply(fake_node *n, conn *c, const argvec *a, sbuf *out) {
     sb_fmt(out, "+OK\r\n");
   } else if (ieq(name, nl, "GET") && a->argc == 2) {
     kv *e = store_find(n, a->argv[1], a->len[1]);
-    if (e) sb_bulk(out, e->value, e->vlen);
-    else sb_fmt(out, "$-1\r\n");
+    if (e)
+      sb_bulk(out, e->value, e->vlen);
+    else
+      sb_fmt(out, "$-1\r\n");
   } else if ((ieq(name, nl, "DEL") || ieq(name, nl, "UNLINK")) && a->argc >= 2) {
     long long count = 0;
     for (size_t i = 1; i < a->argc; i++) count += store_del(n, a->argv[i], a->len[i]);
@@ -446,7 +456,8 @@ static void process(fake_node *n, conn *c, argvec *a) {
     }
     if (c->in_multi && !multi_ctl) {
       /* the rule's answer replaces +QUEUED */
-      if (r->action == ACT_REPLY && is_error_reply(r->bytes, r->len)) c->dirty = true;
+      if (r->action == ACT_REPLY && is_error_reply(r->bytes, r->len))
+        c->dirty = true;
       else if (r->action == ACT_REPLY || r->action == ACT_DELAY) {
         if (c->nqueued == c->queued_cap) {
           c->queued_cap = c->queued_cap ? c->queued_cap * 2 : 8;
@@ -464,16 +475,23 @@ static void process(fake_node *n, conn *c, argvec *a) {
       c->in_multi = true;
     }
     switch (r->action) {
-      case ACT_REPLY: conn_push(c, r->bytes, r->len, now); break;
-      case ACT_DELAY: conn_push(c, r->bytes, r->len, now + r->delay_ms); break;
-      case ACT_SILENT: conn_push(c, "", 0, FAKE_NEVER); break;
+      case ACT_REPLY:
+        conn_push(c, r->bytes, r->len, now);
+        break;
+      case ACT_DELAY:
+        conn_push(c, r->bytes, r->len, now + r->delay_ms);
+        break;
+      case ACT_SILENT:
+        conn_push(c, "", 0, FAKE_NEVER);
+        break;
       case ACT_STREAM:
         if (r->prefix) conn_push(c, r->prefix, strlen(r->prefix), now);
         conn_push(c, r->bytes, r->len, now);
         c->tail->repeat = r->repeat;
         if (r->final_bytes) conn_push(c, r->final_bytes, strlen(r->final_bytes), now);
         break;
-      default: break;
+      default:
+        break;
     }
     return;
   }
@@ -489,8 +507,10 @@ static void process(fake_node *n, conn *c, argvec *a) {
       sb_fmt(&out, "+OK\r\n");
     }
   } else if (ieq(name, nl, "DISCARD")) {
-    if (c->in_multi) sb_fmt(&out, "+OK\r\n");
-    else sb_fmt(&out, "-ERR DISCARD without MULTI\r\n");
+    if (c->in_multi)
+      sb_fmt(&out, "+OK\r\n");
+    else
+      sb_fmt(&out, "-ERR DISCARD without MULTI\r\n");
     clear_multi(c);
   } else if (ieq(name, nl, "EXEC")) {
     if (!c->in_multi) {
@@ -775,7 +795,8 @@ uint16_t fake_node_port(const fake_node *n) { return n->port; }
 const char *fake_node_id(const fake_node *n) { return n->id; }
 
 void fake_node_set_slots(fake_node *n, const fake_slot_range *ranges, size_t count) {
-  if (count == 0 || count > FAKE_MAX_RANGES) h_fail("fake_node_set_slots: %zu ranges (1..%d)", count, FAKE_MAX_RANGES);
+  if (count == 0 || count > FAKE_MAX_RANGES)
+    h_fail("fake_node_set_slots: %zu ranges (1..%d)", count, FAKE_MAX_RANGES);
   for (size_t i = 0; i < count; i++)
     if (ranges[i].lo > ranges[i].hi || ranges[i].hi > 16383)
       h_fail("fake_node_set_slots: bad range %u..%u", ranges[i].lo, ranges[i].hi);
@@ -788,7 +809,8 @@ void fake_node_set_slots(fake_node *n, const fake_slot_range *ranges, size_t cou
 static void add_rule(fake_node *n, const char *name, const char *arg1, unsigned nth, int action,
                      unsigned delay_ms, const char *bytes, size_t len) {
   if (!name || strlen(name) >= sizeof n->rules[0].name) h_fail("fake_node rule: bad name");
-  if (arg1 && strlen(arg1) >= FAKE_ARG_CAP) h_fail("fake_node rule: arg1 longer than %d", FAKE_ARG_CAP - 1);
+  if (arg1 && strlen(arg1) >= FAKE_ARG_CAP)
+    h_fail("fake_node rule: arg1 longer than %d", FAKE_ARG_CAP - 1);
   pthread_mutex_lock(&n->mu);
   if (n->nrules == FAKE_MAX_RULES) {
     pthread_mutex_unlock(&n->mu);
@@ -809,7 +831,8 @@ static void add_rule(fake_node *n, const char *name, const char *arg1, unsigned 
   pthread_mutex_unlock(&n->mu);
 }
 
-void fake_node_on_reply(fake_node *n, const char *name, const char *arg1, unsigned nth, const char *bytes) {
+void fake_node_on_reply(fake_node *n, const char *name, const char *arg1, unsigned nth,
+                        const char *bytes) {
   add_rule(n, name, arg1, nth, ACT_REPLY, 0, bytes, strlen(bytes));
 }
 
@@ -891,7 +914,8 @@ bool fake_node_log_get(fake_node *n, size_t i, fake_cmd *out) {
   return ok;
 }
 
-bool fake_node_preceded_by(fake_node *n, const char *name, const char *arg1, const char *prev_name) {
+bool fake_node_preceded_by(fake_node *n, const char *name, const char *arg1,
+                           const char *prev_name) {
   pthread_mutex_lock(&n->mu);
   bool found = false;
   for (size_t i = 0; i < n->nlog && !found; i++) {
@@ -1033,11 +1057,14 @@ void fake_fixture_map_slot_to(fake_fixture *f, uint16_t slot, fake_node *to, fak
   size_t n = 0;
   if (slot > 0) r[n++] = (fake_slot_range){0, (uint16_t)(slot - 1), fake_node_port(rest), 0};
   r[n++] = (fake_slot_range){slot, slot, fake_node_port(to), 0};
-  if (slot < 16383) r[n++] = (fake_slot_range){(uint16_t)(slot + 1), 16383, fake_node_port(rest), 0};
+  if (slot < 16383)
+    r[n++] = (fake_slot_range){(uint16_t)(slot + 1), 16383, fake_node_port(rest), 0};
   fake_node_set_slots(f->a, r, n);
   if (f->b) fake_node_set_slots(f->b, r, n);
 }
 
-void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key, const fake_node *to) {
-  snprintf(buf, cap, "-%s %u 127.0.0.1:%u\r\n", kind, h_key_slot(key, strlen(key)), fake_node_port(to));
+void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key,
+                         const fake_node *to) {
+  snprintf(buf, cap, "-%s %u 127.0.0.1:%u\r\n", kind, h_key_slot(key, strlen(key)),
+           fake_node_port(to));
 }

@@ -52,9 +52,9 @@ typedef struct fake_slot_range {
 
 /* A logged command. */
 typedef struct fake_cmd {
-  unsigned conn;   /* connection number on this node: 1, 2, ... in accept order */
-  uint64_t at_ms;  /* arrival, CLOCK_MONOTONIC milliseconds (h_now_ms) */
-  size_t argc;     /* the real argument count; argv keeps the first FAKE_ARGS_MAX */
+  unsigned conn;  /* connection number on this node: 1, 2, ... in accept order */
+  uint64_t at_ms; /* arrival, CLOCK_MONOTONIC milliseconds (h_now_ms) */
+  size_t argc;    /* the real argument count; argv keeps the first FAKE_ARGS_MAX */
   char argv[FAKE_ARGS_MAX][FAKE_ARG_CAP]; /* NUL-terminated, truncated to FAKE_ARG_CAP - 1 */
 } fake_cmd;
 
@@ -142,6 +142,7 @@ int fake_fixture_teardown(void **state);
 /* Points `slot` at node `to` and every other slot at `rest`, in the CLUSTER SLOTS of a and b. */
 void fake_fixture_map_slot_to(fake_fixture *f, uint16_t slot, fake_node *to, fake_node *rest);
 /* "-<kind> <slot of key> 127.0.0.1:<port of to>\r\n" (kind MOVED or ASK) into buf. */
-void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key, const fake_node *to);
+void fake_redirect_reply(char *buf, size_t cap, const char *kind, const char *key,
+                         const fake_node *to);
 
 #endif /* GLIDE_TEST_FAKE_NODE_H */

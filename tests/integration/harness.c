@@ -42,7 +42,8 @@ static char g_servers_error[1200];
 static char *trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = 0;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+    s[--n] = 0;
   if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\''))) {
     s[n - 1] = 0;
     s++;
@@ -63,9 +64,10 @@ static bool load_servers(void) {
   if (g_servers_loaded) return true;
   const char *path = getenv("GLIDE_TEST_SERVERS");
   if (!path || !*path) {
-    snprintf(g_servers_error, sizeof g_servers_error,
-             "GLIDE_TEST_SERVERS is not set: it must name the servers.env written by "
-             "tests/scripts/test_servers.sh start <dir> (run the tests through ctest, or export it)");
+    snprintf(
+        g_servers_error, sizeof g_servers_error,
+        "GLIDE_TEST_SERVERS is not set: it must name the servers.env written by "
+        "tests/scripts/test_servers.sh start <dir> (run the tests through ctest, or export it)");
     return false;
   }
   FILE *f = fopen(path, "r");
@@ -96,7 +98,8 @@ static bool load_servers(void) {
     } else if (strcmp(key, "GLIDE_TEST_CLUSTER_PORTS") == 0) {
       char *save = NULL;
       for (char *tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (s.cluster_count >= H_MAX_CLUSTER_PORTS || !parse_port(trim(tok), &s.cluster_ports[s.cluster_count])) {
+        if (s.cluster_count >= H_MAX_CLUSTER_PORTS ||
+            !parse_port(trim(tok), &s.cluster_ports[s.cluster_count])) {
           bad = true;
           break;
         }
@@ -202,7 +205,8 @@ static uint16_t crc16_xmodem(const unsigned char *p, size_t n) {
   uint16_t crc = 0;
   for (size_t i = 0; i < n; i++) {
     crc ^= (uint16_t)(p[i] << 8);
-    for (int b = 0; b < 8; b++) crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+    for (int b = 0; b < 8; b++)
+      crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
   }
   return crc;
 }
@@ -214,7 +218,8 @@ uint16_t h_key_slot(const void *key, size_t len) {
   if (open < len) {
     size_t close = open + 1;
     while (close < len && k[close] != '}') close++;
-    if (close < len && close > open + 1) return crc16_xmodem(k + open + 1, close - open - 1) & 16383;
+    if (close < len && close > open + 1)
+      return crc16_xmodem(k + open + 1, close - open - 1) & 16383;
   }
   return crc16_xmodem(k, len) & 16383;
 }
@@ -226,7 +231,9 @@ glide_config *h_config_cluster(void) {
   glide_config *cfg = glide_config_new();
   if (!cfg) h_fail("glide_config_new returned NULL");
   glide_status st = glide_config_add_address(cfg, s->host, s->cluster_ports[0]);
-  if (st != GLIDE_OK) h_fail("glide_config_add_address(%s, %u) = %s", s->host, s->cluster_ports[0], glide_error_kind_name(st));
+  if (st != GLIDE_OK)
+    h_fail("glide_config_add_address(%s, %u) = %s", s->host, s->cluster_ports[0],
+           glide_error_kind_name(st));
   st = glide_config_set_cluster_mode(cfg, true);
   if (st != GLIDE_OK) h_fail("glide_config_set_cluster_mode(true) = %s", glide_error_kind_name(st));
   return cfg;
@@ -237,9 +244,11 @@ glide_config *h_config_standalone(uint16_t port) {
   glide_config *cfg = glide_config_new();
   if (!cfg) h_fail("glide_config_new returned NULL");
   glide_status st = glide_config_add_address(cfg, s->host, port);
-  if (st != GLIDE_OK) h_fail("glide_config_add_address(%s, %u) = %s", s->host, port, glide_error_kind_name(st));
+  if (st != GLIDE_OK)
+    h_fail("glide_config_add_address(%s, %u) = %s", s->host, port, glide_error_kind_name(st));
   st = glide_config_set_cluster_mode(cfg, false);
-  if (st != GLIDE_OK) h_fail("glide_config_set_cluster_mode(false) = %s", glide_error_kind_name(st));
+  if (st != GLIDE_OK)
+    h_fail("glide_config_set_cluster_mode(false) = %s", glide_error_kind_name(st));
   return cfg;
 }
 
@@ -252,19 +261,24 @@ glide_client *h_connect(glide_config *cfg) {
     char m[1024];
     snprintf(m, sizeof m, "%s", msg ? msg : "(no message)");
     glide_string_free(msg);
-    h_fail("glide_client_new failed: status %s (%d), client %p, message: %s", glide_error_kind_name(st),
-           (int)st, (void *)c, m);
+    h_fail("glide_client_new failed: status %s (%d), client %p, message: %s",
+           glide_error_kind_name(st), (int)st, (void *)c, m);
   }
   glide_string_free(msg);
   return c;
 }
 
-static void set_timeouts(glide_config *cfg, uint32_t request_timeout_ms, uint32_t connect_timeout_ms) {
+static void set_timeouts(glide_config *cfg, uint32_t request_timeout_ms,
+                         uint32_t connect_timeout_ms) {
   glide_status st;
-  if (request_timeout_ms && (st = glide_config_set_request_timeout_ms(cfg, request_timeout_ms)) != GLIDE_OK)
-    h_fail("glide_config_set_request_timeout_ms(%u) = %s", request_timeout_ms, glide_error_kind_name(st));
-  if (connect_timeout_ms && (st = glide_config_set_connect_timeout_ms(cfg, connect_timeout_ms)) != GLIDE_OK)
-    h_fail("glide_config_set_connect_timeout_ms(%u) = %s", connect_timeout_ms, glide_error_kind_name(st));
+  if (request_timeout_ms &&
+      (st = glide_config_set_request_timeout_ms(cfg, request_timeout_ms)) != GLIDE_OK)
+    h_fail("glide_config_set_request_timeout_ms(%u) = %s", request_timeout_ms,
+           glide_error_kind_name(st));
+  if (connect_timeout_ms &&
+      (st = glide_config_set_connect_timeout_ms(cfg, connect_timeout_ms)) != GLIDE_OK)
+    h_fail("glide_config_set_connect_timeout_ms(%u) = %s", connect_timeout_ms,
+           glide_error_kind_name(st));
 }
 
 glide_client *h_cluster_client(void) { return h_connect(h_config_cluster()); }
@@ -277,19 +291,28 @@ glide_client *h_cluster_client_timeouts(uint32_t request_timeout_ms, uint32_t co
 
 uint16_t h_standalone_port(void) {
   uint16_t p = h_servers_get()->standalone_port;
-  if (!p) h_fail("GLIDE_TEST_STANDALONE_PORT is empty (servers started with \"cluster-only\"?); this test needs \"start\"");
+  if (!p)
+    h_fail(
+        "GLIDE_TEST_STANDALONE_PORT is empty (servers started with \"cluster-only\"?); this test "
+        "needs \"start\"");
   return p;
 }
 
 uint16_t h_auth_port(void) {
   uint16_t p = h_servers_get()->auth_port;
-  if (!p) h_fail("GLIDE_TEST_AUTH_PORT is empty (servers started with \"cluster-only\"?); this test needs \"start\"");
+  if (!p)
+    h_fail(
+        "GLIDE_TEST_AUTH_PORT is empty (servers started with \"cluster-only\"?); this test needs "
+        "\"start\"");
   return p;
 }
 
-glide_client *h_standalone_client(void) { return h_connect(h_config_standalone(h_standalone_port())); }
+glide_client *h_standalone_client(void) {
+  return h_connect(h_config_standalone(h_standalone_port()));
+}
 
-glide_client *h_standalone_client_timeouts(uint32_t request_timeout_ms, uint32_t connect_timeout_ms) {
+glide_client *h_standalone_client_timeouts(uint32_t request_timeout_ms,
+                                           uint32_t connect_timeout_ms) {
   glide_config *cfg = h_config_standalone(h_standalone_port());
   set_timeouts(cfg, request_timeout_ms, connect_timeout_ms);
   return h_connect(cfg);
@@ -316,7 +339,9 @@ glide_value *h_cmd(glide_client *c, const char *arg0, ...) {
   size_t argc = collect_args(arg0, ap, argv, argvlen);
   va_end(ap);
   glide_value *v = glide_client_command(c, argc, argv, argvlen);
-  if (!v) h_fail("glide_client_command(%s ...) returned NULL (the contract says never)", arg0 ? arg0 : "(none)");
+  if (!v)
+    h_fail("glide_client_command(%s ...) returned NULL (the contract says never)",
+           arg0 ? arg0 : "(none)");
   return v;
 }
 
@@ -402,9 +427,10 @@ uint16_t h_slot_owner_port(glide_client *c, uint16_t slot) {
 /* ------------------------------------------------------------------ describing values */
 
 static const char *type_name(glide_value_type t) {
-  static const char *names[] = {"NIL",     "SIMPLE_STRING", "BULK_STRING", "VERBATIM_STRING", "INTEGER",
-                                "DOUBLE",  "BOOLEAN",       "BIG_NUMBER",  "ARRAY",           "MAP",
-                                "SET",     "PUSH",          "ERROR"};
+  static const char *names[] = {"NIL",     "SIMPLE_STRING", "BULK_STRING", "VERBATIM_STRING",
+                                "INTEGER", "DOUBLE",        "BOOLEAN",     "BIG_NUMBER",
+                                "ARRAY",   "MAP",           "SET",         "PUSH",
+                                "ERROR"};
   if ((unsigned)t < sizeof names / sizeof names[0]) return names[t];
   return "?TYPE";
 }
@@ -431,9 +457,12 @@ static void sb_bytes(sbuf *s, const char *p, size_t n) {
   size_t shown = n > 120 ? 120 : n;
   for (size_t i = 0; i < shown; i++) {
     unsigned char ch = (unsigned char)(p ? p[i] : 0);
-    if (ch == '"' || ch == '\\') sb_put(s, "\\%c", ch);
-    else if (ch >= 32 && ch < 127) sb_put(s, "%c", ch);
-    else sb_put(s, "\\x%02x", ch);
+    if (ch == '"' || ch == '\\')
+      sb_put(s, "\\%c", ch);
+    else if (ch >= 32 && ch < 127)
+      sb_put(s, "%c", ch);
+    else
+      sb_put(s, "\\x%02x", ch);
   }
   if (shown < n) sb_put(s, "...(%zu bytes)", n);
   sb_put(s, "\"");
@@ -449,14 +478,33 @@ static void describe(sbuf *s, const glide_value *v, int depth) {
     return;
   }
   switch (v->type) {
-    case GLIDE_VALUE_NIL: sb_put(s, "nil"); break;
-    case GLIDE_VALUE_SIMPLE_STRING: sb_put(s, "+"); sb_bytes(s, v->u.string.ptr, v->u.string.len); break;
-    case GLIDE_VALUE_BULK_STRING: sb_bytes(s, v->u.string.ptr, v->u.string.len); break;
-    case GLIDE_VALUE_VERBATIM_STRING: sb_put(s, "verbatim:"); sb_bytes(s, v->u.string.ptr, v->u.string.len); break;
-    case GLIDE_VALUE_BIG_NUMBER: sb_put(s, "bignum:"); sb_bytes(s, v->u.string.ptr, v->u.string.len); break;
-    case GLIDE_VALUE_INTEGER: sb_put(s, "(integer) %lld", (long long)v->u.integer); break;
-    case GLIDE_VALUE_DOUBLE: sb_put(s, "(double) %g", v->u.dbl); break;
-    case GLIDE_VALUE_BOOLEAN: sb_put(s, "%s", v->u.boolean ? "true" : "false"); break;
+    case GLIDE_VALUE_NIL:
+      sb_put(s, "nil");
+      break;
+    case GLIDE_VALUE_SIMPLE_STRING:
+      sb_put(s, "+");
+      sb_bytes(s, v->u.string.ptr, v->u.string.len);
+      break;
+    case GLIDE_VALUE_BULK_STRING:
+      sb_bytes(s, v->u.string.ptr, v->u.string.len);
+      break;
+    case GLIDE_VALUE_VERBATIM_STRING:
+      sb_put(s, "verbatim:");
+      sb_bytes(s, v->u.string.ptr, v->u.string.len);
+      break;
+    case GLIDE_VALUE_BIG_NUMBER:
+      sb_put(s, "bignum:");
+      sb_bytes(s, v->u.string.ptr, v->u.string.len);
+      break;
+    case GLIDE_VALUE_INTEGER:
+      sb_put(s, "(integer) %lld", (long long)v->u.integer);
+      break;
+    case GLIDE_VALUE_DOUBLE:
+      sb_put(s, "(double) %g", v->u.dbl);
+      break;
+    case GLIDE_VALUE_BOOLEAN:
+      sb_put(s, "%s", v->u.boolean ? "true" : "false");
+      break;
     case GLIDE_VALUE_ERROR:
       sb_put(s, "(error %s) ", glide_error_kind_name(v->error_kind));
       sb_bytes(s, v->u.string.ptr, v->u.string.len);
@@ -467,7 +515,11 @@ static void describe(sbuf *s, const glide_value *v, int depth) {
     case GLIDE_VALUE_MAP: {
       bool map = v->type == GLIDE_VALUE_MAP;
       size_t n = v->u.aggregate.len;
-      sb_put(s, "%s", v->type == GLIDE_VALUE_ARRAY ? "[" : map ? "{" : v->type == GLIDE_VALUE_SET ? "set{" : "push[");
+      sb_put(s, "%s",
+             v->type == GLIDE_VALUE_ARRAY ? "["
+             : map                        ? "{"
+             : v->type == GLIDE_VALUE_SET ? "set{"
+                                          : "push[");
       size_t shown = n > 12 ? 12 : n;
       for (size_t i = 0; i < shown; i++) {
         if (i) sb_put(s, ", ");
@@ -483,7 +535,9 @@ static void describe(sbuf *s, const glide_value *v, int depth) {
       sb_put(s, "%s", map || v->type == GLIDE_VALUE_SET ? "}" : "]");
       break;
     }
-    default: sb_put(s, "(unknown type %d)", (int)v->type); break;
+    default:
+      sb_put(s, "(unknown type %d)", (int)v->type);
+      break;
   }
 }
 
@@ -498,18 +552,19 @@ char *h_describe(const glide_value *v, char *buf, size_t cap) {
 
 /* ------------------------------------------------------------------ value assertions */
 
-#define DESCRIBE_AND_FAIL(v, file, line, ...)                     \
-  do {                                                            \
-    char d_[2048];                                                \
-    char what_[1024];                                              \
-    snprintf(what_, sizeof what_, __VA_ARGS__);                   \
+#define DESCRIBE_AND_FAIL(v, file, line, ...)                                 \
+  do {                                                                        \
+    char d_[2048];                                                            \
+    char what_[1024];                                                         \
+    snprintf(what_, sizeof what_, __VA_ARGS__);                               \
     h_fail_at(file, line, "%s; got %s", what_, h_describe(v, d_, sizeof d_)); \
   } while (0)
 
 void h_assert_type_at(const glide_value *v, glide_value_type t, const char *file, int line) {
   if (!v || v->type != t) DESCRIBE_AND_FAIL(v, file, line, "expected type %s", type_name(t));
   if (glide_value_get_type(v) != t)
-    DESCRIBE_AND_FAIL(v, file, line, "glide_value_get_type disagrees with ->type (%s)", type_name(t));
+    DESCRIBE_AND_FAIL(v, file, line, "glide_value_get_type disagrees with ->type (%s)",
+                      type_name(t));
 }
 
 void h_assert_ok_at(const glide_value *v, const char *file, int line) {
@@ -536,7 +591,8 @@ void h_assert_bulk_at(const glide_value *v, const void *s, size_t len, const cha
 void h_assert_int_at(const glide_value *v, int64_t n, const char *file, int line) {
   if (!v || v->type != GLIDE_VALUE_INTEGER || v->u.integer != n)
     DESCRIBE_AND_FAIL(v, file, line, "expected (integer) %lld", (long long)n);
-  if (glide_value_integer(v) != n) DESCRIBE_AND_FAIL(v, file, line, "glide_value_integer disagrees");
+  if (glide_value_integer(v) != n)
+    DESCRIBE_AND_FAIL(v, file, line, "glide_value_integer disagrees");
 }
 
 void h_assert_bool_at(const glide_value *v, bool b, const char *file, int line) {
@@ -554,7 +610,8 @@ void h_assert_error_kind_at(const glide_value *v, glide_error_kind k, const char
     DESCRIBE_AND_FAIL(v, file, line, "expected an ERROR of kind %s", glide_error_kind_name(k));
   if (!v->u.string.ptr || v->u.string.len == 0)
     DESCRIBE_AND_FAIL(v, file, line, "expected a non-empty error message");
-  if (glide_value_error_kind(v) != k) DESCRIBE_AND_FAIL(v, file, line, "glide_value_error_kind disagrees");
+  if (glide_value_error_kind(v) != k)
+    DESCRIBE_AND_FAIL(v, file, line, "glide_value_error_kind disagrees");
 }
 
 void h_assert_error_prefix_at(const glide_value *v, glide_error_kind k, const char *prefix,
@@ -575,7 +632,8 @@ void h_assert_aggregate_at(const glide_value *v, glide_value_type t, size_t len,
 }
 
 const glide_value *h_at(const glide_value *v, size_t i) {
-  if (!v || (v->type != GLIDE_VALUE_ARRAY && v->type != GLIDE_VALUE_SET && v->type != GLIDE_VALUE_PUSH) ||
+  if (!v ||
+      (v->type != GLIDE_VALUE_ARRAY && v->type != GLIDE_VALUE_SET && v->type != GLIDE_VALUE_PUSH) ||
       i >= v->u.aggregate.len) {
     char d[1024];
     h_fail("element %zu of a non-array or out of range: %s", i, h_describe(v, d, sizeof d));
@@ -589,8 +647,8 @@ const glide_value *h_map_get(const glide_value *map, const void *s, size_t len) 
   if (!map || map->type != GLIDE_VALUE_MAP) return NULL;
   for (size_t i = 0; i < map->u.aggregate.len; i++) {
     const glide_value *k = &map->u.aggregate.items[2 * i];
-    if ((k->type == GLIDE_VALUE_BULK_STRING || k->type == GLIDE_VALUE_SIMPLE_STRING) && k->u.string.len == len &&
-        (len == 0 || memcmp(k->u.string.ptr, s, len) == 0))
+    if ((k->type == GLIDE_VALUE_BULK_STRING || k->type == GLIDE_VALUE_SIMPLE_STRING) &&
+        k->u.string.len == len && (len == 0 || memcmp(k->u.string.ptr, s, len) == 0))
       return &map->u.aggregate.items[2 * i + 1];
   }
   return NULL;
@@ -709,8 +767,10 @@ static int raw_slot(int fd, bool create) {
   pthread_mutex_lock(&g_raw_mu);
   int found = -1, freeslot = -1;
   for (int i = 0; i < H_RAW_SLOTS; i++) {
-    if (g_raw[i].fd == fd + 1) found = i; /* fd stored +1 so that 0 means unused */
-    else if (g_raw[i].fd == 0 && freeslot < 0) freeslot = i;
+    if (g_raw[i].fd == fd + 1)
+      found = i; /* fd stored +1 so that 0 means unused */
+    else if (g_raw[i].fd == 0 && freeslot < 0)
+      freeslot = i;
   }
   if (found < 0 && create && freeslot >= 0) {
     g_raw[freeslot].fd = fd + 1;
@@ -779,7 +839,8 @@ void h_raw_send(int fd, const char *arg0, ...) {
   write_command(fd, argc, argv, argvlen);
 }
 
-/* Returns the end offset of the complete reply starting at pos, 0 if incomplete, -1 if malformed. */
+/* Returns the end offset of the complete reply starting at pos, 0 if incomplete, -1 if malformed.
+ */
 static long resp_end(const char *b, size_t n, size_t pos, int depth) {
   if (depth > 32 || pos >= n) return depth > 32 ? -1 : 0;
   const char *nl = NULL;
@@ -793,15 +854,27 @@ static long resp_end(const char *b, size_t n, size_t pos, int depth) {
   char t = b[pos];
   long long num = 0;
   switch (t) {
-    case '+': case '-': case ':': case ',': case '_': case '#': case '(':
+    case '+':
+    case '-':
+    case ':':
+    case ',':
+    case '_':
+    case '#':
+    case '(':
       return (long)after;
-    case '$': case '!': case '=': {
+    case '$':
+    case '!':
+    case '=': {
       num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       if (n < after + (size_t)num + 2) return 0;
       return (long)(after + (size_t)num + 2);
     }
-    case '*': case '~': case '>': case '%': case '|': {
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|': {
       num = h_parse_ll(b + pos + 1, nl);
       if (num < 0) return (long)after;
       long long items = (t == '%' || t == '|') ? 2 * num : num;
@@ -839,8 +912,10 @@ size_t h_raw_read(int fd, char *buf, size_t cap) {
     if (h_now_ms() > end) h_fail("h_raw_read: no complete reply within 3 s");
     ssize_t r = recv(fd, g_raw[s].buf + g_raw[s].len, H_RAW_BUF - g_raw[s].len, 0);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) h_fail("h_raw_read: no complete reply within 3 s");
-    if (r <= 0) h_fail("h_raw_read: %s", r < 0 ? strerror(errno) : "connection closed by the server");
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      h_fail("h_raw_read: no complete reply within 3 s");
+    if (r <= 0)
+      h_fail("h_raw_read: %s", r < 0 ? strerror(errno) : "connection closed by the server");
     g_raw[s].len += (size_t)r;
   }
 }
@@ -895,8 +970,14 @@ void h_capture_begin(void) {
   g_saved_err = dup(2);
   if (g_saved_out < 0 || g_saved_err < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
     int e = errno;
-    if (g_saved_out >= 0) { dup2(g_saved_out, 1); close(g_saved_out); }
-    if (g_saved_err >= 0) { dup2(g_saved_err, 2); close(g_saved_err); }
+    if (g_saved_out >= 0) {
+      dup2(g_saved_out, 1);
+      close(g_saved_out);
+    }
+    if (g_saved_err >= 0) {
+      dup2(g_saved_err, 2);
+      close(g_saved_err);
+    }
     g_saved_out = g_saved_err = -1;
     close(fd);
     h_fail("redirecting fd 1/2: %s", strerror(e));
@@ -938,7 +1019,8 @@ size_t h_capture_end(char *buf, size_t cap) {
   return total;
 }
 
-/* ------------------------------------------------------------------ added for the cluster-semantics tests */
+/* ------------------------------------------------------------------ added for the
+ * cluster-semantics tests */
 
 long h_raw_try_cmdv(uint16_t port, char *buf, size_t cap, unsigned timeout_ms, size_t argc,
                     const char *const *argv, const size_t *argvlen) {
@@ -1105,7 +1187,8 @@ void h_expect_growth_below_at(const char *what, size_t before_kb, size_t after_k
   (void)what, (void)before_kb, (void)after_kb, (void)bound_kb, (void)file, (void)line;
 #else
   if (after_kb > before_kb + bound_kb)
-    h_fail_at(file, line, "%s grew by %zu KiB (bound: %zu KiB)", what, after_kb - before_kb, bound_kb);
+    h_fail_at(file, line, "%s grew by %zu KiB (bound: %zu KiB)", what, after_kb - before_kb,
+              bound_kb);
 #endif
 }
 

@@ -78,7 +78,8 @@ glide_client *h_cluster_client(void);
 /* 0 keeps the library default for that timeout. */
 glide_client *h_cluster_client_timeouts(uint32_t request_timeout_ms, uint32_t connect_timeout_ms);
 glide_client *h_standalone_client(void);
-glide_client *h_standalone_client_timeouts(uint32_t request_timeout_ms, uint32_t connect_timeout_ms);
+glide_client *h_standalone_client_timeouts(uint32_t request_timeout_ms,
+                                           uint32_t connect_timeout_ms);
 
 /* ------------------------------------------------------------------ commands */
 
@@ -147,12 +148,12 @@ void h_fail_at(const char *file, int line, const char *fmt, ...) CMOCKA_PRINTF_A
 #define h_fail(...) h_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* A glide_status call that must return `expected` (OK: GLIDE_OK); fails the test naming both. */
-#define ST(expr, expected)                                                                      \
-  do {                                                                                          \
-    glide_status st_ = (expr);                                                                  \
-    if (st_ != (expected))                                                                      \
+#define ST(expr, expected)                                                                    \
+  do {                                                                                        \
+    glide_status st_ = (expr);                                                                \
+    if (st_ != (expected))                                                                    \
       h_fail("%s returned %s (%d), expected %s", #expr, glide_error_kind_name(st_), (int)st_, \
-             glide_error_kind_name(expected));                                                  \
+             glide_error_kind_name(expected));                                                \
   } while (0)
 #define OK(expr) ST(expr, GLIDE_OK)
 

@@ -30,10 +30,11 @@ static int capture_teardown(void **state) {
   char out[4096];
   size_t n = h_capture_end(out, sizeof out);
   if (n) {
-    fprintf(stderr,
-            "[  ERROR   ] %zu bytes were written to stdout/stderr during the test (the library must "
-            "never print; cmocka's own failure messages, if any, are included):\n%s%s\n",
-            n, out, n >= sizeof out ? "..." : "");
+    fprintf(
+        stderr,
+        "[  ERROR   ] %zu bytes were written to stdout/stderr during the test (the library must "
+        "never print; cmocka's own failure messages, if any, are included):\n%s%s\n",
+        n, out, n >= sizeof out ? "..." : "");
     fflush(stderr);
     return -1;
   }
@@ -81,8 +82,8 @@ static void test_error_kind_names(void **state) {
     assert_int_equal((int)kinds[i].kind, (int)i);
     const char *n = glide_error_kind_name(kinds[i].kind);
     if (!n || strcmp(n, kinds[i].name) != 0)
-      h_fail("glide_error_kind_name(%d) = \"%s\", expected \"%s\"", (int)kinds[i].kind, n ? n : "(NULL)",
-             kinds[i].name);
+      h_fail("glide_error_kind_name(%d) = \"%s\", expected \"%s\"", (int)kinds[i].kind,
+             n ? n : "(NULL)", kinds[i].name);
     assert_ptr_equal(glide_error_kind_name(kinds[i].kind), n); /* static storage */
   }
   assert_string_equal(glide_error_kind_name((glide_error_kind)999), "UNKNOWN");
@@ -256,7 +257,7 @@ static void test_value_accessors_out_of_range(void **state) {
   assert_null(glide_value_map_value(&map, 2));
   assert_null(glide_value_map_key(&map, (size_t)-1));
   assert_null(glide_value_map_value(&map, SIZE_MAX / 2 + 1)); /* 2*i would overflow */
-  assert_null(glide_value_at(&map, 0)); /* at is for array/set/push */
+  assert_null(glide_value_at(&map, 0));                       /* at is for array/set/push */
 
   glide_value empty;
   memset(&empty, 0, sizeof empty);
@@ -429,9 +430,9 @@ static void test_batch_null_handle(void **state) {
   glide_batch_free(NULL);
 }
 
-#define SIZE_IS(b, n)                                                                   \
-  do {                                                                                  \
-    size_t sz_ = glide_batch_size(b);                                                   \
+#define SIZE_IS(b, n)                                                                         \
+  do {                                                                                        \
+    size_t sz_ = glide_batch_size(b);                                                         \
     if (sz_ != (size_t)(n)) h_fail("glide_batch_size = %zu, expected %zu", sz_, (size_t)(n)); \
   } while (0)
 
@@ -445,10 +446,10 @@ static void test_batch_bad_args(void **state) {
     /* glide_batch_command */
     const char *argv[] = {"SET", "k", "v"};
     const size_t argvlen[] = {3, 1, 1};
-    INVALID(glide_batch_command(b, 0, argv, argvlen));       /* argc 0 */
-    INVALID(glide_batch_command(b, 0, NULL, NULL));          /* argc 0 */
-    INVALID(glide_batch_command(b, 3, NULL, argvlen));       /* NULL argv, argc 3 */
-    INVALID(glide_batch_command(b, 3, argv, NULL));          /* NULL lengths, argc 3 */
+    INVALID(glide_batch_command(b, 0, argv, argvlen)); /* argc 0 */
+    INVALID(glide_batch_command(b, 0, NULL, NULL));    /* argc 0 */
+    INVALID(glide_batch_command(b, 3, NULL, argvlen)); /* NULL argv, argc 3 */
+    INVALID(glide_batch_command(b, 3, argv, NULL));    /* NULL lengths, argc 3 */
     const char *argv_null_arg[] = {"SET", NULL, "v"};
     INVALID(glide_batch_command(b, 3, argv_null_arg, argvlen)); /* NULL arg with length 1 */
     const char *argv_null_name[] = {NULL, "k", "v"};
@@ -478,7 +479,7 @@ static void test_batch_bad_args(void **state) {
     SIZE_IS(b, 1);
     OK(glide_batch_set(b, NULL, 0, NULL, 0));
     OK(glide_batch_get(b, NULL, 0));
-    OK(glide_batch_pubsub_shardchannels(b, NULL, 0));  /* all channels */
+    OK(glide_batch_pubsub_shardchannels(b, NULL, 0));     /* all channels */
     OK(glide_batch_pubsub_shardnumsub(b, 0, NULL, NULL)); /* empty map */
     SIZE_IS(b, 5);
 
@@ -645,8 +646,10 @@ static void test_client_null_handle(void **state) {
   const size_t argvlen[] = {4};
   atomic_store(&g_cb_calls, 0);
 
-  check_invalid_root(glide_client_command(NULL, 1, argv, argvlen), "glide_client_command(NULL client)");
-  check_invalid_root(glide_client_command(NULL, 0, NULL, NULL), "glide_client_command(NULL, argc 0)");
+  check_invalid_root(glide_client_command(NULL, 1, argv, argvlen),
+                     "glide_client_command(NULL client)");
+  check_invalid_root(glide_client_command(NULL, 0, NULL, NULL),
+                     "glide_client_command(NULL, argc 0)");
 
   glide_batch *b = glide_batch_new(false);
   assert_non_null(b);
@@ -654,7 +657,8 @@ static void test_client_null_handle(void **state) {
   glide_batch_options o;
   glide_batch_options_init(&o);
   check_invalid_root(glide_client_exec(NULL, b, false, NULL), "glide_client_exec(NULL client)");
-  check_invalid_root(glide_client_exec(NULL, b, true, &o), "glide_client_exec(NULL client, options)");
+  check_invalid_root(glide_client_exec(NULL, b, true, &o),
+                     "glide_client_exec(NULL client, options)");
   check_invalid_root(glide_client_exec(NULL, NULL, false, NULL), "glide_client_exec(NULL, NULL)");
 
   INVALID(glide_client_command_async(NULL, 1, argv, argvlen, counting_cb, NULL));

@@ -184,8 +184,8 @@ static void test_reply_limit_is_a_protocol_error_and_the_client_recovers(void **
   h_key(k, sizeof k, "limit");
   glide_value *v = h_cmd(c, "DEL", k, NULL);
   glide_value_free(v);
-  v = h_cmd(c, "RPUSH", k, "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14",
-            "15", "16", "17", NULL);
+  v = h_cmd(c, "RPUSH", k, "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+            "14", "15", "16", "17", NULL);
   assert_int(v, 17);
   glide_value_free(v);
   v = h_cmd(c, "LRANGE", k, "0", "-1", NULL); /* 17 elements > limit 16 */
@@ -289,11 +289,13 @@ static void test_close_from_inside_a_callback(void **state) {
   atomic_init(&s.closed, 0);
   const char *get[] = {"GET", "never"};
   const size_t get_lens[] = {3, 5};
-  assert_int_equal(glide_client_command_async(s.client, 2, get, get_lens, h_waiter_cb, s.pending), GLIDE_OK);
+  assert_int_equal(glide_client_command_async(s.client, 2, get, get_lens, h_waiter_cb, s.pending),
+                   GLIDE_OK);
   const char *get_a[] = {"GET", "a"};
   const size_t get_a_lens[] = {3, 1};
-  assert_int_equal(glide_client_command_async(s.client, 2, get_a, get_a_lens, close_from_callback_cb, &s),
-                   GLIDE_OK);
+  assert_int_equal(
+      glide_client_command_async(s.client, 2, get_a, get_a_lens, close_from_callback_cb, &s),
+      GLIDE_OK);
   assert_true(h_wait_counter(&s.closed, 1, 5000));
   glide_value *v = h_waiter_wait(s.pending, 2000); /* long before its 5 s timeout */
   assert_error_kind(v, GLIDE_ERR_CLOSING);
@@ -303,8 +305,9 @@ static void test_close_from_inside_a_callback(void **state) {
   const uint64_t deadline = h_now_ms() + 3000;
   while (h_thread_count() > threads0 && h_now_ms() < deadline) h_sleep_ms(10);
   if (h_thread_count() > threads0)
-    h_fail("the I/O thread did not end after a close from its own callback (%zu threads, %zu before)",
-           h_thread_count(), threads0);
+    h_fail(
+        "the I/O thread did not end after a close from its own callback (%zu threads, %zu before)",
+        h_thread_count(), threads0);
   fake_node_stop(f.a);
   fake_node_stop(f.b);
 }
@@ -319,8 +322,10 @@ static void test_not_supported_yet(void **state) {
   glide_config *cfg = glide_config_new();
   assert_int_equal(glide_config_set_tls(cfg, true), GLIDE_ERR_NOT_SUPPORTED);
   assert_int_equal(glide_config_set_tls(cfg, false), GLIDE_OK);
-  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_ERR_NOT_SUPPORTED);
-  assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_ERR_NOT_SUPPORTED);
+  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL),
+                   GLIDE_ERR_NOT_SUPPORTED);
+  assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2),
+                   GLIDE_ERR_NOT_SUPPORTED);
   glide_config_free(cfg);
 }
 

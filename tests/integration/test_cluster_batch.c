@@ -30,7 +30,8 @@ static glide_value *exec_at(glide_client *c, const glide_batch *b, bool raise,
 }
 #define EXEC(c, b, raise, o) exec_at((c), (b), (raise), (o), __FILE__, __LINE__)
 
-static glide_value *cmd_bin(glide_client *c, size_t argc, const char *const *argv, const size_t *argvlen) {
+static glide_value *cmd_bin(glide_client *c, size_t argc, const char *const *argv,
+                            const size_t *argvlen) {
   glide_value *v = glide_client_command(c, argc, argv, argvlen);
   if (!v) h_fail("glide_client_command returned NULL (the contract says never)");
   return v;
@@ -60,8 +61,10 @@ static void set_ok(glide_client *c, const char *key, const char *value) {
 
 static void get_is(glide_client *c, const char *key, const char *value) {
   glide_value *v = h_cmd(c, "GET", key, NULL);
-  if (value) assert_bulk(v, value);
-  else assert_nil(v);
+  if (value)
+    assert_bulk(v, value);
+  else
+    assert_nil(v);
   glide_value_free(v);
 }
 
@@ -77,7 +80,8 @@ static void two_slot_keys(char *a, char *b, const char *what) {
 
 /* ------------------------------------------------------------------ seed examples */
 
-/* ClusterBatch(is_atomic=True): set("key","value"); get("key"); exec(.., false) -> [OK, b"value"] */
+/* ClusterBatch(is_atomic=True): set("key","value"); get("key"); exec(.., false) -> [OK, b"value"]
+ */
 static void test_seed_atomic_example(void **state) {
   (void)state;
   glide_client *c = h_cluster_client();
@@ -171,7 +175,8 @@ static void test_pipeline_2000_commands_all_nodes(void **state) {
 
   glide_batch *b = glide_batch_new(false);
   assert_non_null(b);
-  for (int i = 0; i < BIG_N; i++) OK(glide_batch_set(b, keys[i], strlen(keys[i]), vals[i], strlen(vals[i])));
+  for (int i = 0; i < BIG_N; i++)
+    OK(glide_batch_set(b, keys[i], strlen(keys[i]), vals[i], strlen(vals[i])));
   assert_int_equal(glide_batch_size(b), BIG_N);
   glide_value *r = EXEC(c, b, false, &o);
   assert_array(r, BIG_N);
@@ -248,17 +253,17 @@ static void run_copy_batch(glide_client *c, bool atomic) {
 
   glide_batch *b = glide_batch_new(atomic);
   assert_non_null(b);
-  OK(glide_batch_set(b, src, strlen(src), "v1", 2));                                /* 0 */
-  OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));              /* 1 copied */
-  OK(glide_batch_get(b, dst, strlen(dst)));                                         /* 2 */
-  OK(glide_batch_set(b, src2, strlen(src2), "v2", 2));                              /* 3 */
-  OK(glide_batch_copy(b, src2, strlen(src2), dst, strlen(dst), false));            /* 4 exists */
-  OK(glide_batch_get(b, dst, strlen(dst)));                                         /* 5 unchanged */
-  OK(glide_batch_copy(b, src2, strlen(src2), dst, strlen(dst), true));             /* 6 replace */
-  OK(glide_batch_get(b, dst, strlen(dst)));                                         /* 7 replaced */
-  OK(glide_batch_copy(b, missing, strlen(missing), dst2, strlen(dst2), false));    /* 8 no source */
-  OK(h_batch_cmd(b, "EXISTS", dst2, NULL));                                         /* 9 */
-  OK(glide_batch_get(b, src, strlen(src)));                                         /* 10 source kept */
+  OK(glide_batch_set(b, src, strlen(src), "v1", 2));                            /* 0 */
+  OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));           /* 1 copied */
+  OK(glide_batch_get(b, dst, strlen(dst)));                                     /* 2 */
+  OK(glide_batch_set(b, src2, strlen(src2), "v2", 2));                          /* 3 */
+  OK(glide_batch_copy(b, src2, strlen(src2), dst, strlen(dst), false));         /* 4 exists */
+  OK(glide_batch_get(b, dst, strlen(dst)));                                     /* 5 unchanged */
+  OK(glide_batch_copy(b, src2, strlen(src2), dst, strlen(dst), true));          /* 6 replace */
+  OK(glide_batch_get(b, dst, strlen(dst)));                                     /* 7 replaced */
+  OK(glide_batch_copy(b, missing, strlen(missing), dst2, strlen(dst2), false)); /* 8 no source */
+  OK(h_batch_cmd(b, "EXISTS", dst2, NULL));                                     /* 9 */
+  OK(glide_batch_get(b, src, strlen(src)));                                     /* 10 source kept */
   glide_value *r = EXEC(c, b, false, NULL);
   assert_array(r, 11);
   assert_ok(h_at(r, 0));
@@ -340,7 +345,8 @@ static void test_publish(void **state) {
   glide_client_close(c);
 }
 
-/* ------------------------------------------------------------------ sharded pub/sub introspection */
+/* ------------------------------------------------------------------ sharded pub/sub introspection
+ */
 
 static glide_value *shard_introspect(glide_client *c, const char *ch, const char *other,
                                      const char *pattern) {
@@ -348,12 +354,12 @@ static glide_value *shard_introspect(glide_client *c, const char *ch, const char
   assert_non_null(b);
   const char *chans[2] = {ch, other};
   const size_t lens[2] = {strlen(ch), strlen(other)};
-  OK(glide_batch_pubsub_shardchannels(b, NULL, 0));                         /* 0: all */
-  OK(glide_batch_pubsub_shardchannels(b, pattern, strlen(pattern)));        /* 1: ours */
-  OK(glide_batch_pubsub_shardchannels(b, "nomatch-glide-*", 15));           /* 2: none */
-  OK(glide_batch_pubsub_shardnumsub(b, 0, NULL, NULL));                     /* 3: {} */
-  OK(glide_batch_pubsub_shardnumsub(b, 2, chans, lens));                    /* 4 */
-  OK(glide_batch_pubsub_shardnumsub(b, 1, &chans[1], &lens[1]));            /* 5 */
+  OK(glide_batch_pubsub_shardchannels(b, NULL, 0));                  /* 0: all */
+  OK(glide_batch_pubsub_shardchannels(b, pattern, strlen(pattern))); /* 1: ours */
+  OK(glide_batch_pubsub_shardchannels(b, "nomatch-glide-*", 15));    /* 2: none */
+  OK(glide_batch_pubsub_shardnumsub(b, 0, NULL, NULL));              /* 3: {} */
+  OK(glide_batch_pubsub_shardnumsub(b, 2, chans, lens));             /* 4 */
+  OK(glide_batch_pubsub_shardnumsub(b, 1, &chans[1], &lens[1]));     /* 5 */
   glide_value *r = EXEC(c, b, false, NULL);
   glide_batch_free(b);
   assert_array(r, 6);
@@ -426,7 +432,8 @@ static void test_pubsub_shard_introspection(void **state) {
   glide_value_free(r);
   glide_batch_free(b);
   h_raw_read(fd, reply, sizeof reply);
-  snprintf(want, sizeof want, "*3\r\n$8\r\nsmessage\r\n$%zu\r\n%s\r\n$7\r\npayload\r\n", strlen(ch), ch);
+  snprintf(want, sizeof want, "*3\r\n$8\r\nsmessage\r\n$%zu\r\n%s\r\n$7\r\npayload\r\n", strlen(ch),
+           ch);
   assert_string_equal(reply, want);
 
   /* the subscriber leaves: back to no channels (the server notices the close promptly) */
@@ -683,12 +690,16 @@ static void check_no_failures(void) {
 }
 
 static bool is_bulk(const glide_value *v, const char *s, size_t n) {
-  return v && v->type == GLIDE_VALUE_BULK_STRING && v->u.string.len == n && memcmp(v->u.string.ptr, s, n) == 0;
+  return v && v->type == GLIDE_VALUE_BULK_STRING && v->u.string.len == n &&
+         memcmp(v->u.string.ptr, s, n) == 0;
 }
 static bool is_ok(const glide_value *v) {
-  return v && v->type == GLIDE_VALUE_SIMPLE_STRING && v->u.string.len == 2 && memcmp(v->u.string.ptr, "OK", 2) == 0;
+  return v && v->type == GLIDE_VALUE_SIMPLE_STRING && v->u.string.len == 2 &&
+         memcmp(v->u.string.ptr, "OK", 2) == 0;
 }
-static bool is_int(const glide_value *v, int64_t n) { return v && v->type == GLIDE_VALUE_INTEGER && v->u.integer == n; }
+static bool is_int(const glide_value *v, int64_t n) {
+  return v && v->type == GLIDE_VALUE_INTEGER && v->u.integer == n;
+}
 
 #define ASYNC_N 500
 
@@ -708,7 +719,8 @@ static atomic_int g_accepted;
 
 static void batch_cb(void *user_data, glide_value *r) {
   async_ctx *x = user_data;
-  if (atomic_fetch_add(&x->calls, 1) != 0) record_failure("batch %d: callback called more than once", x->idx);
+  if (atomic_fetch_add(&x->calls, 1) != 0)
+    record_failure("batch %d: callback called more than once", x->idx);
   /* expected: [OK, OK, val, len(appended), appended, val2, 1, 1] */
   char d[1024];
   if (!r || r->type != GLIDE_VALUE_ARRAY || r->u.aggregate.len != 8) {
@@ -716,10 +728,11 @@ static void batch_cb(void *user_data, glide_value *r) {
   } else {
     const glide_value *it = r->u.aggregate.items;
     if (!is_ok(&it[0]) || !is_ok(&it[1]) || !is_bulk(&it[2], x->val, strlen(x->val)) ||
-        !is_int(&it[3], (int64_t)strlen(x->appended)) || !is_bulk(&it[4], x->appended, strlen(x->appended)) ||
+        !is_int(&it[3], (int64_t)strlen(x->appended)) ||
+        !is_bulk(&it[4], x->appended, strlen(x->appended)) ||
         !is_bulk(&it[5], x->val2, strlen(x->val2)) || !is_int(&it[6], 1) || !is_int(&it[7], 1))
-      record_failure("batch %d: unexpected reply %s (keys %s, %s)", x->idx, h_describe(r, d, sizeof d), x->key,
-                     x->key2);
+      record_failure("batch %d: unexpected reply %s (keys %s, %s)", x->idx,
+                     h_describe(r, d, sizeof d), x->key, x->key2);
   }
   glide_value_free(r);
   atomic_fetch_add(&g_done, 1);
@@ -754,8 +767,10 @@ static void *submitter(void *p) {
     if (st != GLIDE_OK) record_failure("batch %d: adding commands failed", i);
     st = glide_client_exec_async(a->c, b, false, NULL, batch_cb, x);
     glide_batch_free(b); /* exec keeps no reference to the batch */
-    if (st != GLIDE_OK) record_failure("exec_async %d returned %s", i, glide_error_kind_name(st));
-    else atomic_fetch_add(&g_accepted, 1);
+    if (st != GLIDE_OK)
+      record_failure("exec_async %d returned %s", i, glide_error_kind_name(st));
+    else
+      atomic_fetch_add(&g_accepted, 1);
   }
   return NULL;
 }
@@ -796,12 +811,14 @@ static void test_async_500_concurrent_batches(void **state) {
   int accepted = atomic_load(&g_accepted);
   bool all = h_wait_counter(&g_done, accepted, 20000);
   uint64_t elapsed = h_now_ms() - t0;
-  if (!all) h_fail("only %d of %d async batches completed within 20 s", atomic_load(&g_done), accepted);
+  if (!all)
+    h_fail("only %d of %d async batches completed within 20 s", atomic_load(&g_done), accepted);
   h_sleep_ms(100); /* a duplicate callback would show up here */
   assert_int_equal(atomic_load(&g_done), accepted);
   for (int i = 0; i < ASYNC_N; i++) {
     int calls = atomic_load(&g_ctx[i].calls);
-    if (calls > 1 || (calls == 0 && accepted == ASYNC_N)) record_failure("batch %d: %d callbacks", i, calls);
+    if (calls > 1 || (calls == 0 && accepted == ASYNC_N))
+      record_failure("batch %d: %d callbacks", i, calls);
   }
   check_no_failures();
   assert_int_equal(accepted, ASYNC_N);
@@ -824,8 +841,12 @@ static void cmd_cb(void *user_data, glide_value *r) {
   cmd_ctx *x = user_data;
   atomic_fetch_add(&x->calls, 1);
   char d[256];
-  bool good = x->phase == 0 ? is_ok(r) : x->phase == 1 ? is_bulk(r, x->val, strlen(x->val)) : is_int(r, 1);
-  if (!good) record_failure("command %d phase %d: unexpected reply %s", x->idx, x->phase, h_describe(r, d, sizeof d));
+  bool good = x->phase == 0   ? is_ok(r)
+              : x->phase == 1 ? is_bulk(r, x->val, strlen(x->val))
+                              : is_int(r, 1);
+  if (!good)
+    record_failure("command %d phase %d: unexpected reply %s", x->idx, x->phase,
+                   h_describe(r, d, sizeof d));
   glide_value_free(r);
   atomic_fetch_add(&g_done, 1);
 }
@@ -850,7 +871,8 @@ static void test_async_single_commands(void **state) {
       OK(glide_client_command_async(c, phase == 0 ? 3 : 2, argv, argvlen, cmd_cb, x));
     }
     if (!h_wait_counter(&g_done, CMD_N, 10000))
-      h_fail("phase %d: only %d of %d async commands completed within 10 s", phase, atomic_load(&g_done), CMD_N);
+      h_fail("phase %d: only %d of %d async commands completed within 10 s", phase,
+             atomic_load(&g_done), CMD_N);
     for (int i = 0; i < CMD_N; i++) assert_int_equal(atomic_load(&g_cmd[i].calls), 1);
     check_no_failures();
   }
@@ -891,12 +913,15 @@ static void test_unreachable_seed(void **state) {
     glide_config_free(cfg);
     if (st != GLIDE_ERR_CONNECTION)
       h_fail("%s, unreachable 127.0.0.1:%u: status %s, expected CONNECTION (message: %s)",
-             cluster ? "cluster" : "standalone", port, glide_error_kind_name(st), msg ? msg : "(none)");
+             cluster ? "cluster" : "standalone", port, glide_error_kind_name(st),
+             msg ? msg : "(none)");
     assert_null(c);
     assert_non_null(msg);
     assert_true(strlen(msg) > 0);
     glide_string_free(msg);
-    if (elapsed >= 3000) h_fail("glide_client_new took %llu ms with a 500 ms connect timeout", (unsigned long long)elapsed);
+    if (elapsed >= 3000)
+      h_fail("glide_client_new took %llu ms with a 500 ms connect timeout",
+             (unsigned long long)elapsed);
     if (printed) h_fail("the library printed %zu bytes: %s", printed, out);
   }
 }
@@ -1114,7 +1139,8 @@ static void test_command_timeout_then_recovers(void **state) {
   assert_error_kind(r, GLIDE_ERR_TIMEOUT);
   glide_value_free(r);
   if (elapsed < 150 || elapsed > 900)
-    h_fail("command with a 200 ms request timeout returned after %llu ms", (unsigned long long)elapsed);
+    h_fail("command with a 200 ms request timeout returned after %llu ms",
+           (unsigned long long)elapsed);
   h_sleep_ms(1000); /* the BLPOP has answered nil by now */
   get_is(c, k, "v");
   set_ok(c, k, "w");
@@ -1157,7 +1183,8 @@ static void test_close_with_pending_requests(void **state) {
   if (elapsed > 3000) h_fail("glide_client_close took %llu ms", (unsigned long long)elapsed);
   /* the callbacks fired before close returned, each exactly once, with CLOSING */
   for (int i = 0; i < N; i++) {
-    if (h_waiter_calls(w[i]) != 1) h_fail("request %d: %d callbacks when close returned", i, h_waiter_calls(w[i]));
+    if (h_waiter_calls(w[i]) != 1)
+      h_fail("request %d: %d callbacks when close returned", i, h_waiter_calls(w[i]));
     glide_value *r = h_waiter_wait(w[i], 0);
     if (i == SINGLE && glide_value_get_type(r) == GLIDE_VALUE_ARRAY) {
       /* raise_on_error false: the unanswered command's element is the CLOSING error (the
@@ -1300,9 +1327,12 @@ static void test_resp2_and_resp3_replies(void **state) {
   assert_array(v, 4);
   for (size_t i = 0; i < 4; i += 2) {
     const glide_value *f = h_at(v, i);
-    if (is_bulk(f, "f1", 2)) assert_bulk(h_at(v, i + 1), "v1");
-    else if (is_bulk(f, "f2", 2)) assert_bulk(h_at(v, i + 1), "v2");
-    else h_fail("unexpected field at %zu", i);
+    if (is_bulk(f, "f1", 2))
+      assert_bulk(h_at(v, i + 1), "v1");
+    else if (is_bulk(f, "f2", 2))
+      assert_bulk(h_at(v, i + 1), "v2");
+    else
+      h_fail("unexpected field at %zu", i);
   }
   glide_value_free(v);
 
@@ -1372,7 +1402,8 @@ static void test_client_name(void **state) {
 
 /* ------------------------------------------------------------------ authentication */
 
-static glide_status auth_connect(const char *user, const char *password, glide_client **out, char **msg) {
+static glide_status auth_connect(const char *user, const char *password, glide_client **out,
+                                 char **msg) {
   glide_config *cfg = h_config_standalone(h_auth_port());
   OK(glide_config_set_credentials(cfg, user, password));
   OK(glide_config_set_connect_timeout_ms(cfg, 2000));
@@ -1400,8 +1431,8 @@ static void test_auth_wrong_password(void **state) {
       snprintf(m, sizeof m, "%s", msg ? msg : "(none)");
       glide_string_free(msg);
       glide_client_close(c);
-      h_fail("user %s password %s: status %s, expected AUTH (message: %s)", cases[i][0] ? cases[i][0] : "(default)",
-             cases[i][1], glide_error_kind_name(st), m);
+      h_fail("user %s password %s: status %s, expected AUTH (message: %s)",
+             cases[i][0] ? cases[i][0] : "(default)", cases[i][1], glide_error_kind_name(st), m);
     }
     assert_null(c);
     assert_non_null(msg);
@@ -1427,8 +1458,8 @@ static void test_auth_right_password(void **state) {
       char m[512];
       snprintf(m, sizeof m, "%s", msg ? msg : "(none)");
       glide_string_free(msg);
-      h_fail("user %s: status %s, expected OK (message: %s)", cases[i][0] ? cases[i][0] : "(default)",
-             glide_error_kind_name(st), m);
+      h_fail("user %s: status %s, expected OK (message: %s)",
+             cases[i][0] ? cases[i][0] : "(default)", glide_error_kind_name(st), m);
     }
     glide_string_free(msg);
     glide_value *v = h_cmd(c, "ACL", "WHOAMI", NULL);
@@ -1516,7 +1547,8 @@ static void test_multi_slot_single_commands(void **state) {
 static long config_port(const glide_value *v) {
   const glide_value *p = h_map_get(v, "port", 4);
   char d[512];
-  if (!p || p->type != GLIDE_VALUE_BULK_STRING) h_fail("CONFIG GET port: %s", h_describe(v, d, sizeof d));
+  if (!p || p->type != GLIDE_VALUE_BULK_STRING)
+    h_fail("CONFIG GET port: %s", h_describe(v, d, sizeof d));
   return strtol(p->u.string.ptr, NULL, 10);
 }
 

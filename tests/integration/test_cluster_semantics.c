@@ -28,7 +28,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 #define KEYLEN 160
 #define RAWCAP (256 * 1024)
 
@@ -99,7 +98,8 @@ static size_t bulk_array(const char *reply, char (*out)[KEYLEN], size_t max) {
 
 static const h_servers *S(void) { return h_servers_get(); }
 
-/* ------------------------------------------------------------------ cluster layout (CLUSTER NODES) */
+/* ------------------------------------------------------------------ cluster layout (CLUSTER NODES)
+ */
 
 typedef struct node_info {
   uint16_t port;
@@ -130,7 +130,8 @@ static bool parse_nodes(const char *text, layout *L) {
     char *save = NULL;
     char *tok[512];
     size_t nt = 0;
-    for (char *t = strtok_r(buf, " ", &save); t && nt < 512; t = strtok_r(NULL, " ", &save)) tok[nt++] = t;
+    for (char *t = strtok_r(buf, " ", &save); t && nt < 512; t = strtok_r(NULL, " ", &save))
+      tok[nt++] = t;
     if (nt < 8 || L->n == H_MAX_CLUSTER_PORTS) return false;
     node_info *ni = &L->nodes[L->n++];
     snprintf(ni->id, sizeof ni->id, "%s", tok[0]);
@@ -174,7 +175,8 @@ static const layout *load_layout(void) {
   if (!node_view(S()->cluster_ports[0], &g_layout, why, sizeof why)) h_fail("%s", why);
   size_t primaries = 0;
   for (size_t i = 0; i < g_layout.n; i++) primaries += g_layout.nodes[i].primary;
-  if (g_layout.n != 6 || primaries != 3) h_fail("expected 6 nodes, 3 primaries; CLUSTER NODES shows %zu, %zu", g_layout.n, primaries);
+  if (g_layout.n != 6 || primaries != 3)
+    h_fail("expected 6 nodes, 3 primaries; CLUSTER NODES shows %zu, %zu", g_layout.n, primaries);
   for (int s = 0; s < 16384; s++)
     if (!g_layout.owner[s]) h_fail("slot %d has no owner in CLUSTER NODES", s);
   return &g_layout;
@@ -206,7 +208,8 @@ static void key_on_port(char *out, const layout *L, uint16_t port, const char *w
 /* ------------------------------------------------------------------ INFO counters */
 
 static void resetstat_all(void) {
-  for (size_t i = 0; i < S()->cluster_count; i++) RAW_EXPECT("+OK\r\n", S()->cluster_ports[i], "CONFIG", "RESETSTAT");
+  for (size_t i = 0; i < S()->cluster_count; i++)
+    RAW_EXPECT("+OK\r\n", S()->cluster_ports[i], "CONFIG", "RESETSTAT");
 }
 
 /* Sum over all nodes of errorstat_<name>:count. */
@@ -214,7 +217,8 @@ static int64_t errorstat_sum(const char *name) {
   char field[64];
   snprintf(field, sizeof field, "errorstat_%s:count=", name);
   int64_t sum = 0;
-  for (size_t i = 0; i < S()->cluster_count; i++) sum += h_info_int(RAW(S()->cluster_ports[i], "INFO", "errorstats"), field);
+  for (size_t i = 0; i < S()->cluster_count; i++)
+    sum += h_info_int(RAW(S()->cluster_ports[i], "INFO", "errorstats"), field);
   return sum;
 }
 
@@ -227,16 +231,20 @@ static void errorstats_describe(char *out, size_t cap) {
   }
 }
 
-static void expect_redirects_at(const char *file, int line, int64_t ask, int64_t moved, const char *why) {
+static void expect_redirects_at(const char *file, int line, int64_t ask, int64_t moved,
+                                const char *why) {
   int64_t a = errorstat_sum("ASK"), m = errorstat_sum("MOVED");
   if (a != ask || m != moved) {
     char d[4096];
     errorstats_describe(d, sizeof d);
-    h_fail_at(file, line, "%s: expected %lld ASK and %lld MOVED over all nodes, INFO errorstats say %lld ASK and %lld MOVED:\n%s",
+    h_fail_at(file, line,
+              "%s: expected %lld ASK and %lld MOVED over all nodes, INFO errorstats say %lld ASK "
+              "and %lld MOVED:\n%s",
               why, (long long)ask, (long long)moved, (long long)a, (long long)m, d);
   }
 }
-#define EXPECT_REDIRECTS(ask, moved, why) expect_redirects_at(__FILE__, __LINE__, (ask), (moved), (why))
+#define EXPECT_REDIRECTS(ask, moved, why) \
+  expect_redirects_at(__FILE__, __LINE__, (ask), (moved), (why))
 
 static int64_t cmdstat_calls(uint16_t port, const char *cmd) {
   char field[64];
@@ -244,10 +252,12 @@ static int64_t cmdstat_calls(uint16_t port, const char *cmd) {
   return h_info_int(RAW(port, "INFO", "commandstats"), field);
 }
 
-/* ------------------------------------------------------------------ slot moves (never fail the test) */
+/* ------------------------------------------------------------------ slot moves (never fail the
+ * test) */
 
 /* CLUSTER SETSLOT slot <sub> [id] on port; false (reason in why) unless +OK. */
-static bool setslot(uint16_t port, uint16_t slot, const char *sub, const char *id, char *why, size_t cap) {
+static bool setslot(uint16_t port, uint16_t slot, const char *sub, const char *id, char *why,
+                    size_t cap) {
   char s[8], buf[1024];
   snprintf(s, sizeof s, "%u", slot);
   long r = id ? h_raw_try_cmd(port, buf, sizeof buf, "CLUSTER", "SETSLOT", s, sub, id, NULL)
@@ -261,7 +271,8 @@ static bool setslot(uint16_t port, uint16_t slot, const char *sub, const char *i
 
 static bool node_id(uint16_t port, char id[41], char *why, size_t cap) {
   char buf[256];
-  if (h_raw_try_cmd(port, buf, sizeof buf, "CLUSTER", "MYID", NULL) < 0 || !bulk_text(buf) || strlen(bulk_text(buf)) != 40) {
+  if (h_raw_try_cmd(port, buf, sizeof buf, "CLUSTER", "MYID", NULL) < 0 || !bulk_text(buf) ||
+      strlen(bulk_text(buf)) != 40) {
     snprintf(why, cap, "CLUSTER MYID on %u: %s", port, buf);
     return false;
   }
@@ -270,18 +281,19 @@ static bool node_id(uint16_t port, char id[41], char *why, size_t cap) {
 }
 
 /* MIGRATE the listed keys (or, with n == 0, every key of the slot, in rounds) from -> to. */
-static bool migrate_keys(uint16_t slot, uint16_t from, uint16_t to, char (*keys)[KEYLEN], size_t n, char *why,
-                         size_t cap) {
+static bool migrate_keys(uint16_t slot, uint16_t from, uint16_t to, char (*keys)[KEYLEN], size_t n,
+                         char *why, size_t cap) {
   static char buf[RAWCAP];
   static char found[100][KEYLEN];
   char to_s[8], slot_s[8];
   snprintf(to_s, sizeof to_s, "%u", to);
   snprintf(slot_s, sizeof slot_s, "%u", slot);
   for (int round = 0; round < 1000; round++) {
-    char (*list)[KEYLEN] = keys;
+    char(*list)[KEYLEN] = keys;
     size_t count = n;
     if (!keys) {
-      if (h_raw_try_cmd(from, buf, sizeof buf, "CLUSTER", "GETKEYSINSLOT", slot_s, "100", NULL) < 0) {
+      if (h_raw_try_cmd(from, buf, sizeof buf, "CLUSTER", "GETKEYSINSLOT", slot_s, "100", NULL) <
+          0) {
         snprintf(why, cap, "CLUSTER GETKEYSINSLOT on %u: %s", from, buf);
         return false;
       }
@@ -302,7 +314,8 @@ static bool migrate_keys(uint16_t slot, uint16_t from, uint16_t to, char (*keys)
     for (size_t i = 0; i < count; i++) argv[argc++] = list[i];
     if (h_raw_try_cmdv(from, buf, sizeof buf, 10000, argc, argv, NULL) < 0 ||
         (strcmp(buf, "+OK\r\n") != 0 && strcmp(buf, "+NOKEY\r\n") != 0)) {
-      snprintf(why, cap, "MIGRATE %zu keys of slot %u from %u to %u: %s", count, slot, from, to, buf);
+      snprintf(why, cap, "MIGRATE %zu keys of slot %u from %u to %u: %s", count, slot, from, to,
+               buf);
       return false;
     }
     if (keys) return true;
@@ -322,8 +335,8 @@ static bool wait_owner_everywhere(uint16_t slot, uint16_t owner, char *why, size
       if (!node_view(S()->cluster_ports[i], &L, why, cap)) return false;
       if (L.owner[slot] != owner) {
         all = false;
-        snprintf(why, cap, "after 10 s, node %u still says slot %u belongs to %u, not %u", S()->cluster_ports[i], slot,
-                 L.owner[slot], owner);
+        snprintf(why, cap, "after 10 s, node %u still says slot %u belongs to %u, not %u",
+                 S()->cluster_ports[i], slot, L.owner[slot], owner);
       }
     }
     if (all) return true;
@@ -342,7 +355,8 @@ static bool finish_move(uint16_t slot, uint16_t from, uint16_t to, char *why, si
   const layout *L = &g_layout;
   for (size_t i = 0; i < L->n; i++) {
     uint16_t p = L->nodes[i].port;
-    if (L->nodes[i].primary && p != from && p != to && !setslot(p, slot, "NODE", to_id, why, cap)) return false;
+    if (L->nodes[i].primary && p != from && p != to && !setslot(p, slot, "NODE", to_id, why, cap))
+      return false;
   }
   return wait_owner_everywhere(slot, to, why, cap);
 }
@@ -350,7 +364,8 @@ static bool finish_move(uint16_t slot, uint16_t from, uint16_t to, char *why, si
 static bool begin_move(uint16_t slot, uint16_t from, uint16_t to, char *why, size_t cap) {
   char from_id[41], to_id[41];
   if (!node_id(from, from_id, why, cap) || !node_id(to, to_id, why, cap)) return false;
-  return setslot(to, slot, "IMPORTING", from_id, why, cap) && setslot(from, slot, "MIGRATING", to_id, why, cap);
+  return setslot(to, slot, "IMPORTING", from_id, why, cap) &&
+         setslot(from, slot, "MIGRATING", to_id, why, cap);
 }
 
 /* The whole move from -> to: IMPORTING/MIGRATING, every key, NODE everywhere, convergence. */
@@ -362,7 +377,9 @@ static bool move_slot(uint16_t slot, uint16_t from, uint16_t to, char *why, size
 static long count_keys_in_slot(uint16_t port, uint16_t slot) {
   char s[8], buf[128];
   snprintf(s, sizeof s, "%u", slot);
-  if (h_raw_try_cmd(port, buf, sizeof buf, "CLUSTER", "COUNTKEYSINSLOT", s, NULL) < 0 || buf[0] != ':') return -1;
+  if (h_raw_try_cmd(port, buf, sizeof buf, "CLUSTER", "COUNTKEYSINSLOT", s, NULL) < 0 ||
+      buf[0] != ':')
+    return -1;
   return strtol(buf + 1, NULL, 10);
 }
 
@@ -386,7 +403,9 @@ static bool restore_slot(uint16_t slot, uint16_t a, uint16_t b, char *why, size_
         return false;
       owner = b;
     } else {
-      if (!setslot(a, slot, "STABLE", NULL, why, cap) || !setslot(b, slot, "STABLE", NULL, why, cap)) return false;
+      if (!setslot(a, slot, "STABLE", NULL, why, cap) ||
+          !setslot(b, slot, "STABLE", NULL, why, cap))
+        return false;
       return wait_owner_everywhere(slot, a, why, cap);
     }
   }
@@ -431,15 +450,18 @@ static void set_ok(glide_client *c, const char *k, const char *v) {
 
 static void get_is(glide_client *c, const char *k, const char *v) {
   glide_value *r = h_cmd(c, "GET", k, NULL);
-  if (v) assert_bulk(r, v);
-  else assert_nil(r);
+  if (v)
+    assert_bulk(r, v);
+  else
+    assert_nil(r);
   glide_value_free(r);
 }
 
 /* The string of a BULK/SIMPLE/VERBATIM value (NUL-terminated by the library), or fails. */
 static const char *str_of(const glide_value *v) {
   glide_value_type t = glide_value_get_type(v);
-  if (t != GLIDE_VALUE_BULK_STRING && t != GLIDE_VALUE_SIMPLE_STRING && t != GLIDE_VALUE_VERBATIM_STRING) {
+  if (t != GLIDE_VALUE_BULK_STRING && t != GLIDE_VALUE_SIMPLE_STRING &&
+      t != GLIDE_VALUE_VERBATIM_STRING) {
     char d[512];
     h_fail("expected a string, got %s", h_describe(v, d, sizeof d));
   }
@@ -497,15 +519,17 @@ static int teardown(void **state) {
   glide_client_close(f->c2);
   for (size_t i = 0; i < f->nfds; i++) h_raw_close(f->fds[i]);
   if (f->slot_touched && !restore_slot(f->slot, f->a, f->b, why, sizeof why)) {
-    fprintf(stderr, "[  ERROR   ] teardown: could not put slot %u back on %u: %s\n", f->slot, f->a, why);
+    fprintf(stderr, "[  ERROR   ] teardown: could not put slot %u back on %u: %s\n", f->slot, f->a,
+            why);
     rc = -1;
   }
   char buf[1024];
   for (size_t i = f->ncfg; i-- > 0;) {
-    if (h_raw_try_cmd(f->cfg[i].port, buf, sizeof buf, "CONFIG", "SET", f->cfg[i].name, f->cfg[i].value, NULL) < 0 ||
+    if (h_raw_try_cmd(f->cfg[i].port, buf, sizeof buf, "CONFIG", "SET", f->cfg[i].name,
+                      f->cfg[i].value, NULL) < 0 ||
         strcmp(buf, "+OK\r\n") != 0) {
-      fprintf(stderr, "[  ERROR   ] teardown: CONFIG SET %s %s on %u: %s\n", f->cfg[i].name, f->cfg[i].value,
-              f->cfg[i].port, buf);
+      fprintf(stderr, "[  ERROR   ] teardown: CONFIG SET %s %s on %u: %s\n", f->cfg[i].name,
+              f->cfg[i].value, f->cfg[i].port, buf);
       rc = -1;
     }
   }
@@ -514,7 +538,8 @@ static int teardown(void **state) {
     if (node_view(S()->cluster_ports[0], &L, why, sizeof why)) {
       for (size_t i = 0; i < f->nkeys; i++) {
         uint16_t owner = L.owner[h_key_slot(f->keys[i], strlen(f->keys[i]))];
-        if (owner && (h_raw_try_cmd(owner, buf, sizeof buf, "DEL", f->keys[i], NULL) < 0 || buf[0] != ':')) {
+        if (owner &&
+            (h_raw_try_cmd(owner, buf, sizeof buf, "DEL", f->keys[i], NULL) < 0 || buf[0] != ':')) {
           fprintf(stderr, "[  ERROR   ] teardown: DEL %s on %u: %s\n", f->keys[i], owner, buf);
           rc = -1;
         }
@@ -552,7 +577,8 @@ static int fx_raw_connect(fx *f, uint16_t port) {
   return fd;
 }
 
-/* ------------------------------------------------------------------ slot migration: ASK, then MOVED */
+/* ------------------------------------------------------------------ slot migration: ASK, then
+ * MOVED */
 
 /*
  * Slot S (of a hash tag unique to this run) is owned by primary A; B is another primary.
@@ -685,7 +711,8 @@ static void test_slot_migration_ask_then_moved(void **state) {
   assert_ok(h_at(r, 3));
   assert_bulk(h_at(r, 4), "n");
   glide_value_free(r);
-  EXPECT_REDIRECTS(0, 4, "first batch after the move (4 commands of the moved slot in flight to the old owner)");
+  EXPECT_REDIRECTS(
+      0, 4, "first batch after the move (4 commands of the moved slot in flight to the old owner)");
 
   /* the map is patched: no more MOVED */
   resetstat_all();
@@ -925,8 +952,8 @@ static void test_fanout_dbsize_sums(void **state) {
       matched = before == after && got == before;
     }
     if (!matched)
-      h_fail("DBSIZE%s = %lld, raw sum over primaries %lld before and %lld after", batch ? " (batch)" : "",
-             (long long)got, (long long)before, (long long)after);
+      h_fail("DBSIZE%s = %lld, raw sum over primaries %lld before and %lld after",
+             batch ? " (batch)" : "", (long long)got, (long long)before, (long long)after);
     if (got < 12) h_fail("DBSIZE %lld is below the 12 keys this test wrote", (long long)got);
   }
 }
@@ -936,12 +963,14 @@ static void test_fanout_dbsize_sums(void **state) {
 static void test_fanout_config_set(void **state) {
   fx *f = *state;
   f->c = h_cluster_client();
-  for (size_t i = 0; i < S()->cluster_count; i++) fx_save_config(f, S()->cluster_ports[i], "slowlog-max-len");
+  for (size_t i = 0; i < S()->cluster_count; i++)
+    fx_save_config(f, S()->cluster_ports[i], "slowlog-max-len");
   glide_value *r = h_cmd(f->c, "CONFIG", "SET", "slowlog-max-len", "129", NULL);
   assert_ok(r);
   glide_value_free(r);
   for (size_t i = 0; i < S()->cluster_count; i++)
-    RAW_EXPECT("*2\r\n$15\r\nslowlog-max-len\r\n$3\r\n129\r\n", S()->cluster_ports[i], "CONFIG", "GET", "slowlog-max-len");
+    RAW_EXPECT("*2\r\n$15\r\nslowlog-max-len\r\n$3\r\n129\r\n", S()->cluster_ports[i], "CONFIG",
+               "GET", "slowlog-max-len");
   glide_batch *bt = glide_batch_new(false);
   assert_non_null(bt);
   OK(h_batch_cmd(bt, "CONFIG", "SET", "slowlog-max-len", "131", NULL));
@@ -952,7 +981,8 @@ static void test_fanout_config_set(void **state) {
   assert_ok(h_at(r, 0));
   glide_value_free(r);
   for (size_t i = 0; i < S()->cluster_count; i++)
-    RAW_EXPECT("*2\r\n$15\r\nslowlog-max-len\r\n$3\r\n131\r\n", S()->cluster_ports[i], "CONFIG", "GET", "slowlog-max-len");
+    RAW_EXPECT("*2\r\n$15\r\nslowlog-max-len\r\n$3\r\n131\r\n", S()->cluster_ports[i], "CONFIG",
+               "GET", "slowlog-max-len");
   /* an error on every node is one error */
   r = h_cmd(f->c, "CONFIG", "SET", "slowlog-max-len", "not-a-number", NULL);
   assert_error_kind(r, GLIDE_ERR_SERVER);
@@ -1014,7 +1044,8 @@ static void test_fanout_shard_channels_primary_and_replica(void **state) {
   for (int i = 0; i < 2; i++) {
     h_raw_send(fds[i], "SSUBSCRIBE", ch, NULL);
     h_raw_read(fds[i], buf, sizeof buf);
-    if (!strstr(buf, "ssubscribe") || !strstr(buf, ch)) h_fail("SSUBSCRIBE on %u: %s", i ? rep->port : primary, buf);
+    if (!strstr(buf, "ssubscribe") || !strstr(buf, ch))
+      h_fail("SSUBSCRIBE on %u: %s", i ? rep->port : primary, buf);
   }
   /* the subscriptions are live on both nodes */
   char numsub[256];
@@ -1083,7 +1114,8 @@ static void make_ms_keys(fx *f, ms_keys *m, const layout *L, const char *what) {
 }
 
 /* argv = name k1 [v1] k2 [v2] ... from index lo..hi-1 */
-static size_t ms_argv(const ms_keys *m, const char *name, bool with_values, size_t lo, size_t hi, const char **argv) {
+static size_t ms_argv(const ms_keys *m, const char *name, bool with_values, size_t lo, size_t hi,
+                      const char **argv) {
   size_t argc = 0;
   argv[argc++] = name;
   for (size_t i = lo; i < hi; i++) {
@@ -1096,8 +1128,10 @@ static size_t ms_argv(const ms_keys *m, const char *name, bool with_values, size
 static void check_mget(const glide_value *r, const ms_keys *m, size_t lo, size_t hi, bool present) {
   assert_array(r, hi - lo);
   for (size_t i = lo; i < hi; i++) {
-    if (present) assert_bulk(h_at(r, i - lo), m->v[i]);
-    else assert_nil(h_at(r, i - lo));
+    if (present)
+      assert_bulk(h_at(r, i - lo), m->v[i]);
+    else
+      assert_nil(h_at(r, i - lo));
   }
 }
 
@@ -1183,8 +1217,10 @@ static void test_multislot_in_batch(void **state) {
   const glide_value *mg = h_at(r, 4);
   assert_array(mg, 20);
   for (size_t i = 0; i < 20; i++) {
-    if (i < 10) assert_nil(h_at(mg, i));
-    else assert_bulk(h_at(mg, i), m.v[i]);
+    if (i < 10)
+      assert_nil(h_at(mg, i));
+    else
+      assert_bulk(h_at(mg, i), m.v[i]);
   }
   assert_int(h_at(r, 5), MS_N - 10);
   assert_int(h_at(r, 6), 0);
@@ -1193,16 +1229,21 @@ static void test_multislot_in_batch(void **state) {
 
 /* Parses "<text> (failed in slot N; K of M parts succeeded)" / "(failed in slots N, M, ...; ...)".
  * Checks the text before " (failed", the set of slots, K and M. */
-static void check_partial_error(const glide_value *e, const char *server_text, const uint16_t *failed, size_t nfailed,
-                                size_t ok_parts, size_t parts) {
+static void check_partial_error(const glide_value *e, const char *server_text,
+                                const uint16_t *failed, size_t nfailed, size_t ok_parts,
+                                size_t parts) {
   char d[4096];
   assert_error_kind(e, GLIDE_ERR_SERVER);
   const char *msg = e->u.string.ptr;
   size_t tl = strlen(server_text);
-  if (strncmp(msg, server_text, tl) != 0) h_fail("partial failure: message does not start with the server's error \"%s\": %s", server_text, h_describe(e, d, sizeof d));
+  if (strncmp(msg, server_text, tl) != 0)
+    h_fail("partial failure: message does not start with the server's error \"%s\": %s",
+           server_text, h_describe(e, d, sizeof d));
   const char *p = msg + tl;
   const char *intro = nfailed == 1 ? " (failed in slot " : " (failed in slots ";
-  if (strncmp(p, intro, strlen(intro)) != 0) h_fail("partial failure: expected \"%s\" after the server's text: %s", intro, h_describe(e, d, sizeof d));
+  if (strncmp(p, intro, strlen(intro)) != 0)
+    h_fail("partial failure: expected \"%s\" after the server's text: %s", intro,
+           h_describe(e, d, sizeof d));
   p += strlen(intro);
   bool seen[16384];
   memset(seen, 0, sizeof seen);
@@ -1210,10 +1251,12 @@ static void check_partial_error(const glide_value *e, const char *server_text, c
   for (;;) {
     char *end = NULL;
     long s = strtol(p, &end, 10);
-    if (end == p || s < 0 || s > 16383) h_fail("partial failure: bad slot list: %s", h_describe(e, d, sizeof d));
+    if (end == p || s < 0 || s > 16383)
+      h_fail("partial failure: bad slot list: %s", h_describe(e, d, sizeof d));
     bool expected = false;
     for (size_t i = 0; i < nfailed; i++) expected |= failed[i] == s;
-    if (!expected || seen[s]) h_fail("partial failure: slot %ld unexpected or repeated: %s", s, h_describe(e, d, sizeof d));
+    if (!expected || seen[s])
+      h_fail("partial failure: slot %ld unexpected or repeated: %s", s, h_describe(e, d, sizeof d));
     seen[s] = true;
     got++;
     p = end;
@@ -1223,14 +1266,20 @@ static void check_partial_error(const glide_value *e, const char *server_text, c
     }
     break;
   }
-  if (got != nfailed) h_fail("partial failure: %zu slots named, expected %zu: %s", got, nfailed, h_describe(e, d, sizeof d));
+  if (got != nfailed)
+    h_fail("partial failure: %zu slots named, expected %zu: %s", got, nfailed,
+           h_describe(e, d, sizeof d));
   char tail[128];
   snprintf(tail, sizeof tail, "; %zu of %zu parts succeeded)", ok_parts, parts);
-  if (strcmp(p, tail) != 0) h_fail("partial failure: expected the message to end with \"%s\": %s", tail, h_describe(e, d, sizeof d));
+  if (strcmp(p, tail) != 0)
+    h_fail("partial failure: expected the message to end with \"%s\": %s", tail,
+           h_describe(e, d, sizeof d));
   if (e->u.string.len != strlen(msg)) h_fail("partial failure: length and NUL disagree");
 }
 
-static int cmp_u16(const void *a, const void *b) { return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b; }
+static int cmp_u16(const void *a, const void *b) {
+  return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
 
 /* One primary P refuses writes (min-replicas-to-write 5: NOREPLICAS). A split MSET / DEL whose
  * parts partly live on P gives an ERROR element naming the failed slots and how many parts
@@ -1267,9 +1316,12 @@ static void test_multislot_partial_failure(void **state) {
       uint16_t s = h_key_slot(cand, strlen(cand));
       if (used[s]) continue; /* every key in its own slot: parts = keys */
       bool on = L->owner[s] == p;
-      if (on && found_on < 2) memcpy(on_p[found_on++], cand, KEYLEN);
-      else if (!on && found_off < 4) memcpy(off_p[found_off++], cand, KEYLEN);
-      else continue;
+      if (on && found_on < 2)
+        memcpy(on_p[found_on++], cand, KEYLEN);
+      else if (!on && found_off < 4)
+        memcpy(off_p[found_off++], cand, KEYLEN);
+      else
+        continue;
       used[s] = true;
     }
     if (found_on < 2 || found_off < 4) h_fail("could not pick the partial-failure keys");
@@ -1288,7 +1340,8 @@ static void test_multislot_partial_failure(void **state) {
     glide_value *r = cmdv(f->c, 7, argv);
     check_partial_error(r, norep, sl_on, 1, 2, 3);
     char exact[256];
-    snprintf(exact, sizeof exact, "%s (failed in slot %u; 2 of 3 parts succeeded)", norep, sl_on[0]);
+    snprintf(exact, sizeof exact, "%s (failed in slot %u; 2 of 3 parts succeeded)", norep,
+             sl_on[0]);
     assert_string_equal(r->u.string.ptr, exact);
     glide_value_free(r);
     get_is(f->c, off_p[0], "a");
@@ -1296,10 +1349,12 @@ static void test_multislot_partial_failure(void **state) {
     get_is(f->c, off_p[1], "c");
   }
   {
-    const char *argv[] = {"MSET", off_p[0], "1", on_p[0], "2", off_p[1], "3", off_p[2], "4", on_p[1], "5", off_p[3], "6"};
+    const char *argv[] = {"MSET",   off_p[0], "1",     on_p[0], "2",      off_p[1], "3",
+                          off_p[2], "4",      on_p[1], "5",     off_p[3], "6"};
     glide_value *r = cmdv(f->c, 13, argv);
     char exact[256];
-    snprintf(exact, sizeof exact, "%s (failed in slots %u, %u; 4 of 6 parts succeeded)", norep, sl_on[0], sl_on[1]);
+    snprintf(exact, sizeof exact, "%s (failed in slots %u, %u; 4 of 6 parts succeeded)", norep,
+             sl_on[0], sl_on[1]);
     check_partial_error(r, norep, sl_on, 2, 4, 6);
     assert_string_equal(r->u.string.ptr, exact);
     glide_value_free(r);
@@ -1339,8 +1394,10 @@ static void test_multislot_partial_failure(void **state) {
   r = cmdv(f->c, argc, argv);
   assert_array(r, MS_N);
   for (int i = 0; i < MS_N; i++) {
-    if (L->owner[m.slot[i]] == p) assert_nil(h_at(r, (size_t)i));
-    else assert_bulk(h_at(r, (size_t)i), m.v[i]);
+    if (L->owner[m.slot[i]] == p)
+      assert_nil(h_at(r, (size_t)i));
+    else
+      assert_bulk(h_at(r, (size_t)i), m.v[i]);
   }
   glide_value_free(r);
   glide_batch *bt = glide_batch_new(false);
@@ -1469,7 +1526,8 @@ static void test_route_replica(void **state) {
 
 /* A PREFER_REPLICA client, n keys written through it (so on primaries) and present on every
  * replica (waited for, bounded). Returns the number of distinct slots. */
-static size_t prefer_replica_setup(fx *f, const layout *L, char (*k)[KEYLEN], int n, const char *what) {
+static size_t prefer_replica_setup(fx *f, const layout *L, char (*k)[KEYLEN], int n,
+                                   const char *what) {
   glide_config *cfg = h_config_cluster();
   OK(glide_config_set_read_from(cfg, GLIDE_READ_FROM_PREFER_REPLICA));
   f->c = h_connect(cfg);
@@ -1533,10 +1591,11 @@ static void test_prefer_replica_reads_on_replicas(void **state) {
   for (int i = 0; i < N; i++) assert_bulk(h_at(r, (size_t)i), k[i]);
   glide_value_free(r);
   for (int i = 0; i < 5; i++) set_ok(f->c, k[i], "rewritten");
-  int64_t get_p = calls_on(L, true, "get"), get_r = calls_on(L, false, "get"), set_p = calls_on(L, true, "set");
+  int64_t get_p = calls_on(L, true, "get"), get_r = calls_on(L, false, "get"),
+          set_p = calls_on(L, true, "set");
   if (get_p != 0 || get_r != 2 * N)
-    h_fail("GET calls: %lld on primaries (expected 0), %lld on replicas (expected %d)", (long long)get_p,
-           (long long)get_r, 2 * N);
+    h_fail("GET calls: %lld on primaries (expected 0), %lld on replicas (expected %d)",
+           (long long)get_p, (long long)get_r, 2 * N);
   if (set_p != 5) h_fail("SET calls on primaries: %lld, expected 5", (long long)set_p);
   EXPECT_REDIRECTS(0, 0, "PREFER_REPLICA reads");
 }
@@ -1568,8 +1627,10 @@ static void test_prefer_replica_split_mget_on_replicas(void **state) {
   glide_value_free(r);
   int64_t mget_p = calls_on(L, true, "mget"), mget_r = calls_on(L, false, "mget");
   if (mget_p != 0 || mget_r != 2 * (int64_t)nslots)
-    h_fail("MGET calls: %lld on primaries (expected 0), %lld on replicas (expected one per slot per MGET: %zu)",
-           (long long)mget_p, (long long)mget_r, 2 * nslots);
+    h_fail(
+        "MGET calls: %lld on primaries (expected 0), %lld on replicas (expected one per slot per "
+        "MGET: %zu)",
+        (long long)mget_p, (long long)mget_r, 2 * nslots);
   EXPECT_REDIRECTS(0, 0, "PREFER_REPLICA split MGET");
 }
 

@@ -58,8 +58,9 @@ std::string g_error;
 uint16_t standalone_port() {
   const char *path = std::getenv("GLIDE_TEST_SERVERS");
   if (!path || !*path) {
-    g_error = "GLIDE_TEST_SERVERS is not set (run through ctest, or export it: the servers.env written "
-              "by tests/scripts/test_servers.sh start DIR)";
+    g_error =
+        "GLIDE_TEST_SERVERS is not set (run through ctest, or export it: the servers.env written "
+        "by tests/scripts/test_servers.sh start DIR)";
     return 0;
   }
   FILE *in = std::fopen(path, "r");
@@ -80,7 +81,8 @@ uint16_t standalone_port() {
     }
   }
   std::fclose(in);
-  g_error = std::string(path) + " has no GLIDE_TEST_STANDALONE_PORT (servers started with cluster-only?)";
+  g_error =
+      std::string(path) + " has no GLIDE_TEST_STANDALONE_PORT (servers started with cluster-only?)";
   return 0;
 }
 
@@ -123,7 +125,7 @@ struct Entry {
   std::string name;                 // "get", "config|set"
   std::vector<std::string> prefix;  // argv[0] (and argv[1] for a subcommand)
   int64_t arity = 0;
-  std::set<std::string> keywords;   // from the server's key specs
+  std::set<std::string> keywords;  // from the server's key specs
 };
 
 void collect(const glide_value *e, const std::string &container, std::vector<Entry> *out) {
@@ -136,7 +138,8 @@ void collect(const glide_value *e, const std::string &container, std::vector<Ent
   } else {
     // the server names subcommands "container|sub"
     const size_t bar = en.name.find('|');
-    en.prefix = {upper(container), upper(bar == std::string::npos ? en.name : en.name.substr(bar + 1))};
+    en.prefix = {upper(container),
+                 upper(bar == std::string::npos ? en.name : en.name.substr(bar + 1))};
   }
   const glide_value *specs = glide_value_at(e, 8);
   for (size_t i = 0; i < glide_value_len(specs); ++i) {
@@ -183,7 +186,6 @@ Positions ours_of(const Argv &a, const Command **cmd_out) {
   return Positions(out.begin(), out.end());
 }
 
-
 // A deliberate difference: name (the table entry), why, and a predicate over (argv, server, ours).
 struct Allowed {
   const char *name;
@@ -203,8 +205,10 @@ const Allowed kAllowed[] = {
        return a.size() == 2 && s.empty() && o == Positions{1};
      }},
     {"migrate-lone-empty-key", "migrate",
-     "MIGRATE host port \"\" db timeout with no usable KEYS clause: the server reports the empty key "
-     "(slot 0); for us an empty argv[3] is the KEYS placeholder, never a key, so the command has no "
+     "MIGRATE host port \"\" db timeout with no usable KEYS clause: the server reports the empty "
+     "key "
+     "(slot 0); for us an empty argv[3] is the KEYS placeholder, never a key, so the command has "
+     "no "
      "key and goes to a random node (tools/command_overrides.json, migrate).",
      [](const Argv &a, const Positions &s, const Positions &o) {
        bool keys_clause = false;  // KEYS at 6 or later with at least one key after it
@@ -214,7 +218,8 @@ const Allowed kAllowed[] = {
     {"migrate-invalid-keys-position", "migrate",
      "MIGRATE with the word KEYS where the server cannot accept it: as the port (argv[2]), the db "
      "(argv[4]) or the timeout (argv[5]), which must be integers, or as the last argument (no keys "
-     "follow). The server refuses to run such a MIGRATE; its key parser looks for KEYS from argv[6] "
+     "follow). The server refuses to run such a MIGRATE; its key parser looks for KEYS from "
+     "argv[6] "
      "on, our key spec (the server's own spec: KEYS searched backwards from argv[-2]) finds it "
      "anywhere from argv[2], so the two disagree on vectors that never execute. (KEYS as the key "
      "argv[3] itself is valid MIGRATE syntax and is NOT allowed here.)",
@@ -226,16 +231,23 @@ const Allowed kAllowed[] = {
        return false;
      }},
     {"channels-as-keys", "publish",
-     "PUBLISH routes by its channel's slot (docs/ROUTING.md): our override gives it a not_key spec for "
+     "PUBLISH routes by its channel's slot (docs/ROUTING.md): our override gives it a not_key spec "
+     "for "
      "the channel; the server declares none, so COMMAND GETKEYS reports no key.",
-     [](const Argv &, const Positions &s, const Positions &o) { return s.empty() && o == Positions{1}; }},
+     [](const Argv &, const Positions &s, const Positions &o) {
+       return s.empty() && o == Positions{1};
+     }},
     {"channels-as-keys", "spublish",
      "SPUBLISH's shard channel is a not_key spec of the server: it hashes to a slot but COMMAND "
-     "GETKEYS leaves it out; key_positions includes not_key specs so SPUBLISH routes by its channel "
+     "GETKEYS leaves it out; key_positions includes not_key specs so SPUBLISH routes by its "
+     "channel "
      "(command_table.h).",
-     [](const Argv &, const Positions &s, const Positions &o) { return s.empty() && o == Positions{1}; }},
+     [](const Argv &, const Positions &s, const Positions &o) {
+       return s.empty() && o == Positions{1};
+     }},
     {"channels-as-keys", "ssubscribe",
-     "SSUBSCRIBE's shard channels: not_key specs, included by key_positions for routing, left out by "
+     "SSUBSCRIBE's shard channels: not_key specs, included by key_positions for routing, left out "
+     "by "
      "COMMAND GETKEYS.",
      [](const Argv &a, const Positions &s, const Positions &o) {
        Positions all;
@@ -243,7 +255,8 @@ const Allowed kAllowed[] = {
        return s.empty() && o == all;
      }},
     {"channels-as-keys", "sunsubscribe",
-     "SUNSUBSCRIBE's shard channels: not_key specs, included by key_positions for routing, left out "
+     "SUNSUBSCRIBE's shard channels: not_key specs, included by key_positions for routing, left "
+     "out "
      "by COMMAND GETKEYS.",
      [](const Argv &a, const Positions &s, const Positions &o) {
        Positions all;
@@ -252,7 +265,8 @@ const Allowed kAllowed[] = {
      }},
 };
 
-const Allowed *allowed_for(const std::string &name, const Argv &a, const Positions &s, const Positions &o) {
+const Allowed *allowed_for(const std::string &name, const Argv &a, const Positions &s,
+                           const Positions &o) {
   for (const Allowed &al : kAllowed)
     if (name == al.command && al.matches(a, s, o)) return &al;
   return nullptr;
@@ -273,8 +287,10 @@ std::vector<Argv> candidates(const Entry &e) {
     if (cmd) {
       for (size_t i = 0; i < cmd->key_spec_count; ++i) {
         const KeySpec &ks = cmd->key_specs[i];
-        if (ks.begin == KeySpec::Begin::kKeyword && !ks.keyword.empty()) keywords.insert(std::string(ks.keyword));
-        if (ks.begin == KeySpec::Begin::kIndex && (ks.flags & kKeyEmptyNotKey)) empty_not_key.insert(static_cast<uint32_t>(ks.index));
+        if (ks.begin == KeySpec::Begin::kKeyword && !ks.keyword.empty())
+          keywords.insert(std::string(ks.keyword));
+        if (ks.begin == KeySpec::Begin::kIndex && (ks.flags & kKeyEmptyNotKey))
+          empty_not_key.insert(static_cast<uint32_t>(ks.index));
       }
     }
   }
@@ -283,7 +299,8 @@ std::vector<Argv> candidates(const Entry &e) {
   if (e.arity > 0) {
     lengths.push_back(static_cast<size_t>(e.arity));
   } else {
-    for (size_t l = static_cast<size_t>(-e.arity); l <= static_cast<size_t>(-e.arity) + 8; ++l) lengths.push_back(l);
+    for (size_t l = static_cast<size_t>(-e.arity); l <= static_cast<size_t>(-e.arity) + 8; ++l)
+      lengths.push_back(l);
   }
   std::set<Argv> seen;
   std::vector<Argv> out;
@@ -332,7 +349,8 @@ void test_key_positions_match_command_getkeys(void **) {
   const glide_status st = glide_client_new(cfg, &c, &msg);
   glide_config_free(cfg);
   if (st != GLIDE_OK) {
-    print_error("glide_client_new on 127.0.0.1:%u: %s %s\n", port, glide_error_kind_name(st), msg ? msg : "");
+    print_error("glide_client_new on 127.0.0.1:%u: %s %s\n", port, glide_error_kind_name(st),
+                msg ? msg : "");
     glide_string_free(msg);
     fail();
   }
@@ -341,14 +359,16 @@ void test_key_positions_match_command_getkeys(void **) {
   const size_t cmd_len[] = {7};
   ValuePtr all(glide_client_command(c, 1, cmd_argv, cmd_len));
   if (glide_value_get_type(all.get()) != GLIDE_VALUE_ARRAY || glide_value_len(all.get()) < 100) {
-    print_error("COMMAND: unexpected reply (type %d, %zu elements)\n", glide_value_get_type(all.get()),
-                glide_value_len(all.get()));
+    print_error("COMMAND: unexpected reply (type %d, %zu elements)\n",
+                glide_value_get_type(all.get()), glide_value_len(all.get()));
     glide_client_close(c);
     fail();
   }
   std::vector<Entry> entries;
-  for (size_t i = 0; i < glide_value_len(all.get()); ++i) collect(glide_value_at(all.get(), i), "", &entries);
-  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) { return a.name < b.name; });
+  for (size_t i = 0; i < glide_value_len(all.get()); ++i)
+    collect(glide_value_at(all.get(), i), "", &entries);
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry &a, const Entry &b) { return a.name < b.name; });
 
   size_t checked = 0, skipped = 0, mismatched = 0, variants = 0, not_in_table = 0;
   std::map<std::string, size_t> allowed_hits;
@@ -372,7 +392,8 @@ void test_key_positions_match_command_getkeys(void **) {
     o.timeout_ms = 30000;
     ValuePtr res(glide_client_exec(c, b, false, &o));
     glide_batch_free(b);
-    if (glide_value_get_type(res.get()) != GLIDE_VALUE_ARRAY || glide_value_len(res.get()) != cands.size()) {
+    if (glide_value_get_type(res.get()) != GLIDE_VALUE_ARRAY ||
+        glide_value_len(res.get()) != cands.size()) {
       failures.push_back(e.name + ": batch of COMMAND GETKEYS failed: " + str_of(res.get()));
       ++mismatched;
       continue;
@@ -385,7 +406,8 @@ void test_key_positions_match_command_getkeys(void **) {
       Positions server;
       if (glide_value_get_type(r) == GLIDE_VALUE_ERROR) {
         const std::string m = str_of(r);
-        if (m.find("no key arguments") == std::string::npos) continue;  // the server refuses this sample
+        if (m.find("no key arguments") == std::string::npos)
+          continue;  // the server refuses this sample
       } else if (glide_value_get_type(r) == GLIDE_VALUE_ARRAY) {
         bool unknown = false;
         for (size_t j = 0; j < glide_value_len(r); ++j) {
@@ -397,7 +419,8 @@ void test_key_positions_match_command_getkeys(void **) {
           server.insert(static_cast<uint32_t>(pos));
         }
         if (unknown) {
-          failures.push_back(e.name + ": " + show(a) + ": the server named a key that is not an argument");
+          failures.push_back(e.name + ": " + show(a) +
+                             ": the server named a key that is not an argument");
           bad = true;
           continue;
         }
@@ -408,7 +431,8 @@ void test_key_positions_match_command_getkeys(void **) {
       const Positions ours = ours_of(a, &cmd);
       if (!cmd) {
         ++not_in_table;
-        failures.push_back(e.name + ": not in our command table (regenerate it from this server's COMMAND?)");
+        failures.push_back(
+            e.name + ": not in our command table (regenerate it from this server's COMMAND?)");
         bad = true;
         break;
       }
@@ -421,7 +445,8 @@ void test_key_positions_match_command_getkeys(void **) {
       }
       bad = true;
       if (failures.size() < 200)
-        failures.push_back(e.name + ": " + show(a) + ": server " + show(server) + ", ours " + show(ours));
+        failures.push_back(e.name + ": " + show(a) + ": server " + show(server) + ", ours " +
+                           show(ours));
     }
     if (bad) {
       ++mismatched;
@@ -434,26 +459,33 @@ void test_key_positions_match_command_getkeys(void **) {
   }
   glide_client_close(c);
 
-  std::printf("[ INFO     ] COMMAND lists %zu commands and subcommands (containers excluded): %zu checked, "
-              "%zu skipped (no sample the server accepts), %zu mismatched; %zu argument vectors compared\n",
-              entries.size(), checked, skipped, mismatched, variants);
+  std::printf(
+      "[ INFO     ] COMMAND lists %zu commands and subcommands (containers excluded): %zu checked, "
+      "%zu skipped (no sample the server accepts), %zu mismatched; %zu argument vectors compared\n",
+      entries.size(), checked, skipped, mismatched, variants);
   if (!skipped_names.empty()) {
     std::string s;
     for (const auto &n : skipped_names) s += " " + n;
-    std::printf("[ INFO     ] skipped (COMMAND GETKEYS accepted none of their samples; for arity-1 commands "
-                "it cannot be asked at all, it needs an argument after the name):%s\n", s.c_str());
+    std::printf(
+        "[ INFO     ] skipped (COMMAND GETKEYS accepted none of their samples; for arity-1 "
+        "commands "
+        "it cannot be asked at all, it needs an argument after the name):%s\n",
+        s.c_str());
   }
   for (const Allowed &al : kAllowed) {
     const std::string rule = std::string(al.name) + " (" + al.command + ")";
     const auto it = allowed_hits.find(rule);
-    std::printf("[ INFO     ] allowed difference %s: %zu vectors\n", rule.c_str(), it == allowed_hits.end() ? size_t{0} : it->second);
+    std::printf("[ INFO     ] allowed difference %s: %zu vectors\n", rule.c_str(),
+                it == allowed_hits.end() ? size_t{0} : it->second);
   }
   if (!failures.empty()) {
     for (const auto &f : failures) print_error("%s\n", f.c_str());
-    fail_msg("%zu commands disagree with COMMAND GETKEYS outside the allowed differences", mismatched);
+    fail_msg("%zu commands disagree with COMMAND GETKEYS outside the allowed differences",
+             mismatched);
   }
   // The check is only meaningful if it covers most of the table.
-  if (checked < entries.size() / 2) fail_msg("only %zu of %zu commands could be checked", checked, entries.size());
+  if (checked < entries.size() / 2)
+    fail_msg("only %zu of %zu commands could be checked", checked, entries.size());
   (void)not_in_table;
 }
 

@@ -45,7 +45,6 @@ static uint64_t get_until(glide_client *c, const char *key, const char *want, un
   return 0;
 }
 
-
 /* ------------------------------------------------------------------ 1. pushes */
 
 /* 32 MiB of RESP3 pushes arrive while a GET waits: they are dropped in their own short-lived
@@ -56,7 +55,8 @@ static void test_push_stream_during_pending_request(void **state) {
   f->c = fake_node_client(f->a, 20000, 0, 0);
   static char chunk[64 * 1024];
   size_t len = 0;
-  const char *push = ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$32\r\n0123456789abcdef0123456789abcdef\r\n";
+  const char *push =
+      ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$32\r\n0123456789abcdef0123456789abcdef\r\n";
   const size_t plen = strlen(push);
   while (len + plen <= sizeof chunk) {
     memcpy(chunk + len, push, plen);
@@ -90,7 +90,8 @@ static void test_reply_that_never_ends(void **state) {
   f->c = fake_node_client(f->a, 300, 0, 0);
   static char chunk[4000];
   for (size_t i = 0; i < sizeof chunk; i += 4) memcpy(chunk + i, ":1\r\n", 4);
-  fake_node_on_stream(f->a, "GET", "k", 1, "*1000000\r\n", chunk, sizeof chunk, 200, NULL); /* 200,000 sent */
+  fake_node_on_stream(f->a, "GET", "k", 1, "*1000000\r\n", chunk, sizeof chunk, 200,
+                      NULL); /* 200,000 sent */
   const size_t rss0 = h_vmrss_kb();
   glide_value *v = get(f->c, "k");
   assert_error_kind(v, GLIDE_ERR_TIMEOUT);
@@ -98,8 +99,9 @@ static void test_reply_that_never_ends(void **state) {
   const size_t rss1 = h_vmrss_kb();
   fake_node_store_set(f->a, "j", "jv");
   const uint64_t ms = get_until(f->c, "j", "jv", 5000);
-  print_message("      unfinished reply: TIMEOUT, VmRSS %zu -> %zu KiB; answering again after %llu ms\n",
-                rss0, rss1, (unsigned long long)ms);
+  print_message(
+      "      unfinished reply: TIMEOUT, VmRSS %zu -> %zu KiB; answering again after %llu ms\n",
+      rss0, rss1, (unsigned long long)ms);
   h_expect_growth_below("VmRSS", rss0, rss1, 32 * 1024);
 }
 
@@ -111,8 +113,9 @@ static void test_huge_declared_lengths(void **state) {
   fx *f = *state;
   f->a = fake_node_start();
   f->c = fake_node_client(f->a, 300, 0, 0);
-  const char *replies[] = {"$536870912\r\nabc", "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n"
-                                                   "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n:1\r\n",
+  const char *replies[] = {"$536870912\r\nabc",
+                           "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n"
+                           "*16777216\r\n*16777216\r\n*16777216\r\n*16777216\r\n:1\r\n",
                            "%8388608\r\n+k\r\n"};
   const size_t rss0 = h_vmrss_kb(), vm0 = h_vmsize_kb();
   size_t vm_peak = vm0;
@@ -127,8 +130,9 @@ static void test_huge_declared_lengths(void **state) {
     if (vm > vm_peak) vm_peak = vm;
   }
   const size_t rss1 = h_vmrss_kb();
-  print_message("      huge declared lengths: VmRSS %zu -> %zu KiB, VmSize %zu -> at most %zu KiB\n", rss0,
-                rss1, vm0, vm_peak);
+  print_message(
+      "      huge declared lengths: VmRSS %zu -> %zu KiB, VmSize %zu -> at most %zu KiB\n", rss0,
+      rss1, vm0, vm_peak);
   h_expect_growth_below("VmRSS", rss0, rss1, 4 * 1024);
   h_expect_growth_below("VmSize", vm0, vm_peak, 64 * 1024);
 }
@@ -154,7 +158,8 @@ static void test_moved_to_dead_address_is_repaired(void **state) {
   print_message("      slot repaired %llu ms after the bad MOVED\n", (unsigned long long)ms);
 }
 
-/* ------------------------------------------------------------------ 3. a peer that stops reading */
+/* ------------------------------------------------------------------ 3. a peer that stops reading
+ */
 
 /* The node stops reading: bytes queue up to max_unsent_bytes, then new requests fail at once
  * (nothing queues without bound); after stall_timeouts timeouts with nothing read the connection
@@ -188,9 +193,12 @@ static void test_peer_stops_reading(void **state) {
     const glide_error_kind k = glide_value_error_kind(v);
     size_t mlen = 0;
     const char *msg = glide_value_string(v, &mlen);
-    if (k == GLIDE_ERR_CONNECTION && msg && strstr(msg, "bytes unsent")) refused++;
-    else if (k == GLIDE_ERR_TIMEOUT) timed_out++;
-    else if (glide_value_get_type(v) == GLIDE_VALUE_SIMPLE_STRING) answered++; /* see below */
+    if (k == GLIDE_ERR_CONNECTION && msg && strstr(msg, "bytes unsent"))
+      refused++;
+    else if (k == GLIDE_ERR_TIMEOUT)
+      timed_out++;
+    else if (glide_value_get_type(v) == GLIDE_VALUE_SIMPLE_STRING)
+      answered++; /* see below */
     else if (k != GLIDE_ERR_CONNECTION) {
       char d[512];
       h_fail("SET to a node that does not read answered %s", h_describe(v, d, sizeof d));
@@ -199,9 +207,10 @@ static void test_peer_stops_reading(void **state) {
   }
   const size_t rss1 = h_vmrss_kb();
   free(value);
-  print_message("      200 x 1 MiB SETs to a node not reading: %d timed out, %d refused at once, "
-                "%d answered, VmRSS %zu -> %zu KiB, %u new connections\n",
-                timed_out, refused, answered, rss0, rss1, fake_node_connections(f->a) - conns0);
+  print_message(
+      "      200 x 1 MiB SETs to a node not reading: %d timed out, %d refused at once, "
+      "%d answered, VmRSS %zu -> %zu KiB, %u new connections\n",
+      timed_out, refused, answered, rss0, rss1, fake_node_connections(f->a) - conns0);
   if (refused == 0) h_fail("no request was refused for the unsent-bytes bound");
   h_expect_growth_below("VmRSS", rss0, rss1, 48 * 1024);
   /* torn down after 3 silent timeouts, and connected again for the next requests */
@@ -253,10 +262,14 @@ static void test_redirect_spellings_are_one_node(void **state) {
         }
   glide_batch_free(batch);
   const size_t fds1 = h_open_fds();
-  print_message("      %d redirects to spellings of 127.0.0.1: open descriptors %zu -> %zu, "
-                "node b accepted %u connection(s)\n", n, fds0, fds1, fake_node_connections(f->b));
-  /* one connection, or a few: each refresh (at most 1/s) retires b, the next MOVED brings it back */
-  if (fake_node_connections(f->b) > 5) h_fail("node b got %u connections", fake_node_connections(f->b));
+  print_message(
+      "      %d redirects to spellings of 127.0.0.1: open descriptors %zu -> %zu, "
+      "node b accepted %u connection(s)\n",
+      n, fds0, fds1, fake_node_connections(f->b));
+  /* one connection, or a few: each refresh (at most 1/s) retires b, the next MOVED brings it back
+   */
+  if (fake_node_connections(f->b) > 5)
+    h_fail("node b got %u connections", fake_node_connections(f->b));
   if (fds1 > fds0 + 4) h_fail("open descriptors grew from %zu to %zu", fds0, fds1);
   /* a's map never named b: the next refresh (MOVED-triggered, throttled to 1/s) retires it */
   const uint64_t deadline = h_now_ms() + 4000;
@@ -281,8 +294,8 @@ static void test_redirect_flood_to_new_addresses_is_bounded(void **state) {
   for (int i = 0; i < N; i++) {
     snprintf(keys[i], sizeof keys[i], "k%d", i);
     char moved[128];
-    snprintf(moved, sizeof moved, "-MOVED %u 127.0.%d.%d:%u\r\n", h_key_slot(keys[i], strlen(keys[i])),
-             1 + i / 100, 1 + i % 100, dead);
+    snprintf(moved, sizeof moved, "-MOVED %u 127.0.%d.%d:%u\r\n",
+             h_key_slot(keys[i], strlen(keys[i])), 1 + i / 100, 1 + i % 100, dead);
     fake_node_on_reply(f->a, "GET", keys[i], 1, moved);
     OK(glide_batch_get(batch, keys[i], strlen(keys[i])));
   }
@@ -297,16 +310,21 @@ static void test_redirect_flood_to_new_addresses_is_bounded(void **state) {
   for (int i = 0; i < N; i++) {
     const glide_value *e = h_at(r, (size_t)i);
     const char *s = glide_value_string(e, NULL);
-    if (glide_value_error_kind(e) == GLIDE_ERR_SERVER && s && strncmp(s, "MOVED", 5) == 0) moved_kept++;
-    else if (glide_value_error_kind(e) == GLIDE_ERR_CONNECTION) followed++;
+    if (glide_value_error_kind(e) == GLIDE_ERR_SERVER && s && strncmp(s, "MOVED", 5) == 0)
+      moved_kept++;
+    else if (glide_value_error_kind(e) == GLIDE_ERR_CONNECTION)
+      followed++;
   }
   glide_value_free(r);
   glide_batch_free(batch);
   const size_t fds1 = h_open_fds();
-  print_message("      %d redirects to new dead addresses in one pipeline: %d followed, %d answered "
-                "with the MOVED itself; open descriptors %zu -> %zu\n", N, followed, moved_kept, fds0, fds1);
+  print_message(
+      "      %d redirects to new dead addresses in one pipeline: %d followed, %d answered "
+      "with the MOVED itself; open descriptors %zu -> %zu\n",
+      N, followed, moved_kept, fds0, fds1);
   if (followed > 64) h_fail("%d unknown nodes made for one pipeline (bound: 64)", followed);
-  if (moved_kept + followed != N) h_fail("unexpected answers: %d followed + %d kept of %d", followed, moved_kept, N);
+  if (moved_kept + followed != N)
+    h_fail("unexpected answers: %d followed + %d kept of %d", followed, moved_kept, N);
   if (fds1 > fds0 + 8) h_fail("open descriptors grew from %zu to %zu", fds0, fds1);
   glide_value *v = get(f->c, "j");
   assert_bulk(v, "jv");
@@ -366,7 +384,8 @@ static void test_client_new_bound_and_kinds(void **state) {
   assert_int_equal(st, GLIDE_ERR_TIMEOUT);
   assert_null(c);
   glide_string_free(err);
-  if (el > 900) h_fail("glide_client_new with a 500 ms connect timeout took %llu ms", (unsigned long long)el);
+  if (el > 900)
+    h_fail("glide_client_new with a 500 ms connect timeout took %llu ms", (unsigned long long)el);
 
   struct {
     const char *reply;
@@ -378,7 +397,8 @@ static void test_client_new_bound_and_kinds(void **state) {
     err = NULL;
     st = glide_client_new(cfg, &c, &err);
     print_message("      %s: %s: %s\n", cases[i].what, glide_error_kind_name(st), err ? err : "");
-    if (st != GLIDE_ERR_PROTOCOL) h_fail("%s: got %s, expected PROTOCOL", cases[i].what, glide_error_kind_name(st));
+    if (st != GLIDE_ERR_PROTOCOL)
+      h_fail("%s: got %s, expected PROTOCOL", cases[i].what, glide_error_kind_name(st));
     assert_null(c);
     glide_string_free(err);
   }
@@ -450,7 +470,8 @@ static void test_failover_recovery_time(void **state) {
   const uint64_t ms = get_until(f->c, "k", "on-b", 5000);
   print_message("      first success %llu ms after the promotion showed in CLUSTER SLOTS\n",
                 (unsigned long long)ms);
-  if (ms > 300) h_fail("recovery took %llu ms after the promotion (bound: 300 ms)", (unsigned long long)ms);
+  if (ms > 300)
+    h_fail("recovery took %llu ms after the promotion (bound: 300 ms)", (unsigned long long)ms);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fake_fixture_setup, fake_fixture_teardown)

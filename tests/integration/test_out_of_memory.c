@@ -69,13 +69,15 @@ static void on_result(void *user_data, glide_value *root) {
 }
 
 static bool is_oom(const glide_value *v) {
-  return glide_value_get_type(v) == GLIDE_VALUE_ERROR && glide_value_error_kind(v) == GLIDE_ERR_OUT_OF_MEMORY;
+  return glide_value_get_type(v) == GLIDE_VALUE_ERROR &&
+         glide_value_error_kind(v) == GLIDE_ERR_OUT_OF_MEMORY;
 }
 
 static bool is_bulk(const glide_value *v, const char *s) {
   size_t len = 0;
   const char *p = glide_value_string(v, &len);
-  return glide_value_get_type(v) == GLIDE_VALUE_BULK_STRING && len == strlen(s) && memcmp(p, s, len) == 0;
+  return glide_value_get_type(v) == GLIDE_VALUE_BULK_STRING && len == strlen(s) &&
+         memcmp(p, s, len) == 0;
 }
 
 /* [SET a 1, GET b, EXISTS a b, GET r, GET t]: a and t on node a, b and r on node b (r reached
@@ -83,11 +85,16 @@ static bool is_bulk(const glide_value *v, const char *s) {
 static bool element_ok(const glide_value *e, size_t i) {
   if (is_oom(e)) return true;
   switch (i) {
-    case 0: return glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING;
-    case 1: return is_bulk(e, "bv");
-    case 2: return glide_value_get_type(e) == GLIDE_VALUE_INTEGER && glide_value_integer(e) == 2;
-    case 3: return is_bulk(e, "rv");
-    default: return is_bulk(e, "tv");
+    case 0:
+      return glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING;
+    case 1:
+      return is_bulk(e, "bv");
+    case 2:
+      return glide_value_get_type(e) == GLIDE_VALUE_INTEGER && glide_value_integer(e) == 2;
+    case 3:
+      return is_bulk(e, "rv");
+    default:
+      return is_bulk(e, "tv");
   }
 }
 
@@ -138,7 +145,8 @@ static void sweep(const sweep_case *sc) {
             h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
       }
       bool any_oom = is_oom(r);
-      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++) any_oom = is_oom(glide_value_at(r, i));
+      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++)
+        any_oom = is_oom(glide_value_at(r, i));
       runs_with_oom += any_oom;
       glide_value_free(r);
     }
@@ -155,9 +163,10 @@ static void sweep(const sweep_case *sc) {
       break;
     }
   }
-  print_message("      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
-                "somewhere, all others correctly; run %ld needed fewer allocations\n",
-                sc->name, first_clean - 1, runs_with_oom, first_clean);
+  print_message(
+      "      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
+      "somewhere, all others correctly; run %ld needed fewer allocations\n",
+      sc->name, first_clean - 1, runs_with_oom, first_clean);
   if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
 }
 
@@ -169,7 +178,7 @@ typedef struct redirect_rules {
 static void arm_redirects(void *ctx) {
   const redirect_rules *rr = ctx;
   fake_node_clear_rules(rr->a);
-  fake_node_on_reply(rr->a, "GET", "r", 1, rr->moved);          /* a redirect in every run */
+  fake_node_on_reply(rr->a, "GET", "r", 1, rr->moved);             /* a redirect in every run */
   fake_node_on_reply(rr->a, "GET", "t", 1, "-TRYAGAIN later\r\n"); /* and a retry */
 }
 
@@ -186,7 +195,8 @@ static void test_out_of_memory_sweep(void **state) {
   uint16_t lo = 0;
   const uint16_t on_b[2] = {sb < sr ? sb : sr, sb < sr ? sr : sb};
   for (int k = 0; k < 2; k++) {
-    if (on_b[k] > lo) map[n++] = (fake_slot_range){lo, (uint16_t)(on_b[k] - 1), fake_node_port(a), 0};
+    if (on_b[k] > lo)
+      map[n++] = (fake_slot_range){lo, (uint16_t)(on_b[k] - 1), fake_node_port(a), 0};
     /* r's slot is on b in b's own map but a still claims it: a answers MOVED for r */
     map[n++] = (fake_slot_range){on_b[k], on_b[k], fake_node_port(on_b[k] == sb ? b : a), 0};
     lo = (uint16_t)(on_b[k] + 1);
@@ -251,7 +261,8 @@ static void test_out_of_memory_sweep_connect(void **state) {
     if (st != GLIDE_OK) {
       atomic_store(&g_countdown, 0);
       if (st != GLIDE_ERR_OUT_OF_MEMORY)
-        h_fail("N=%ld: glide_client_new returned %s: %s", n_fail, glide_error_kind_name(st), err ? err : "");
+        h_fail("N=%ld: glide_client_new returned %s: %s", n_fail, glide_error_kind_name(st),
+               err ? err : "");
       assert_null(c);
       refused++;
     } else {
@@ -270,8 +281,10 @@ static void test_out_of_memory_sweep_connect(void **state) {
       break;
     }
   }
-  print_message("      connect sweep: N = 1..%ld; %ld runs refused with OUT_OF_MEMORY, the others connected\n",
-                first_clean - 1, refused);
+  print_message(
+      "      connect sweep: N = 1..%ld; %ld runs refused with OUT_OF_MEMORY, the others "
+      "connected\n",
+      first_clean - 1, refused);
   if (!first_clean) h_fail("the sweep did not end within 5000 allocations");
   glide_config_free(cfg);
   fake_node_stop(a);

@@ -58,7 +58,8 @@ struct Fixture {
     p.value = v;
     p.slot = slot;
     if (!keys.empty()) {
-      auto *k = static_cast<uint32_t *>(arena->alloc(sizeof(uint32_t) * keys.size(), alignof(uint32_t)));
+      auto *k =
+          static_cast<uint32_t *>(arena->alloc(sizeof(uint32_t) * keys.size(), alignof(uint32_t)));
       for (size_t i = 0; i < keys.size(); ++i) k[i] = keys[i];
       p.key_index = k;
       p.key_count = static_cast<uint32_t>(keys.size());

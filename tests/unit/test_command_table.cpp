@@ -243,7 +243,7 @@ void test_keys_keyword(void **) {
   ASSERT_KEYS(({"XREAD", "COUNT", "10", "BLOCK", "0", "streams", "k1", "k2", "0", "0"}), {6, 7});
   ASSERT_KEYS(({"XREAD", "STREAMS", "k1", "0"}), {2});
   ASSERT_KEYS(({"XREAD", "COUNT", "1", "STREAMS", "streams", "0"}), {4});  // a key named streams
-  ASSERT_KEYS(({"XREAD", "COUNT", "1", "STREAMS", "k"}), {});  // nothing after the keyword half
+  ASSERT_KEYS(({"XREAD", "COUNT", "1", "STREAMS", "k"}), {});      // nothing after the keyword half
   ASSERT_KEYS(({"XREAD", "COUNT", "1", "BLOCK", "STREAMS"}), {});  // keyword as last arg: none
   ASSERT_KEYS(({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "k1", "k2", ">", ">"}), {5, 6});
   // GEORADIUS: the source key, plus STORE/STOREDIST destinations searched from argv[6].
@@ -316,32 +316,31 @@ void test_keys_merge_order_and_duplicates(void **) {
       // argv[1] and argv[3] (every second from 1 to 3)
       {KeySpec::Begin::kIndex, KeySpec::Find::kRange, kKeyRW, 1, "", 0, 2, 2, 0, 0, 0, false},
       // after the last "TO" (backwards from argv[-1]), one key
-      {KeySpec::Begin::kKeyword, KeySpec::Find::kRange, kKeyOW, 0, "to", -1, 0, 1, 0, 0, 0,
-       false},
+      {KeySpec::Begin::kKeyword, KeySpec::Find::kRange, kKeyOW, 0, "to", -1, 0, 1, 0, 0, 0, false},
   };
-  const Command cmd{"test", -2, 0, RequestPolicy::kDefault, ResponsePolicy::kDefault, 3, specs,
-                    0, nullptr};
+  const Command cmd{"test", -2, 0,      RequestPolicy::kDefault, ResponsePolicy::kDefault, 3,
+                    specs,  0,  nullptr};
   Argv a({"test", "k1", "x", "k3", "TO", "k5"});
   std::vector<uint32_t> got = a.keys(&cmd);
   assert_true(got == (std::vector<uint32_t>{1, 3, 4, 5}));
   // The keyword spec only: backwards from argv[argc-1] down to argv[2], never argv[1].
-  const Command kw{"test", -1, 0, RequestPolicy::kDefault, ResponsePolicy::kDefault, 1, &specs[2],
-                   0, nullptr};
+  const Command kw{"test",    -1, 0,      RequestPolicy::kDefault, ResponsePolicy::kDefault, 1,
+                   &specs[2], 0,  nullptr};
   assert_true(Argv({"test", "to", "a", "to", "b"}).keys(&kw) == (std::vector<uint32_t>{4}));
   assert_true(Argv({"test", "to", "a"}).keys(&kw).empty());
   assert_true(Argv({"test", "a", "to"}).keys(&kw).empty());  // no argument after it
   // A limit of 3: the first third of what follows the begin index.
-  const KeySpec third{KeySpec::Begin::kIndex, KeySpec::Find::kRange, kKeyRO, 1, "", 0, -1, 1, 3,
-                      0, 0, false};
-  const Command lim{"test", -1, 0, RequestPolicy::kDefault, ResponsePolicy::kDefault, 1, &third,
-                    0, nullptr};
+  const KeySpec third{
+      KeySpec::Begin::kIndex, KeySpec::Find::kRange, kKeyRO, 1, "", 0, -1, 1, 3, 0, 0, false};
+  const Command lim{"test", -1, 0,      RequestPolicy::kDefault, ResponsePolicy::kDefault, 1,
+                    &third, 0,  nullptr};
   assert_true(Argv({"test", "a", "b", "x", "y", "z", "w"}).keys(&lim) ==
               (std::vector<uint32_t>{1, 2}));
   // keynum with keystep 2: count keys, two arguments apart.
-  const KeySpec pairs{KeySpec::Begin::kIndex, KeySpec::Find::kKeynum, kKeyRO, 1, "", 0, 0, 2, 0,
-                      0, 1, false};
-  const Command kn{"test", -2, 0, RequestPolicy::kDefault, ResponsePolicy::kDefault, 1, &pairs,
-                   0, nullptr};
+  const KeySpec pairs{
+      KeySpec::Begin::kIndex, KeySpec::Find::kKeynum, kKeyRO, 1, "", 0, 0, 2, 0, 0, 1, false};
+  const Command kn{"test", -2, 0,      RequestPolicy::kDefault, ResponsePolicy::kDefault, 1,
+                   &pairs, 0,  nullptr};
   assert_true(Argv({"test", "2", "a", "1", "b", "2"}).keys(&kn) == (std::vector<uint32_t>{2, 4}));
   assert_true(Argv({"test", "3", "a", "1", "b", "2"}).keys(&kn).empty());
 }
@@ -517,8 +516,8 @@ void check_command(const Command &c, bool is_sub, std::string_view container) {
     }
   }
   if (c.request == RequestPolicy::kMultiShard) {
-    if (key_group_step(&c) == 0) fail_msg("%.*s: multi-shard but not splittable",
-                                          (int)c.name.size(), c.name.data());
+    if (key_group_step(&c) == 0)
+      fail_msg("%.*s: multi-shard but not splittable", (int)c.name.size(), c.name.data());
   }
   // Any argument count: keys are in range, strictly increasing, and a second call agrees.
   for (size_t argc = 1; argc <= 12; ++argc) {

@@ -80,10 +80,10 @@ void test_ipv6(void **) {
   expect("MOVED 1 [::1]:7000", 1, "::1", 7000);
   expect("ASK 2 [fe80::1:2]:6379 x", 2, "fe80::1:2", 6379);
   expect("MOVED 1 2001:db8::7:7000", 1, "2001:db8::7", 7000);
-  reject("MOVED 1 []:7000");     // brackets around nothing
-  reject("MOVED 1 [::1:7000");   // unclosed
-  reject("MOVED 1 ::1]:7000");   // stray closing bracket
-  reject("MOVED 1 [::1]x:7000"); // junk after the bracket
+  reject("MOVED 1 []:7000");      // brackets around nothing
+  reject("MOVED 1 [::1:7000");    // unclosed
+  reject("MOVED 1 ::1]:7000");    // stray closing bracket
+  reject("MOVED 1 [::1]x:7000");  // junk after the bracket
 }
 
 void test_rejects_malformed(void **) {
@@ -92,22 +92,22 @@ void test_rejects_malformed(void **) {
   reject("MOVED ");
   reject("MOVED 1");
   reject("MOVED 1 ");
-  reject("MOVED 1 h");         // no port
-  reject("MOVED 1 h:");        // empty port
-  reject("MOVED 1 h:0");       // port 0
-  reject("MOVED 1 h:65536");   // port too big
+  reject("MOVED 1 h");        // no port
+  reject("MOVED 1 h:");       // empty port
+  reject("MOVED 1 h:0");      // port 0
+  reject("MOVED 1 h:65536");  // port too big
   reject("MOVED 1 h:99999999999999999999");
-  reject("MOVED 1 h:+7000");   // sign
+  reject("MOVED 1 h:+7000");  // sign
   reject("MOVED 1 h:-7000");
-  reject("MOVED 1 h:7000x");   // trailing junk in the port
+  reject("MOVED 1 h:7000x");  // trailing junk in the port
   reject("MOVED 1 h: 7000");
-  reject("MOVED  1 h:7000");   // empty slot
-  reject("MOVED +1 h:7000");   // sign
+  reject("MOVED  1 h:7000");  // empty slot
+  reject("MOVED +1 h:7000");  // sign
   reject("MOVED -1 h:7000");
-  reject("MOVED 1x h:7000");   // trailing junk in the slot
+  reject("MOVED 1x h:7000");  // trailing junk in the slot
   reject("MOVED 0x1 h:7000");
-  reject("MOVED 16384 h:7000");  // slot out of range
-  reject("MOVED 4294967297 h:7000");  // would wrap a 32-bit parse to 1
+  reject("MOVED 16384 h:7000");                      // slot out of range
+  reject("MOVED 4294967297 h:7000");                 // would wrap a 32-bit parse to 1
   reject(std::string_view("MOVED 1 h\0:7000", 15));  // control byte in the host
   reject("MOVED 1 h\t:7000");
 }

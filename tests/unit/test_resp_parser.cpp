@@ -528,10 +528,8 @@ void test_reservation_follows_the_bytes(void **) {
     std::string input;
     size_t max_bytes;
   } cases[] = {
-      {"*16777216\r\n_\r\n_\r\n_\r\n", 16 * 1024},
-      {"%8388608\r\n+k\r\n", 16 * 1024},
-      {"*2\r\n*16777216\r\n:1\r\n", 16 * 1024},
-      {"$536870912\r\nabc", 80 * 1024},
+      {"*16777216\r\n_\r\n_\r\n_\r\n", 16 * 1024}, {"%8388608\r\n+k\r\n", 16 * 1024},
+      {"*2\r\n*16777216\r\n:1\r\n", 16 * 1024},    {"$536870912\r\nabc", 80 * 1024},
       {"=536870912\r\ntxt:abc", 80 * 1024},
   };
   for (const Case &c : cases) {
@@ -541,8 +539,9 @@ void test_reservation_follows_the_bytes(void **) {
     size_t consumed = 0;
     assert_int_equal(parser.feed(c.input.data(), c.input.size(), &consumed), Status::kNeedMore);
     if (arena->bytes_allocated() > c.max_bytes)
-      fail_msg("%s: %zu bytes reserved (bound %zu)", escaped(c.input.data(), c.input.size()).c_str(),
-               arena->bytes_allocated(), c.max_bytes);
+      fail_msg("%s: %zu bytes reserved (bound %zu)",
+               escaped(c.input.data(), c.input.size()).c_str(), arena->bytes_allocated(),
+               c.max_bytes);
     Arena::destroy(arena);
   }
 }
@@ -551,7 +550,8 @@ void test_reservation_follows_the_bytes(void **) {
 // when parsed in one piece: a 100,000-element array, a 1 MiB bulk string, a verbatim string.
 void test_streamed_big_replies_grow(void **) {
   std::string arr = "*100000\r\n";
-  for (int i = 0; i < 100000; ++i) arr += (i % 3 == 0) ? "$3\r\nabc\r\n" : (i % 3 == 1 ? ":7\r\n" : "*2\r\n_\r\n+x\r\n");
+  for (int i = 0; i < 100000; ++i)
+    arr += (i % 3 == 0) ? "$3\r\nabc\r\n" : (i % 3 == 1 ? ":7\r\n" : "*2\r\n_\r\n+x\r\n");
   std::string bulk = "$1048576\r\n" + std::string(1 << 20, 'b') + "\r\n";
   std::string verb = "=200004\r\ntxt:" + std::string(200000, 'v') + "\r\n";
   for (const std::string *in : {&arr, &bulk, &verb}) {

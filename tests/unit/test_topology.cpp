@@ -94,22 +94,24 @@ void test_rejects_malformed(void **) {
   SlotMap m;
   std::string err;
   const char *bad[] = {
-      ":1\r\n",                                   // not an array
-      "*0\r\n",                                   // no slots at all
-      "*1\r\n*2\r\n:0\r\n:5\r\n",                 // no primary
+      ":1\r\n",                    // not an array
+      "*0\r\n",                    // no slots at all
+      "*1\r\n*2\r\n:0\r\n:5\r\n",  // no primary
   };
   for (const char *b : bad) {
     err.clear();
     assert_false(try_parse(b, &m, &err));
     assert_false(err.empty());
   }
-  assert_false(try_parse("*1\r\n" + range(5, 4, node("h", 7000), 1), &m, &err));       // reversed
-  assert_false(try_parse("*1\r\n" + range(0, 16384, node("h", 7000), 1), &m, &err));    // past the end
-  assert_false(try_parse("*1\r\n" + range(-1, 10, node("h", 7000), 1), &m, &err));      // negative
-  assert_false(try_parse("*1\r\n" + range(0, 10, node("h", 0), 1), &m, &err));          // port 0
-  assert_false(try_parse("*1\r\n" + range(0, 10, node("h", 70000), 1), &m, &err));      // port too big
-  assert_false(try_parse("*2\r\n" + range(0, 10, node("h", 7000), 1) + range(10, 20, node("h", 7001), 1),
-                         &m, &err));  // overlap
+  assert_false(try_parse("*1\r\n" + range(5, 4, node("h", 7000), 1), &m, &err));  // reversed
+  assert_false(
+      try_parse("*1\r\n" + range(0, 16384, node("h", 7000), 1), &m, &err));         // past the end
+  assert_false(try_parse("*1\r\n" + range(-1, 10, node("h", 7000), 1), &m, &err));  // negative
+  assert_false(try_parse("*1\r\n" + range(0, 10, node("h", 0), 1), &m, &err));      // port 0
+  assert_false(try_parse("*1\r\n" + range(0, 10, node("h", 70000), 1), &m, &err));  // port too big
+  assert_false(
+      try_parse("*2\r\n" + range(0, 10, node("h", 7000), 1) + range(10, 20, node("h", 7001), 1), &m,
+                &err));  // overlap
   assert_non_null(std::strstr(err.c_str(), "overlap"));
   assert_false(try_parse("*1\r\n*3\r\n:0\r\n:10\r\n*1\r\n$1\r\nh\r\n", &m, &err));  // node w/o port
   assert_false(try_parse("*1\r\n*3\r\n:0\r\n:10\r\n*2\r\n_\r\n:7000\r\n", &m, &err));  // nil host
