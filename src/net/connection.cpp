@@ -2,15 +2,9 @@
 #include "client/timeval.h"
 #include "client/guard.h"
 
-#include <fcntl.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "client/client.h"
@@ -22,27 +16,6 @@ namespace glide {
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kShrinkAbove = 1 << 20;  // give back output buffers grown by a huge batch
-
-// No Nagle delay; keepalive probes and TCP_USER_TIMEOUT so the kernel notices a peer that
-// vanished (or closed its window for good) even when no request is waiting. Best effort: a
-// system without one of these options still works, only less watchfully.
-void set_socket_options(int fd, const Config &cfg) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (cfg.keepalive_idle_s > 0) {
-    const int idle = static_cast<int>(cfg.keepalive_idle_s);
-    const int interval = idle >= 3 ? idle / 3 : 1;
-    const int probes = 3;
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
-  }
-  if (cfg.tcp_user_timeout_ms > 0) {
-    const unsigned ms = cfg.tcp_user_timeout_ms;
-    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
-  }
-}
 
 bool is_auth_error(const glide_value *v) {
   for (std::string_view p : {"WRONGPASS", "NOAUTH", "NOPERM", "ERR invalid password", "ERR AUTH",
@@ -61,7 +34,7 @@ Connection::~Connection() {
     event_del(&ev_write_);
     event_del(&ev_timer_);
   }
-  if (fd_ >= 0) ::close(fd_);
+  transport_.reset();
   mem::release(rbuf_);
   Arena::destroy(scratch_);
 }
@@ -101,29 +74,19 @@ void Connection::start_connect() {
     fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
     return;
   }
-  int fd =
-      ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
-  if (fd < 0) {
-    freeaddrinfo(res);
-    fail(GLIDE_ERR_CONNECTION,
-         describe("cannot create a socket for") + ": " + std::strerror(errno));
+  std::string why;
+  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, client_->config(), &why);
+  freeaddrinfo(res);
+  if (!transport_) {
+    fail(GLIDE_ERR_CONNECTION, describe("cannot connect to") + ": " + why);
     return;
   }
-  set_socket_options(fd, client_->config());
-  rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
-  const int err = errno;
-  freeaddrinfo(res);
-  fd_ = fd;
+  const int fd = transport_->fd();
   state_ = State::kConnecting;
-  event_assign(&ev_read_, client_->base(), fd_, EV_READ | EV_PERSIST, &Connection::on_event, this);
-  event_assign(&ev_write_, client_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::on_event,
-               this);
+  event_assign(&ev_read_, client_->base(), fd, EV_READ | EV_PERSIST, &Connection::on_event, this);
+  event_assign(&ev_write_, client_->base(), fd, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
   evtimer_assign(&ev_timer_, client_->base(), &Connection::on_connect_timer, this);
   events_assigned_ = true;
-  if (rc != 0 && err != EINPROGRESS) {
-    fail(GLIDE_ERR_CONNECTION, describe("cannot connect to") + ": " + std::strerror(err));
-    return;
-  }
   const uint32_t ms = client_->config().connect_timeout_ms;
   struct timeval tv = ms_to_timeval(ms);
   event_add(&ev_timer_, &tv);
@@ -148,12 +111,9 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
   try {
     if (what & EV_WRITE) {
       if (c->state_ == State::kConnecting) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-        if (err != 0) {
-          c->fail(GLIDE_ERR_CONNECTION,
-                  c->describe("cannot connect to") + ": " + std::strerror(err));
+        const std::string err = c->transport_->connect_error();
+        if (!err.empty()) {
+          c->fail(GLIDE_ERR_CONNECTION, c->describe("cannot connect to") + ": " + err);
         } else {
           c->connected();
         }
@@ -161,7 +121,7 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
         c->handle_writable();
       }
     }
-    if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
+    if ((what & EV_READ) && c->transport_) c->handle_readable();
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -309,14 +269,13 @@ void Connection::expect(Request *req, uint32_t index, uint16_t part) {
 
 bool Connection::write_out(const std::string &buf, size_t *pos) {
   while (*pos < buf.size()) {
-    ssize_t n = ::send(fd_, buf.data() + *pos, buf.size() - *pos, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + std::strerror(errno));
+    const IoResult r = transport_->write(buf.data() + *pos, buf.size() - *pos);
+    if (r.status == IoStatus::kWouldBlock) break;
+    if (r.status != IoStatus::kOk) {
+      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + transport_->error());
       return false;
     }
-    *pos += static_cast<size_t>(n);
+    *pos += r.bytes;
   }
   // Whatever the socket did not take waits for EV_WRITE.
   const bool rest = *pos < buf.size();
@@ -362,17 +321,17 @@ void Connection::handle_readable() {
     rbuf_ = nb;
     rcap_ = cap;
   }
-  ssize_t n = ::recv(fd_, rbuf_ + rlen_, rcap_ - rlen_, 0);
-  if (n == 0) {
+  const IoResult r = transport_->read(rbuf_ + rlen_, rcap_ - rlen_);
+  if (r.status == IoStatus::kWouldBlock) return;
+  if (r.status == IoStatus::kClosed) {
     fail(GLIDE_ERR_CONNECTION, describe("connection closed by"));
     return;
   }
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-    fail(GLIDE_ERR_CONNECTION, describe("read failed from") + ": " + std::strerror(errno));
+  if (r.status != IoStatus::kOk) {
+    fail(GLIDE_ERR_CONNECTION, describe("read failed from") + ": " + transport_->error());
     return;
   }
-  rlen_ += static_cast<size_t>(n);
+  rlen_ += r.bytes;
 
   size_t pos = 0;
   while (pos < rlen_) {
@@ -437,7 +396,7 @@ void Connection::handle_readable() {
     timeouts_since_reply_ = 0;
     deliver(cur_, target);
     if (cur_scratch_) scratch_->reset();
-    if (fd_ < 0) return;  // failed while delivering
+    if (!transport_) return;  // failed while delivering
   }
   if (pos > 0) {
     std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
@@ -495,8 +454,7 @@ void Connection::close_socket() {
     event_del(&ev_timer_);
   }
   write_armed_ = false;
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  transport_.reset();
   if (in_reply_ && !cur_scratch_ && cur_.req) --cur_.req->parsing;
   in_reply_ = false;
   parser_.reset();

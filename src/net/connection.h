@@ -7,10 +7,12 @@
 #include <event2/event_struct.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "exec/request.h"
 #include "net/ring.h"
+#include "net/transport.h"
 #include "resp/parser.h"
 #include "value/arena.h"
 
@@ -108,7 +110,7 @@ class Connection {
   Client *client_;
   Node *node_;
   State state_ = State::kDisconnected;
-  evutil_socket_t fd_ = -1;
+  std::unique_ptr<Transport> transport_;  // the socket; null while disconnected
   struct event ev_read_ {};
   struct event ev_write_ {};
   struct event ev_timer_ {};  // connect + handshake deadline
