@@ -520,6 +520,22 @@ Request *Client::make_internal(const char *const *argv, const size_t *lens, size
   return req;
 }
 
+Request *Client::make_slots_request(const Address &to, void (*hook)(Request *, glide_value *)) {
+  const char *argv[] = {"CLUSTER", "SLOTS"};
+  const size_t lens[] = {7, 5};
+  Request *req = make_internal(argv, lens, 2, hook);
+  if (!req) return nullptr;
+  req->route_kind = GLIDE_ROUTE_ADDRESS;
+  req->route_port = to.port;
+  try {
+    req->route_host = to.host;
+  } catch (...) {
+    delete req;
+    return nullptr;
+  }
+  return req;
+}
+
 void Client::discover() {
   if (!config_.cluster) {
     // Standalone: one node; a PING proves the connection and handshake work.
@@ -536,9 +552,7 @@ void Client::discover() {
   // Cluster: ask every seed in parallel; the first valid CLUSTER SLOTS answer wins.
   discovery_waiting_ = static_cast<uint32_t>(config_.addresses.size());
   for (const Address &seed : config_.addresses) {
-    const char *argv[] = {"CLUSTER", "SLOTS"};
-    const size_t lens[] = {7, 5};
-    Request *req = make_internal(argv, lens, 2, &Client::on_discovery_reply);
+    Request *req = make_slots_request(seed, &Client::on_discovery_reply);
     if (!req) {
       --discovery_waiting_;
       continue;
@@ -546,9 +560,6 @@ void Client::discover() {
     // Connect, handshake and CLUSTER SLOTS all inside the connect timeout: the bound
     // glide_client_new documents.
     req->timeout_ms = config_.connect_timeout_ms;
-    req->route_kind = GLIDE_ROUTE_ADDRESS;
-    req->route_host = seed.host;
-    req->route_port = seed.port;
     begin(req);
   }
   if (discovery_waiting_ == 0 && !discovered_)

@@ -150,6 +150,8 @@ class Client {
   void take_discovery_answer(Request *req, glide_value *root);
   Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
                          void (*hook)(Request *, glide_value *));
+  // CLUSTER SLOTS to one address (discovery and refreshes); nullptr when out of memory.
+  Request *make_slots_request(const Address &to, void (*hook)(Request *, glide_value *));
 
   Config config_;
   struct event_base *base_ = nullptr;

@@ -196,16 +196,10 @@ void Client::start_refresh() {
       for (const Address &a : config_.addresses) targets.push_back(node_for(a));
   }
   std::vector<Request *> reqs;
-  for (Node *n : targets) {
-    const char *argv[] = {"CLUSTER", "SLOTS"};
-    const size_t lens[] = {7, 5};
-    Request *req = make_internal(argv, lens, 2, &Client::on_refresh_reply);
-    if (!req) continue;
-    req->route_kind = GLIDE_ROUTE_ADDRESS;
-    req->route_host = n->address.host;
-    req->route_port = n->address.port;
-    reqs.push_back(req);
-  }
+  reqs.reserve(targets.size());  // push_back below cannot throw with a request in hand
+  for (Node *n : targets)
+    if (Request *req = make_slots_request(n->address, &Client::on_refresh_reply))
+      reqs.push_back(req);
   if (reqs.empty()) return;
   refresh_in_flight_ = true;
   last_refresh_ms_ = now_ms();

@@ -156,6 +156,7 @@ void h_fail_at(const char *file, int line, const char *fmt, ...) CMOCKA_PRINTF_A
              glide_error_kind_name(expected));                                                \
   } while (0)
 #define OK(expr) ST(expr, GLIDE_OK)
+#define INVALID(expr) ST(expr, GLIDE_ERR_INVALID_ARGUMENT)
 
 /* ------------------------------------------------------------------ process resources */
 

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define INVALID(expr) ST(expr, GLIDE_ERR_INVALID_ARGUMENT)
-
 /* ------------------------------------------------------------------ fixtures: no output */
 
 static int capture_setup(void **state) {

@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define INVALID(expr) ST(expr, GLIDE_ERR_INVALID_ARGUMENT)
-
 #define KEYLEN 160
 
 static glide_value *exec_at(glide_client *c, const glide_batch *b, bool raise,
