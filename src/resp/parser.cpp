@@ -18,8 +18,13 @@ constexpr uint64_t kMaxItems = (std::numeric_limits<size_t>::max() / 2) / sizeof
 constexpr size_t kReservedFrames = 64;
 // Up to these sizes an aggregate's items / a bulk string's bytes are reserved whole at the
 // header; past them only as much as the bytes at hand can fill, grown as the rest arrives.
+#ifndef GLIDE_FUZZ_SMALL_ROOM
 constexpr uint64_t kEagerItems = 64;
 constexpr uint64_t kEagerBulk = 64 * 1024;
+#else  // fuzz targets: tiny first reservations, so inputs of a few KiB reach the growth paths
+constexpr uint64_t kEagerItems = 2;
+constexpr uint64_t kEagerBulk = 8;
+#endif
 
 // Strict decimal int64: optional '-', at least one digit, nothing else, no overflow.
 bool parse_int64(const char *p, const char *e, int64_t *out) {
