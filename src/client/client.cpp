@@ -359,9 +359,7 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   std::vector<Node *> stalled;
   if (kind == GLIDE_ERR_TIMEOUT) {
     for (auto &[name, node] : nodes_) {
-      bool owes = false;
-      node->conn->visit_pending(req, [&](uint32_t, uint16_t) { owes = true; });
-      if (owes && node->conn->note_timeout()) stalled.push_back(node.get());
+      if (node->conn->owes(req) && node->conn->note_timeout()) stalled.push_back(node.get());
     }
   }
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {

@@ -353,16 +353,16 @@ void Client::send_transaction(Request *req, Node *node, bool asking) {
   if (asking) {
     // The ASKING flag lasts through MULTI ... EXEC, so one ASKING covers the transaction.
     out.append("*1\r\n$6\r\nASKING\r\n");
-    conn->expect(req, kSkipIndex, kNoPart);
+    conn->expect(req, 0, kNoPart, ReplyRole::kChecked);
   }
   out.append("*1\r\n$5\r\nMULTI\r\n");
-  conn->expect(req, kSkipIndex, kNoPart);
+  conn->expect(req, 0, kNoPart, ReplyRole::kQueued);
   for (uint32_t i = 0; i < req->count; ++i) {
     out.append(b.encoded(b.commands[i]));
-    conn->expect(req, kQueuedBase + i, kNoPart);
+    conn->expect(req, i, kNoPart, ReplyRole::kQueued);
   }
   out.append("*1\r\n$4\r\nEXEC\r\n");
-  conn->expect(req, kExecIndex, kNoPart);
+  conn->expect(req, kExecIndex, kNoPart, ReplyRole::kExec);
 }
 
 }  // namespace glide

@@ -74,7 +74,7 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   if (asking) {
     node->conn->reserve(kAsking.size() + element_bytes(req, index, part).size(), 2);
     node->conn->out(req).append(kAsking);
-    node->conn->expect(req, kSkipIndex, kNoPart);
+    node->conn->expect(req, index, part, ReplyRole::kChecked);
   }
   node->conn->send(element_bytes(req, index, part), req, index, part);
 }

@@ -138,8 +138,25 @@ glide_value *request_build_root(Request *req);
 glide_value *request_slot(Request *req, uint32_t index, uint16_t part);
 
 constexpr uint16_t kNoPart = 0xFFFF;
-constexpr uint32_t kExecIndex = 0xFFFFFFFF;   // the EXEC reply of an atomic batch
-constexpr uint32_t kSkipIndex = 0xFFFFFFFE;   // MULTI's +OK / ASKING's +OK: checked, not kept
-constexpr uint32_t kQueuedBase = 0x80000000;  // atomic: +QUEUED for command (index - base)
+// The element number of a transaction's own answer (its EXEC reply) in the request functions
+// above and in retries; a command's elements are 0 .. count - 1.
+constexpr uint32_t kExecIndex = 0xFFFFFFFF;
+
+// What an expected reply is for, so a connection knows what to keep without decoding indexes.
+enum class ReplyRole : uint8_t {
+  kElement,  // a command's reply, or one part of a split or fanned-out command: kept
+  kExec,     // a transaction's EXEC reply: kept (the whole batch's answer)
+  kQueued,   // MULTI's +OK and each +QUEUED: read and dropped; an error there makes EXEC abort
+  kChecked,  // ASKING's +OK before a redirected command: read and dropped
+};
+
+// One expected reply on a connection: which request, which element (and part) it fills.
+struct Pending {
+  Request *req;
+  uint32_t index;
+  uint16_t part;
+  ReplyRole role;
+  bool kept() const { return role == ReplyRole::kElement || role == ReplyRole::kExec; }
+};
 
 }  // namespace glide

@@ -261,8 +261,8 @@ void Connection::reserve(size_t bytes, size_t replies) {
   out_.reserve(out_.size() + bytes);
 }
 
-void Connection::expect(Request *req, uint32_t index, uint16_t part) {
-  pending_.push_back(Pending{req, index, part});
+void Connection::expect(Request *req, uint32_t index, uint16_t part, ReplyRole role) {
+  pending_.push_back(Pending{req, index, part, role});
   ++req->outstanding;
   client_->mark_dirty(this);
 }
@@ -341,11 +341,11 @@ void Connection::handle_readable() {
       // A RESP3 push ('>') is not the reply the head request waits for: it is parsed into the
       // scratch arena and dropped there, so a push stream never grows a pending request's memory.
       const bool push = rbuf_[pos] == '>';
-      cur_ =
-          (handshake || push || pending_.empty()) ? Pending{nullptr, 0, kNoPart} : pending_.front();
+      cur_ = (handshake || push || pending_.empty())
+                 ? Pending{nullptr, 0, kNoPart, ReplyRole::kChecked}
+                 : pending_.front();
       Request *req = cur_.req;
-      cur_scratch_ = !req || req->completed || cur_.index == kSkipIndex ||
-                     (cur_.index >= kQueuedBase && cur_.index != kExecIndex);
+      cur_scratch_ = !req || req->completed || !cur_.kept();
       if (cur_scratch_) {
         target = scratch_->root();
         parser_.begin(target, scratch_);
@@ -411,7 +411,7 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
     client_->release(req);
     return;
   }
-  if (p.index == kExecIndex) {
+  if (p.role == ReplyRole::kExec) {
     // A transaction discarded because a command was redirected at queue time goes again, whole.
     if (value::is_error_with(*slot, "EXECABORT")) {
       bool handled = false;
@@ -425,8 +425,8 @@ void Connection::deliver(const Pending &p, glide_value *slot) {
     request_reply_done(req, p.index, p.part);
     return;
   }
-  if (p.index == kSkipIndex || p.index >= kQueuedBase) {
-    // MULTI's +OK and each +QUEUED: only an error matters (it makes EXEC abort).
+  if (!p.kept()) {
+    // MULTI's +OK, each +QUEUED, ASKING's +OK: only an error matters (it makes EXEC abort).
     if (slot->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
         req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, value::string_of(*slot)))
       req->has_queue_error = true;
@@ -507,7 +507,7 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
       client_->release(req);
       continue;
     }
-    if (p.index == kSkipIndex || (p.index >= kQueuedBase && p.index != kExecIndex)) continue;
+    if (!p.kept()) continue;
     if (kind != GLIDE_ERR_CLOSING && client_->on_lost(req, p.index, p.part)) continue;
     request_set_error(req, p.index, p.part, kind, message);
   }

@@ -21,13 +21,6 @@ namespace glide {
 class Client;
 struct Node;
 
-// One expected reply: which request and which slot of it the reply fills.
-struct Pending {
-  Request *req;
-  uint32_t index;
-  uint16_t part;
-};
-
 class Connection {
  public:
   enum class State { kDisconnected, kConnecting, kHandshake, kReady };
@@ -50,7 +43,7 @@ class Connection {
   }
   // Room for `bytes` more output and `replies` more expected replies (big batches).
   void reserve(size_t bytes, size_t replies);
-  void expect(Request *req, uint32_t index, uint16_t part);
+  void expect(Request *req, uint32_t index, uint16_t part, ReplyRole role = ReplyRole::kElement);
   // Writes what is queued (if ready); arms EV_WRITE for the rest.
   void flush();
   // Closes the socket if no reply is owed (a node that left the map, or changed role); the next
@@ -61,13 +54,19 @@ class Connection {
   // The request being parsed right now, if any (and which slot).
   bool parsing_into(const Request *req, uint32_t *index, uint16_t *part) const;
 
-  // Calls f(index, part) for every reply of req this connection still owes.
+  // Calls f(index, part) for every element reply of req this connection still owes.
   template <typename F>
   void visit_pending(const Request *req, F &&f) {
     for (size_t i = 0; i < pending_.size(); ++i) {
       const Pending &p = pending_.at(i);
-      if (p.req == req) f(p.index, p.part);
+      if (p.req == req && p.role == ReplyRole::kElement) f(p.index, p.part);
     }
+  }
+  // True while this connection owes req any reply at all.
+  bool owes(const Request *req) {
+    for (size_t i = 0; i < pending_.size(); ++i)
+      if (pending_.at(i).req == req) return true;
+    return false;
   }
   const std::string &name() const;
 
