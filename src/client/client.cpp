@@ -111,7 +111,10 @@ void Client::run() {
   t_io_client = nullptr;
   if (glide_client *owner = closing_owner_) {
     // Closed from one of its own callbacks: nobody joins this thread, so it frees the client
-    // itself, now that the loop has stopped. Nothing of `this` is touched after the delete.
+    // itself, now that the loop has stopped. A submitter still finishing submit() (the one whose
+    // request's callback closed, say) has left the lock once this thread has taken it. Nothing
+    // of `this` is touched after the delete.
+    { std::lock_guard<std::mutex> lock(submit_mu_); }
     io_thread_.detach();
     delete owner;
   }
@@ -165,9 +168,12 @@ glide_status Client::submit(Request *req) {
       if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
       return GLIDE_ERR_OUT_OF_MEMORY;
     }
+    // One wake-up per burst: only the submitter that finds no wake-up pending writes the
+    // eventfd. Inside the lock: once the request is queued, its callback may close the client
+    // (close_from_io_thread), and the I/O thread frees it only after taking this lock, so no
+    // submitter touches the client after that.
+    if (!wake_pending_.exchange(true)) wake(wake_fd_);
   }
-  // One wake-up per burst: only the submitter that finds no wake-up pending writes the eventfd.
-  if (!wake_pending_.exchange(true)) wake(wake_fd_);
   return GLIDE_OK;
 }
 
