@@ -1163,14 +1163,19 @@ static size_t proc_status_kb(const char *field) {
 size_t h_vmrss_kb(void) { return proc_status_kb("VmRSS"); }
 size_t h_vmsize_kb(void) { return proc_status_kb("VmSize"); }
 
-size_t h_open_fds(void) {
-  DIR *d = opendir("/proc/self/fd");
-  if (!d) h_fail("cannot open /proc/self/fd");
+/* Entries of a /proc directory, "." and ".." not counted. */
+static size_t proc_entries(const char *path) {
+  DIR *d = opendir(path);
+  if (!d) h_fail("cannot open %s", path);
   size_t n = 0;
   for (struct dirent *e; (e = readdir(d)) != NULL;)
     if (e->d_name[0] != '.') n++;
   closedir(d);
-  return n - 1; /* the directory stream's own descriptor */
+  return n;
+}
+
+size_t h_open_fds(void) {
+  return proc_entries("/proc/self/fd") - 1; /* the directory stream's own descriptor */
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -1192,12 +1197,4 @@ void h_expect_growth_below_at(const char *what, size_t before_kb, size_t after_k
 #endif
 }
 
-size_t h_thread_count(void) {
-  DIR *d = opendir("/proc/self/task");
-  if (!d) h_fail("cannot open /proc/self/task");
-  size_t n = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
-}
+size_t h_thread_count(void) { return proc_entries("/proc/self/task"); }
