@@ -658,7 +658,11 @@ void Client::note_discovery_failure(glide_error_kind kind) {
 }
 
 void Client::discovery_finished(glide_status status, std::string_view error) noexcept {
-  // Always releases the waiting glide_client_new, whatever the memory situation.
+  // Releases the waiting glide_client_new exactly once, whatever the memory situation: the
+  // first outcome counts (a seed's request can fail at once, inside discover()'s own loop, and
+  // discover() then finds nothing left waiting too).
+  if (discovery_reported_) return;
+  discovery_reported_ = true;
   start_status_ = status;
   try {
     start_error_.assign(error);

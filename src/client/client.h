@@ -215,6 +215,7 @@ class Client {
   std::string start_error_;
   uint32_t discovery_waiting_ = 0;
   bool discovered_ = false;
+  bool discovery_reported_ = false;  // discovery_finished ran (glide_client_new was released)
   std::string discovery_errors_;
   glide_error_kind discovery_kind_ = GLIDE_ERR_CONNECTION;
 };

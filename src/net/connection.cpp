@@ -75,10 +75,12 @@ void Connection::start_connect() {
     return;
   }
   std::string why;
-  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, client_->config(), &why);
+  bool oom = false;
+  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, client_->config(), &why, &oom);
   freeaddrinfo(res);
   if (!transport_) {
-    fail(GLIDE_ERR_CONNECTION, describe("cannot connect to") + ": " + why);
+    fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_CONNECTION,
+         describe("cannot connect to") + ": " + why);
     return;
   }
   const int fd = transport_->fd();

@@ -86,7 +86,8 @@ class TcpTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> tcp_connect(const sockaddr *addr, socklen_t addrlen, const Config &cfg,
-                                       std::string *error) {
+                                       std::string *error, bool *out_of_memory) {
+  *out_of_memory = false;
   const int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = std::string("cannot create a socket: ") + std::strerror(errno);
@@ -95,6 +96,7 @@ std::unique_ptr<Transport> tcp_connect(const sockaddr *addr, socklen_t addrlen, 
   std::unique_ptr<Transport> t(new (std::nothrow) TcpTransport(fd));  // owns fd from here on
   if (!t) {
     ::close(fd);
+    *out_of_memory = true;
     *error = "out of memory";
     return nullptr;
   }

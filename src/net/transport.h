@@ -39,8 +39,9 @@ class Transport {
 };
 
 // A non-blocking TCP socket to `addr`, with the configured socket options, connecting.
-// nullptr (with *error set) when the socket cannot be made or the connect fails at once.
+// nullptr (with *error set, and *out_of_memory when that was the reason) when the socket cannot
+// be made or the connect fails at once.
 std::unique_ptr<Transport> tcp_connect(const sockaddr *addr, socklen_t addrlen, const Config &cfg,
-                                       std::string *error);
+                                       std::string *error, bool *out_of_memory);
 
 }  // namespace glide
