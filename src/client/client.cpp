@@ -471,15 +471,18 @@ void Client::on_connection_failed(Node *node) {
 
 // ---------------------------------------------------------------- nodes and topology
 
+std::string Client::node_name(const Address &a) {
+  return cluster::normalize_host(a.host) + ":" + std::to_string(a.port);
+}
+
 Node *Client::node_for(const Address &addr) {
-  Address a{cluster::normalize_host(addr.host), addr.port};
-  std::string name = a.host + ":" + std::to_string(a.port);
+  std::string name = node_name(addr);
   auto it = nodes_.find(name);
   if (it != nodes_.end()) return it->second.get();
   // One slot per connection in the flush list, taken now: mark_dirty must not allocate.
   dirty_.reserve(nodes_.size() + retired_.size() + 1);
   auto node = std::make_unique<Node>();
-  node->address = std::move(a);
+  node->address = Address{cluster::normalize_host(addr.host), addr.port};
   node->name = name;
   node->conn = std::make_unique<Connection>(this, node.get());
   Node *raw = node.get();

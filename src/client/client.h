@@ -124,6 +124,8 @@ class Client {
   void shutdown_io();
 
   Node *node_for(const Address &a);
+  // The key of nodes_ and a node's shown name: "host:port" with the host normalised.
+  static std::string node_name(const Address &a);
   // The node a MOVED/ASK names: nullptr when that would be one node too many outside the slot
   // map (a server flooding redirects to ever new addresses must not make nodes without bound).
   Node *redirect_node(const Address &a);

@@ -113,8 +113,7 @@ void Client::free_retired() {
 }
 
 Node *Client::redirect_node(const Address &a) {
-  const std::string name = cluster::normalize_host(a.host) + ":" + std::to_string(a.port);
-  if (nodes_.find(name) == nodes_.end() && nodes_.size() >= map_nodes_ + kMaxStrayNodes) {
+  if (nodes_.find(node_name(a)) == nodes_.end() && nodes_.size() >= map_nodes_ + kMaxStrayNodes) {
     schedule_sweep();  // idle strays make room for the next redirect
     return nullptr;
   }
@@ -288,10 +287,6 @@ void Client::on_periodic_timer(evutil_socket_t, short, void *arg) {
   });
 }
 
-}  // namespace glide
-
-namespace glide {
-
 void Client::watch_lost_primary(Node *node) {
   const bool known =
       std::any_of(lost_primaries_.begin(), lost_primaries_.end(), [&](const Address &a) {
@@ -310,7 +305,7 @@ void Client::watch_lost_primary(Node *node) {
 
 void Client::check_lost_primaries() {
   std::erase_if(lost_primaries_, [&](const Address &a) {
-    auto it = nodes_.find(a.host + ":" + std::to_string(a.port));
+    auto it = nodes_.find(node_name(a));
     if (it == nodes_.end()) return true;  // left the cluster
     Node *n = it->second.get();
     if (std::find(primaries_.begin(), primaries_.end(), n) == primaries_.end())
