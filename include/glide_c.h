@@ -149,6 +149,12 @@ GLIDE_API size_t glide_value_len(const glide_value *v);
 GLIDE_API const glide_value *glide_value_at(const glide_value *v, size_t i); /* array/set/push */
 GLIDE_API const glide_value *glide_value_map_key(const glide_value *v, size_t i);
 GLIDE_API const glide_value *glide_value_map_value(const glide_value *v, size_t i);
+/* Every child of an aggregate in one call (prefer it from FFI to one glide_value_at per item):
+ * writes pointers to the first min(total, max) children into out and returns total, the number
+ * of children: items of an array/set/push, 2 * pairs of a map (key, value, key, value ...);
+ * 0 for NULL or a non-aggregate. out may be NULL when max is 0 (ask for the count first).
+ * The children of one aggregate are also contiguous: out[k] == out[0] + k. */
+GLIDE_API size_t glide_value_children(const glide_value *v, const glide_value **out, size_t max);
 /* The kind of an ERROR value; GLIDE_OK for any other value or NULL. */
 GLIDE_API glide_error_kind glide_value_error_kind(const glide_value *v);
 /* The three-letter format of a VERBATIM_STRING ("txt", "mkd"), NUL-terminated; NULL otherwise. */
@@ -297,6 +303,13 @@ GLIDE_API size_t glide_batch_size(const glide_batch *b); /* 0 for NULL */
  * server's own command metadata; an unknown command (a module's) goes to a random primary. */
 GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const char *const *argv,
                                            const size_t *argvlen);
+/* Many commands in one call (the form to prefer from FFI: one crossing per batch). argv and
+ * argvlen hold the arguments of all ncmds commands back to back; argcs[i] says how many belong to
+ * command i (each >= 1, argv[0] of each command is its name). All or nothing: on any bad command
+ * (or out of memory) nothing is added and the status is that of the first failure; ncmds 0 is
+ * GLIDE_ERR_INVALID_ARGUMENT. */
+GLIDE_API glide_status glide_batch_command_many(glide_batch *b, size_t ncmds, const size_t *argcs,
+                                                const char *const *argv, const size_t *argvlen);
 /* Typed helpers, argument order as in the Python ClusterBatch. Replies:
  * set -> "OK" (SIMPLE_STRING); get -> BULK_STRING or NIL; copy -> BOOLEAN (true if copied);
  * publish -> INTEGER (receivers; SPUBLISH when sharded, routed by the channel's slot);

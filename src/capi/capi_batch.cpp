@@ -48,6 +48,12 @@ GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const ch
   return b->b.add(argc, argv, argvlen);
 }
 
+GLIDE_API glide_status glide_batch_command_many(glide_batch *b, size_t ncmds, const size_t *argcs,
+                                                const char *const *argv, const size_t *argvlen) {
+  if (!b) return GLIDE_ERR_INVALID_ARGUMENT;
+  return b->b.add_many(ncmds, argcs, argv, argvlen);
+}
+
 GLIDE_API glide_status glide_batch_set(glide_batch *b, const char *key, size_t key_len,
                                        const char *value, size_t value_len) {
   if (!b || bad_str(key, key_len) || bad_str(value, value_len)) return GLIDE_ERR_INVALID_ARGUMENT;

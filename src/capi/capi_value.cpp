@@ -99,6 +99,18 @@ GLIDE_API const glide_value *glide_value_map_value(const glide_value *v, size_t 
   return &v->u.aggregate.items[2 * i + 1];
 }
 
+GLIDE_API size_t glide_value_children(const glide_value *v, const glide_value **out, size_t max) {
+  if (!v) return 0;
+  size_t total = 0;
+  if (is_list(v->type))
+    total = v->u.aggregate.len;
+  else if (v->type == GLIDE_VALUE_MAP)
+    total = 2 * v->u.aggregate.len;
+  if (out)
+    for (size_t i = 0; i < total && i < max; ++i) out[i] = &v->u.aggregate.items[i];
+  return total;
+}
+
 GLIDE_API glide_error_kind glide_value_error_kind(const glide_value *v) {
   return v && v->type == GLIDE_VALUE_ERROR ? v->error_kind : GLIDE_OK;
 }

@@ -75,6 +75,37 @@ glide_status Batch::append(const commands::Command *info, int32_t slot, size_t a
   return GLIDE_OK;
 }
 
+glide_status Batch::add_many(size_t ncmds, const size_t *argcs, const char *const *argv,
+                             const size_t *argvlen) {
+  if (ncmds == 0 || !argcs || !argv || !argvlen) return GLIDE_ERR_INVALID_ARGUMENT;
+  const size_t old_buffer = buffer.size(), old_count = commands.size();
+  const int32_t old_first_slot = first_slot;
+  const bool old_cross_slot = cross_slot;
+  glide_status st = GLIDE_OK;
+  size_t at = 0;
+  try {
+    commands.reserve(old_count + ncmds);
+  } catch (...) {
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  for (size_t i = 0; i < ncmds && st == GLIDE_OK; ++i) {
+    // add() checks argc 0 and the argument pointers; the running offset must not wrap.
+    if (argcs[i] == 0 || argcs[i] > SIZE_MAX - at) {
+      st = GLIDE_ERR_INVALID_ARGUMENT;
+      break;
+    }
+    st = add(argcs[i], argv + at, argvlen + at);
+    at += argcs[i];
+  }
+  if (st != GLIDE_OK) {
+    buffer.resize(old_buffer);  // shrinking never allocates
+    commands.resize(old_count);
+    first_slot = old_first_slot;
+    cross_slot = old_cross_slot;
+  }
+  return st;
+}
+
 void Batch::clear() {
   buffer.clear();
   commands.clear();

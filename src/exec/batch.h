@@ -45,6 +45,10 @@ struct Batch {
   // argv[key_arg] alone (key_arg < 0: keyless). Arguments must already be valid.
   glide_status add_known(const commands::Command *info, int key_arg, size_t argc,
                          const char *const *argv, const size_t *argvlen, Transform transform);
+  // glide_batch_command_many: ncmds commands whose arguments lie back to back in argv/argvlen.
+  // All or nothing: on the first failure the batch is put back as it was.
+  glide_status add_many(size_t ncmds, const size_t *argcs, const char *const *argv,
+                        const size_t *argvlen);
   void clear();
 
  private:

@@ -264,6 +264,23 @@ static void test_value_accessors_out_of_range(void **state) {
   empty.u.aggregate.len = 0;
   assert_int_equal(glide_value_len(&empty), 0);
   assert_null(glide_value_at(&empty, 0));
+
+  /* glide_value_children: every child at once, never past max */
+  const glide_value *out[5] = {NULL, NULL, NULL, NULL, NULL};
+  assert_int_equal(glide_value_children(&array, NULL, 0), 4);
+  assert_int_equal(glide_value_children(&array, out, 2), 4);
+  assert_ptr_equal(out[0], &items[0]);
+  assert_ptr_equal(out[1], &items[1]);
+  assert_null(out[2]);                                     /* past max: untouched */
+  assert_int_equal(glide_value_children(&map, out, 5), 4); /* 2 pairs = 4 children */
+  assert_ptr_equal(out[3], &items[3]);
+  assert_null(out[4]);
+  assert_int_equal(glide_value_children(&set, out, 5), 4);
+  assert_int_equal(glide_value_children(&push, out, 5), 4);
+  assert_int_equal(glide_value_children(&empty, out, 5), 0);
+  assert_int_equal(glide_value_children(NULL, out, 5), 0);
+  assert_int_equal(glide_value_children(&items[0], out, 5), 0); /* a string has no children */
+  assert_int_equal(glide_value_children(&items[1], NULL, 0), 0);
 }
 
 /* ------------------------------------------------------------------ frees and close with NULL */
@@ -423,6 +440,8 @@ static void test_batch_null_handle(void **state) {
   INVALID(glide_batch_publish(NULL, "m", 1, "c", 1, true));
   INVALID(glide_batch_pubsub_shardchannels(NULL, NULL, 0));
   INVALID(glide_batch_pubsub_shardnumsub(NULL, 1, chans, chan_lens));
+  const size_t argcs[] = {2};
+  INVALID(glide_batch_command_many(NULL, 1, argcs, argv, argvlen));
   assert_int_equal(glide_batch_size(NULL), 0);
   glide_batch_clear(NULL);
   glide_batch_free(NULL);
@@ -485,6 +504,24 @@ static void test_batch_bad_args(void **state) {
     INVALID(glide_batch_command(b, 0, argv, argvlen));
     INVALID(glide_batch_get(b, NULL, 1));
     SIZE_IS(b, 5);
+
+    /* glide_batch_command_many: all or nothing */
+    const char *many[] = {"SET", "k", "v", "GET", "k", "PING"};
+    const size_t many_lens[] = {3, 1, 1, 3, 1, 4};
+    const size_t argcs[] = {3, 2, 1};
+    INVALID(glide_batch_command_many(b, 0, argcs, many, many_lens));
+    INVALID(glide_batch_command_many(b, 3, NULL, many, many_lens));
+    INVALID(glide_batch_command_many(b, 3, argcs, NULL, many_lens));
+    INVALID(glide_batch_command_many(b, 3, argcs, many, NULL));
+    const size_t argcs_zero[] = {3, 0, 1};
+    INVALID(glide_batch_command_many(b, 3, argcs_zero, many, many_lens));
+    const size_t argcs_past_end[] = {3, 2, SIZE_MAX};
+    INVALID(glide_batch_command_many(b, 3, argcs_past_end, many, many_lens));
+    const char *many_bad_last[] = {"SET", "k", "v", "GET", "k", NULL};
+    INVALID(glide_batch_command_many(b, 3, argcs, many_bad_last, many_lens)); /* 3rd bad */
+    SIZE_IS(b, 5); /* the first two good commands were taken back */
+    OK(glide_batch_command_many(b, 3, argcs, many, many_lens));
+    SIZE_IS(b, 8);
     glide_batch_free(b);
   }
 }

@@ -103,6 +103,37 @@ void test_bad_input_changes_nothing(void **) {
   assert_int_equal(b.commands[1].slot, 0);
 }
 
+void test_add_many_is_all_or_nothing(void **) {
+  Batch one, many;
+  const char *argv[] = {"SET", "{a}k", "v", "MGET", "{a}k", "x", "PING"};
+  const size_t lens[] = {3, 4, 1, 4, 4, 1, 4};
+  const size_t argcs[] = {3, 3, 1};
+  assert_int_equal(many.add_many(3, argcs, argv, lens), GLIDE_OK);
+  for (size_t i = 0, at = 0; i < 3; at += argcs[i++])
+    assert_int_equal(one.add(argcs[i], argv + at, lens + at), GLIDE_OK);
+  assert_true(many.buffer == one.buffer);  // the same bytes and classification as one by one
+  assert_int_equal(many.commands.size(), 3);
+  assert_int_equal(many.commands[1].slot, kMultiSlot);
+  assert_true(many.cross_slot);
+
+  Batch b;
+  assert_int_equal(add(b, {"GET", "{b}1"}), GLIDE_OK);
+  const std::string before = b.buffer;
+  const int32_t first_slot = b.first_slot;
+  // The third command is bad: the first two (one of them cross-slot) are taken back.
+  const char *bad[] = {"SET", "x", "v", "MGET", "y", "z", ""};
+  const size_t bad_lens[] = {3, 1, 1, 4, 1, 1, 0};
+  assert_int_equal(b.add_many(3, argcs, bad, bad_lens), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.commands.size(), 1);
+  assert_true(b.buffer == before);
+  assert_int_equal(b.first_slot, first_slot);
+  assert_false(b.cross_slot);
+  assert_int_equal(b.add_many(0, argcs, argv, lens), GLIDE_ERR_INVALID_ARGUMENT);
+  const size_t zero_argc[] = {3, 0};
+  assert_int_equal(b.add_many(2, zero_argc, argv, lens), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.commands.size(), 1);
+}
+
 }  // namespace
 
 int main() {
@@ -112,6 +143,7 @@ int main() {
       cmocka_unit_test(test_unknown_command_is_keyless),
       cmocka_unit_test(test_binary_arguments_round_trip),
       cmocka_unit_test(test_bad_input_changes_nothing),
+      cmocka_unit_test(test_add_many_is_all_or_nothing),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
