@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run). Installs what is missing (scripts/setup.sh), then
 # runs these stages in order, each in its own build directory, and stops at the first failure:
-#   1 gcc     build/             -Werror, every target, every ctest test (unit + integration)
-#   2 gcc     build-asan-gcc/    ASan+UBSan, every test except the artefact checks
+#   1 gcc     build/             -Werror, every target, every ctest test (unit, integration and
+#                                the language bindings' tests, label bindings)
+#   2 gcc     build-asan-gcc/    ASan+UBSan, every test except the artefact checks and bindings
 #   3 clang   build-asan-clang/  ASan+UBSan, idem
 #   4 gcc     build-tsan-gcc/    TSan, the tests labelled tsan (threads, failover, fake nodes)
 #   5 clang   build-tsan-clang/  TSan, idem
@@ -130,9 +131,9 @@ bash scripts/setup.sh
 wanted 1 && ctest_stage "1 gcc -Werror" build \
   "${GCC[*]} -DGLIDE_WERROR=ON -DGLIDE_BUILD_TESTS=ON -DGLIDE_BUILD_EXAMPLES=ON -DGLIDE_SANITIZE=" ""
 wanted 2 && ctest_stage "2 gcc ASan+UBSan" build-asan-gcc \
-  "${GCC[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=address,undefined" "-LE artefact"
+  "${GCC[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=address,undefined" "-LE artefact|bindings"
 wanted 3 && ctest_stage "3 clang ASan+UBSan" build-asan-clang \
-  "${CLANG[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=address,undefined" "-LE artefact"
+  "${CLANG[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=address,undefined" "-LE artefact|bindings"
 wanted 4 && ctest_stage "4 gcc TSan (label tsan)" build-tsan-gcc \
   "${GCC[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=thread" "-L tsan"
 wanted 5 && ctest_stage "5 clang TSan (label tsan)" build-tsan-clang \
