@@ -3,7 +3,7 @@
 #include <new>
 
 #include "capi/enum_value.h"
-#include "client/config.h"
+#include "config/config.h"
 
 namespace {
 constexpr uint32_t kMaxTimeoutMs = 3600000;

@@ -1,6 +1,6 @@
 #include "client/client.h"
-#include "client/timeval.h"
-#include "client/guard.h"
+#include "util/timeval.h"
+#include "util/guard.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include "exec/aggregate.h"
 #include "value/alloc.h"
 #include "value/oom.h"
+#include "value/types.h"
 
 namespace glide {
 namespace {
@@ -373,8 +374,10 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
     for (auto &entry : nodes_) {
       const std::string &name =
           entry.first;  // not a structured binding: clang 14 cannot capture one
-      entry.second->conn->visit_pending(req, [&](uint32_t index, uint16_t part) {
-        if (index >= req->count || part != kNoPart || req->results[index].type != kPendingType)
+      entry.second->conn->visit_pending(req, [&](const ReplyTag &t) {
+        const uint32_t index = t.index;
+        if (role_of(t) != ReplyRole::kElement || index >= req->count || t.part != kNoPart ||
+            req->results[index].type != kPendingType)
           return;
         std::string msg = message + " waiting for " + name;
         if (!req->arena->set_error(&req->results[index], kind, msg)) return;
@@ -461,6 +464,105 @@ size_t Client::dispatch(size_t max) {
   return count;
 }
 
+// ---------------------------------------------------------------- what connections report
+
+ReplyTarget Node::reply_target(const ReplyTag &tag) {
+  Request *req = tag.req;
+  if (req->completed || !kept(tag)) return ReplyTarget{nullptr, nullptr};
+  ++req->parsing;
+  return ReplyTarget{request_slot(req, tag.index, tag.part), req->arena};
+}
+
+void Node::reply_abandoned(const ReplyTag &tag) {
+  Request *req = tag.req;
+  --req->parsing;
+  // The slot may hold half a reply (or a push): it is unanswered again. Once the request is
+  // complete its results are the caller's; the half reply lies in the orphan arena, unread.
+  if (!req->completed) request_slot(req, tag.index, tag.part)->type = kPendingType;
+}
+
+void Node::on_reply(const ReplyTag &tag, glide_value *v, bool in_target) {
+  if (in_target) --tag.req->parsing;
+  client->on_reply(this, tag, v);
+}
+
+void Node::on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) {
+  client->on_reply_lost(tag, kind, message);
+}
+
+void Node::on_failed() { client->on_connection_failed(this); }
+void Node::on_queued(Connection *c) { client->mark_dirty(c); }
+void Node::after_event() { client->flush_dirty(); }
+uint64_t Node::now_ms() const { return client->now_ms(); }
+
+void Client::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
+  node->conn->send(bytes, tag);  // all or nothing: counted once queued
+  ++tag.req->outstanding;
+}
+
+void Client::expect(Node *node, const ReplyTag &tag) {
+  node->conn->expect(tag);
+  ++tag.req->outstanding;
+}
+
+void Client::on_reply(Node *from, const ReplyTag &tag, glide_value *v) {
+  Request *req = tag.req;
+  --req->outstanding;
+  if (req->completed) {
+    release(req);
+    return;
+  }
+  switch (role_of(tag)) {
+    case ReplyRole::kExec:
+      // A transaction discarded because a command was redirected at queue time goes again, whole.
+      if (value::is_error_with(*v, "EXECABORT")) {
+        bool handled = false;
+        try {
+          handled = on_atomic_abort(req, from);
+        } catch (...) {
+          handled = false;  // out of memory: the EXECABORT stays the answer
+        }
+        if (handled) return;
+      }
+      request_reply_done(req, tag.index, tag.part);
+      return;
+    case ReplyRole::kQueued:
+    case ReplyRole::kChecked:
+      // MULTI's +OK, each +QUEUED, ASKING's +OK: only an error matters (it makes EXEC abort).
+      if (v->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
+          req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, value::string_of(*v)))
+        req->has_queue_error = true;
+      return;
+    case ReplyRole::kElement:
+      break;
+  }
+  if (v->type == GLIDE_VALUE_ERROR) {
+    bool handled = false;
+    try {
+      handled = on_error_reply(req, tag.index, tag.part, v, from);
+    } catch (...) {
+      // Out of memory while following a redirect: nothing was re-sent, the element fails.
+      request_set_error(req, tag.index, tag.part, GLIDE_ERR_OUT_OF_MEMORY,
+                        "out of memory while following a redirect");
+      return;
+    }
+    if (handled) return;
+  }
+  request_reply_done(req, tag.index, tag.part);
+}
+
+void Client::on_reply_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) {
+  Request *req = tag.req;
+  --req->outstanding;
+  if (req->completed) {
+    release(req);
+    return;
+  }
+  if (!kept(tag)) return;
+  if (kind != GLIDE_ERR_CLOSING && on_lost(req, tag.index, tag.part)) return;
+  request_set_error(req, tag.index, tag.part, kind, message);
+}
+
 void Client::on_connection_failed(Node *node) {
   if (!config_.cluster || !discovered_ || closing_.load()) return;
   if (std::find(primaries_.begin(), primaries_.end(), node) != primaries_.end())
@@ -484,7 +586,8 @@ Node *Client::node_for(const Address &addr) {
   auto node = std::make_unique<Node>();
   node->address = Address{cluster::normalize_host(addr.host), addr.port};
   node->name = name;
-  node->conn = std::make_unique<Connection>(this, node.get());
+  node->client = this;
+  node->conn = std::make_unique<Connection>(node.get(), base_, config_, node->address, node->name);
   Node *raw = node.get();
   nodes_.emplace(std::move(name), std::move(node));
   return raw;

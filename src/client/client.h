@@ -14,19 +14,32 @@
 #include <thread>
 #include <vector>
 
-#include "client/config.h"
 #include "cluster/topology.h"
+#include "config/config.h"
 #include "exec/request.h"
 #include "net/connection.h"
 
 namespace glide {
 
-struct Node {
+// One node of the cluster and its connection, whose owner it is: it hands what the connection
+// reports to the client, naming itself.
+struct Node final : ConnectionOwner {
+  Client *client = nullptr;
   Address address;
   std::string name;      // "host:port", as the per-node maps show it
   bool replica = false;  // a replica in the current slot map: its connection sends READONLY
   bool in_map = false;   // in the current slot map (else its idle connection is closed)
   std::unique_ptr<Connection> conn;
+
+  ReplyTarget reply_target(const ReplyTag &tag) override;
+  void reply_abandoned(const ReplyTag &tag) override;
+  void on_reply(const ReplyTag &tag, glide_value *v, bool in_target) override;
+  void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) override;
+  void on_failed() override;
+  void on_queued(Connection *c) override;
+  void after_event() override;
+  bool read_only() const override { return replica; }
+  uint64_t now_ms() const override;
 };
 
 class Client {
@@ -66,7 +79,9 @@ class Client {
   void release(Request *req);
   // Completes req now: unanswered elements become kind/message errors.
   void force_complete(Request *req, glide_error_kind kind, const std::string &message);
-  // A connection was lost/failed.
+  // What a node's connection reports (Node's ConnectionOwner calls).
+  void on_reply(Node *from, const ReplyTag &tag, glide_value *v);
+  void on_reply_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message);
   void on_connection_failed(Node *node);
   // An error reply for (req, index, part) from `from`: handles MOVED, ASK, READONLY and (when the
   // batch asks for it) TRYAGAIN & co by re-sending; true when handled (the slot is pending again).
@@ -93,6 +108,9 @@ class Client {
   void plan_split(Request *req, uint32_t index);
   void plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets);
   bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
+  // Every reply expected of a connection is counted in its request's `outstanding` here.
+  void send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag);
+  void expect(Node *node, const ReplyTag &tag);
   // False (and the slot failed with the node's last error) while the node is in its backoff.
   bool connectable(Node *node, Request *req, uint32_t index, uint16_t part);
   // The node for a keyed command: a replica for reads with PREFER_REPLICA, else the primary.

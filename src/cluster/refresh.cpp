@@ -6,8 +6,8 @@
 #include <string>
 
 #include "client/client.h"
-#include "client/timeval.h"
-#include "client/guard.h"
+#include "util/timeval.h"
+#include "util/guard.h"
 #include "cluster/topology.h"
 
 namespace glide {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/config.h"
+#include "config/config.h"
 #include "cluster/slot.h"
 #include "glide_c.h"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "client/config.h"
+#include "config/config.h"
 
 namespace glide {
 

@@ -38,7 +38,7 @@ bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part
 bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index,
                      uint16_t part) {
   if (!connectable(node, req, index, part)) return false;
-  node->conn->send(bytes, req, index, part);
+  send_tagged(node, bytes, reply_tag(req, index, part));
   return true;
 }
 
@@ -356,16 +356,16 @@ void Client::send_transaction(Request *req, Node *node, bool asking) {
   if (asking) {
     // The ASKING flag lasts through MULTI ... EXEC, so one ASKING covers the transaction.
     out.append("*1\r\n$6\r\nASKING\r\n");
-    conn->expect(req, 0, kNoPart, ReplyRole::kChecked);
+    expect(node, reply_tag(req, 0, kNoPart, ReplyRole::kChecked));
   }
   out.append("*1\r\n$5\r\nMULTI\r\n");
-  conn->expect(req, 0, kNoPart, ReplyRole::kQueued);
+  expect(node, reply_tag(req, 0, kNoPart, ReplyRole::kQueued));
   for (uint32_t i = 0; i < req->count; ++i) {
     out.append(b.encoded(b.commands[i]));
-    conn->expect(req, i, kNoPart, ReplyRole::kQueued);
+    expect(node, reply_tag(req, i, kNoPart, ReplyRole::kQueued));
   }
   out.append("*1\r\n$4\r\nEXEC\r\n");
-  conn->expect(req, kExecIndex, kNoPart, ReplyRole::kExec);
+  expect(node, reply_tag(req, kExecIndex, kNoPart, ReplyRole::kExec));
 }
 
 }  // namespace glide

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "client/client.h"
-#include "client/timeval.h"
-#include "client/guard.h"
+#include "util/timeval.h"
+#include "util/guard.h"
 #include "exec/error_class.h"
 
 namespace glide {
@@ -74,9 +74,9 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   if (asking) {
     node->conn->reserve(kAsking.size() + element_bytes(req, index, part).size(), 2);
     node->conn->out(req).append(kAsking);
-    node->conn->expect(req, index, part, ReplyRole::kChecked);
+    expect(node, reply_tag(req, index, part, ReplyRole::kChecked));
   }
-  node->conn->send(element_bytes(req, index, part), req, index, part);
+  send_tagged(node, element_bytes(req, index, part), reply_tag(req, index, part));
 }
 
 void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,

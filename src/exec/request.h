@@ -13,6 +13,7 @@
 #include "commands/command_table.h"
 #include "exec/batch.h"
 #include "glide_c.h"
+#include "net/connection_owner.h"
 #include "value/arena.h"
 
 namespace glide {
@@ -150,13 +151,16 @@ enum class ReplyRole : uint8_t {
   kChecked,  // ASKING's +OK before a redirected command: read and dropped
 };
 
-// One expected reply on a connection: which request, which element (and part) it fills.
-struct Pending {
-  Request *req;
-  uint32_t index;
-  uint16_t part;
-  ReplyRole role;
-  bool kept() const { return role == ReplyRole::kElement || role == ReplyRole::kExec; }
-};
+// The tag of one expected reply on a connection (net/connection_owner.h): which request, which
+// element (and part) it fills, and what it is for.
+inline ReplyTag reply_tag(Request *req, uint32_t index, uint16_t part,
+                          ReplyRole role = ReplyRole::kElement) {
+  return ReplyTag{req, index, part, static_cast<uint8_t>(role)};
+}
+inline ReplyRole role_of(const ReplyTag &t) { return static_cast<ReplyRole>(t.role); }
+// Replies built into the request's own slots; the others are read into scratch and dropped.
+inline bool kept(const ReplyTag &t) {
+  return role_of(t) == ReplyRole::kElement || role_of(t) == ReplyRole::kExec;
+}
 
 }  // namespace glide

@@ -1,14 +1,13 @@
 #include "net/connection.h"
-#include "client/timeval.h"
-#include "client/guard.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <cstring>
 
-#include "client/client.h"
 #include "resp/encoder.h"
+#include "util/guard.h"
+#include "util/timeval.h"
 #include "value/alloc.h"
 #include "value/types.h"
 
@@ -25,8 +24,15 @@ bool is_auth_error(const glide_value *v) {
 }
 }  // namespace
 
-Connection::Connection(Client *client, Node *node)
-    : client_(client), node_(node), parser_(client->limits()), scratch_(Arena::create(4096)) {}
+Connection::Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
+                       const Address &address, const std::string &name)
+    : owner_(owner),
+      base_(base),
+      config_(config),
+      address_(address),
+      name_(name),
+      parser_(config.limits),
+      scratch_(Arena::create(4096)) {}
 
 Connection::~Connection() {
   if (events_assigned_) {
@@ -39,18 +45,16 @@ Connection::~Connection() {
   Arena::destroy(scratch_);
 }
 
-const std::string &Connection::name() const { return node_->name; }
-
 std::string Connection::describe(std::string_view what) const {
   std::string s(what);
   s += ' ';
-  s += node_->name;
+  s += name_;
   return s;
 }
 
 bool Connection::ensure_connecting() {
   if (state_ != State::kDisconnected) return true;
-  if (failures_ > 0 && client_->now_ms() < retry_at_ms_) return false;
+  if (failures_ > 0 && owner_->now_ms() < retry_at_ms_) return false;
   start_connect();
   return state_ != State::kDisconnected;
 }
@@ -66,17 +70,17 @@ void Connection::start_connect() {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
   struct addrinfo *res = nullptr;
-  const std::string port = std::to_string(node_->address.port);
+  const std::string port = std::to_string(address_.port);
   // Numeric hosts resolve without I/O; a name is resolved synchronously (cluster topologies
   // announce IPs, so this is the seed's name at most once).
-  int rc = getaddrinfo(node_->address.host.c_str(), port.c_str(), &hints, &res);
+  int rc = getaddrinfo(address_.host.c_str(), port.c_str(), &hints, &res);
   if (rc != 0 || !res) {
     fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
     return;
   }
   std::string why;
   bool oom = false;
-  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, client_->config(), &why, &oom);
+  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, config_, &why, &oom);
   freeaddrinfo(res);
   if (!transport_) {
     fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_CONNECTION,
@@ -85,11 +89,11 @@ void Connection::start_connect() {
   }
   const int fd = transport_->fd();
   state_ = State::kConnecting;
-  event_assign(&ev_read_, client_->base(), fd, EV_READ | EV_PERSIST, &Connection::on_event, this);
-  event_assign(&ev_write_, client_->base(), fd, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
-  evtimer_assign(&ev_timer_, client_->base(), &Connection::on_connect_timer, this);
+  event_assign(&ev_read_, base_, fd, EV_READ | EV_PERSIST, &Connection::on_event, this);
+  event_assign(&ev_write_, base_, fd, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
+  evtimer_assign(&ev_timer_, base_, &Connection::on_connect_timer, this);
   events_assigned_ = true;
-  const uint32_t ms = client_->config().connect_timeout_ms;
+  const uint32_t ms = config_.connect_timeout_ms;
   struct timeval tv = ms_to_timeval(ms);
   event_add(&ev_timer_, &tv);
   event_add(&ev_write_, nullptr);
@@ -102,7 +106,7 @@ void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
     c->fail(GLIDE_ERR_CONNECTION,
             c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
                                                         : "timed out in the handshake with") +
-                " after " + std::to_string(c->client_->config().connect_timeout_ms) + " ms");
+                " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -127,7 +131,7 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
   } catch (...) {
     c->fail_out_of_memory();
   }
-  guarded([&] { c->client_->flush_dirty(); });
+  guarded([&] { c->owner_->after_event(); });
 }
 
 void Connection::fail_out_of_memory() {
@@ -154,7 +158,7 @@ void encode(std::string &out, std::initializer_list<std::string_view> args) {
 }  // namespace
 
 void Connection::start_handshake() {
-  const Config &cfg = client_->config();
+  const Config &cfg = config_;
   hs_out_.clear();
   hs_pos_ = 0;
   hs_expected_ = 0;
@@ -193,7 +197,7 @@ void Connection::start_handshake() {
       encode(hs_out_, {"SELECT", std::to_string(cfg.database)});
       ++hs_expected_;
     }
-    if (cfg.cluster && node_->replica) {
+    if (cfg.cluster && owner_->read_only()) {
       encode(hs_out_, {"READONLY"});  // reads served by this replica, not redirected
       ++hs_expected_;
     }
@@ -237,14 +241,14 @@ void Connection::handshake_done() {
   flush();
 }
 
-void Connection::send(std::string_view encoded, Request *req, uint32_t index, uint16_t part) {
+void Connection::send(std::string_view encoded, const ReplyTag &tag) {
   // All or nothing, so bytes and expected replies never part: room for the reply entry first
   // (may throw, nothing queued yet), then the bytes (std::string's strong guarantee), then the
   // entry (no allocation left).
   pending_.reserve(pending_.size() + 1);
-  note_writer(req);
+  note_writer(tag.req);
   out_.append(encoded);
-  expect(req, index, part);
+  expect(tag);
 }
 
 void Connection::note_writer(const Request *req) {
@@ -254,7 +258,7 @@ void Connection::note_writer(const Request *req) {
 }
 
 bool Connection::note_timeout() {
-  const uint32_t limit = client_->config().stall_timeouts;
+  const uint32_t limit = config_.stall_timeouts;
   return limit > 0 && ++timeouts_since_reply_ >= limit;
 }
 
@@ -263,10 +267,9 @@ void Connection::reserve(size_t bytes, size_t replies) {
   out_.reserve(out_.size() + bytes);
 }
 
-void Connection::expect(Request *req, uint32_t index, uint16_t part, ReplyRole role) {
-  pending_.push_back(Pending{req, index, part, role});
-  ++req->outstanding;
-  client_->mark_dirty(this);
+void Connection::expect(const ReplyTag &tag) {
+  pending_.push_back(tag);
+  owner_->on_queued(this);
 }
 
 bool Connection::write_out(const std::string &buf, size_t *pos) {
@@ -343,18 +346,15 @@ void Connection::handle_readable() {
       // A RESP3 push ('>') is not the reply the head request waits for: it is parsed into the
       // scratch arena and dropped there, so a push stream never grows a pending request's memory.
       const bool push = rbuf_[pos] == '>';
-      cur_ = (handshake || push || pending_.empty())
-                 ? Pending{nullptr, 0, kNoPart, ReplyRole::kChecked}
-                 : pending_.front();
-      Request *req = cur_.req;
-      cur_scratch_ = !req || req->completed || !cur_.kept();
+      cur_ = (handshake || push || pending_.empty()) ? ReplyTag{} : pending_.front();
+      const ReplyTarget where = cur_.req ? owner_->reply_target(cur_) : ReplyTarget{};
+      cur_scratch_ = !where.slot;
       if (cur_scratch_) {
         target = scratch_->root();
         parser_.begin(target, scratch_);
       } else {
-        target = request_slot(req, cur_.index, cur_.part);
-        ++req->parsing;
-        parser_.begin(target, req->arena);
+        target = where.slot;
+        parser_.begin(target, where.arena);
       }
       cur_target_ = target;
       in_reply_ = true;
@@ -366,18 +366,18 @@ void Connection::handle_readable() {
     if (st == resp::Status::kError) {
       const bool oom = parser_.error().rfind("out of memory", 0) == 0;
       fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL,
-           "reply from " + node_->name + ": " + parser_.error());
+           "reply from " + name_ + ": " + parser_.error());
       return;
     }
     in_reply_ = false;
     // The slot chosen at begin(): a timeout may have moved the request's results meanwhile.
     target = cur_target_;
-    if (!cur_scratch_) --cur_.req->parsing;
 
     if (target->type == GLIDE_VALUE_PUSH) {
       // Out-of-band (RESP3 push): not a reply; dropped and counted until pub/sub delivery lands.
-      // (A push behind an attribute reaches here built into a request's slot: reset that too.)
-      if (!cur_scratch_) target->type = kPendingType;
+      // (A push behind an attribute reaches here built into the owner's slot: it gets it back
+      // as abandoned, to reset.)
+      if (!cur_scratch_) owner_->reply_abandoned(cur_);
       ++pushes_dropped_;
       scratch_->reset();
       continue;
@@ -389,14 +389,14 @@ void Connection::handle_readable() {
       continue;
     }
     if (!cur_.req) {
-      fail(GLIDE_ERR_PROTOCOL, "protocol error from " + node_->name + ": reply with no request");
+      fail(GLIDE_ERR_PROTOCOL, "protocol error from " + name_ + ": reply with no request");
       return;
     }
     pending_.pop_front();
     // A whole reply: the connection makes progress (bytes alone do not count: a peer trickling
     // an endless reply would hold every request behind it forever).
     timeouts_since_reply_ = 0;
-    deliver(cur_, target);
+    owner_->on_reply(cur_, target, !cur_scratch_);
     if (cur_scratch_) scratch_->reset();
     if (!transport_) return;  // failed while delivering
   }
@@ -404,49 +404,6 @@ void Connection::handle_readable() {
     std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
     rlen_ -= pos;
   }
-}
-
-void Connection::deliver(const Pending &p, glide_value *slot) {
-  Request *req = p.req;
-  --req->outstanding;
-  if (req->completed) {
-    client_->release(req);
-    return;
-  }
-  if (p.role == ReplyRole::kExec) {
-    // A transaction discarded because a command was redirected at queue time goes again, whole.
-    if (value::is_error_with(*slot, "EXECABORT")) {
-      bool handled = false;
-      try {
-        handled = client_->on_atomic_abort(req, node_);
-      } catch (...) {
-        handled = false;  // out of memory: the EXECABORT stays the answer
-      }
-      if (handled) return;
-    }
-    request_reply_done(req, p.index, p.part);
-    return;
-  }
-  if (!p.kept()) {
-    // MULTI's +OK, each +QUEUED, ASKING's +OK: only an error matters (it makes EXEC abort).
-    if (slot->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
-        req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, value::string_of(*slot)))
-      req->has_queue_error = true;
-    return;
-  }
-  if (slot->type == GLIDE_VALUE_ERROR) {
-    bool handled = false;
-    try {
-      handled = client_->on_error_reply(req, p.index, p.part, slot, node_);
-    } catch (...) {
-      // Out of memory while following a redirect: nothing was re-sent, the element fails.
-      request_set_error(req, p.index, p.part, GLIDE_ERR_OUT_OF_MEMORY,
-                        "out of memory while following a redirect");
-      return;
-    }
-    if (handled) return;
-  }
-  request_reply_done(req, p.index, p.part);
 }
 
 void Connection::close_socket() {
@@ -457,7 +414,7 @@ void Connection::close_socket() {
   }
   write_armed_ = false;
   transport_.reset();
-  if (in_reply_ && !cur_scratch_ && cur_.req) --cur_.req->parsing;
+  if (in_reply_ && !cur_scratch_ && cur_.req) owner_->reply_abandoned(cur_);
   in_reply_ = false;
   parser_.reset();
   if (scratch_) scratch_->reset();
@@ -485,35 +442,27 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
   close_socket();
   ++failures_;
   // Exponential backoff; the first reconnect after a loss is immediate.
-  const Config &cfg = client_->config();
+  const Config &cfg = config_;
   uint64_t delay = 0;
   if (failures_ > 1) {
     const uint32_t steps = std::min(failures_ - 2, cfg.reconnect_attempts);
     delay = std::min<uint64_t>(cfg.reconnect_max_ms,
                                uint64_t{cfg.reconnect_base_ms} << std::min(steps, 30u));
   }
-  retry_at_ms_ = client_->now_ms() + delay;
+  retry_at_ms_ = owner_->now_ms() + delay;
   last_kind_ = kind;
   last_error_ = message;
 
   // Every reply this connection still owed fails in place (or is re-sent when the batch allows).
   // Taken out first: re-sends and refreshes may queue new work on this very connection.
-  Ring<Pending> lost;
+  Ring<ReplyTag> lost;
   std::swap(lost, pending_);
   while (!lost.empty()) {
-    const Pending p = lost.front();
+    const ReplyTag t = lost.front();
     lost.pop_front();
-    Request *req = p.req;
-    --req->outstanding;
-    if (req->completed) {
-      client_->release(req);
-      continue;
-    }
-    if (!p.kept()) continue;
-    if (kind != GLIDE_ERR_CLOSING && client_->on_lost(req, p.index, p.part)) continue;
-    request_set_error(req, p.index, p.part, kind, message);
+    owner_->on_lost(t, kind, message);
   }
-  client_->on_connection_failed(node_);
+  owner_->on_failed();
 }
 
 }  // namespace glide

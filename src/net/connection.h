@@ -1,6 +1,7 @@
 // One pipelined connection to one node, driven by the client's I/O thread: non-blocking connect,
 // handshake (HELLO 3 with AUTH/SETNAME, falling back to RESP2 commands), one write per flush of
-// everything queued, reads parsed in place into each request's arena.
+// everything queued, reads parsed in place where its owner says (ConnectionOwner). It knows
+// bytes, tags and replies; what a reply means (QUEUED, EXECABORT, MOVED) is its owner's business.
 #pragma once
 
 #include <event2/event.h>
@@ -10,7 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "exec/request.h"
+#include "config/config.h"
+#include "net/connection_owner.h"
 #include "net/ring.h"
 #include "net/transport.h"
 #include "resp/parser.h"
@@ -18,14 +20,13 @@
 
 namespace glide {
 
-class Client;
-struct Node;
-
 class Connection {
  public:
   enum class State { kDisconnected, kConnecting, kHandshake, kReady };
 
-  Connection(Client *client, Node *node);
+  // name: "host:port", for messages. The owner outlives the connection.
+  Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
+             const Address &address, const std::string &name);
   ~Connection();
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;
@@ -34,8 +35,8 @@ class Connection {
   // Starts connecting if disconnected. Returns false (with the reason in last_error()) when the
   // node is in its reconnect backoff: callers fail their requests at once rather than wait.
   bool ensure_connecting();
-  // Queues an encoded command whose reply goes to (req, index, part).
-  void send(std::string_view encoded, Request *req, uint32_t index, uint16_t part);
+  // Queues an encoded command and the tag of its reply (all or nothing).
+  void send(std::string_view encoded, const ReplyTag &tag);
   // Queues raw bytes with no reply expected of them (the caller adds the pendings itself).
   std::string &out(const Request *req) {
     note_writer(req);
@@ -43,23 +44,24 @@ class Connection {
   }
   // Room for `bytes` more output and `replies` more expected replies (big batches).
   void reserve(size_t bytes, size_t replies);
-  void expect(Request *req, uint32_t index, uint16_t part, ReplyRole role = ReplyRole::kElement);
+  // One more reply expected, after the bytes already queued (room reserved: never throws then).
+  void expect(const ReplyTag &tag);
   // Writes what is queued (if ready); arms EV_WRITE for the rest.
   void flush();
   // Closes the socket if no reply is owed (a node that left the map, or changed role); the next
   // request to this node reconnects.
   void close_if_idle();
-  // Closes the socket and fails every expected reply with kind/message.
+  // Closes the socket and reports every expected reply lost (on_lost) with kind/message.
   void fail(glide_error_kind kind, const std::string &message);
   // The request being parsed right now, if any (and which slot).
   bool parsing_into(const Request *req, uint32_t *index, uint16_t *part) const;
 
-  // Calls f(index, part) for every element reply of req this connection still owes.
+  // Calls f(tag) for every reply of req this connection still owes.
   template <typename F>
   void visit_pending(const Request *req, F &&f) {
     for (size_t i = 0; i < pending_.size(); ++i) {
-      const Pending &p = pending_.at(i);
-      if (p.req == req && p.role == ReplyRole::kElement) f(p.index, p.part);
+      const ReplyTag &t = pending_.at(i);
+      if (t.req == req) f(t);
     }
   }
   // True while this connection owes req any reply at all.
@@ -68,7 +70,7 @@ class Connection {
       if (pending_.at(i).req == req) return true;
     return false;
   }
-  const std::string &name() const;
+  const std::string &name() const { return name_; }
 
   // Command bytes queued before `req` started queueing here and not written yet: what the
   // max_unsent_bytes bound counts (a request is never refused for its own size).
@@ -103,11 +105,13 @@ class Connection {
   bool write_out(const std::string &buf, size_t *pos);
   bool handle_handshake_reply(const glide_value *v);
   void handshake_done();
-  void deliver(const Pending &p, glide_value *slot);
   std::string describe(std::string_view what) const;
 
-  Client *client_;
-  Node *node_;
+  ConnectionOwner *owner_;
+  struct event_base *base_;
+  const Config &config_;
+  const Address &address_;
+  const std::string &name_;
   State state_ = State::kDisconnected;
   std::unique_ptr<Transport> transport_;  // the socket; null while disconnected
   struct event ev_read_ {};
@@ -123,13 +127,13 @@ class Connection {
   int hs_phase_ = 0;           // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
   int hs_expected_ = 0;        // handshake replies still expected
   bool hello_failed_ = false;  // the server does not know HELLO: RESP2 commands instead
-  Ring<Pending> pending_;
+  Ring<ReplyTag> pending_;
 
   char *rbuf_ = nullptr;
   size_t rlen_ = 0, rcap_ = 0;
   resp::Parser parser_;
   bool in_reply_ = false;  // parser holds a partial reply
-  Pending cur_{};
+  ReplyTag cur_{};
   glide_value *cur_target_ = nullptr;  // where the reply in progress is being built
   bool cur_scratch_ = false;
   Arena *scratch_ = nullptr;  // replies nobody waits for any more, handshake replies

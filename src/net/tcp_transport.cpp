@@ -7,7 +7,7 @@
 #include <cstring>
 #include <new>
 
-#include "client/config.h"
+#include "config/config.h"
 #include "net/transport.h"
 
 namespace glide {
