@@ -59,30 +59,30 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
         *why = "route.key is NULL with a non-zero length";
         return GLIDE_ERR_INVALID_ARGUMENT;
       }
-      req->route_slot = glide::cluster::key_slot(r.key ? r.key : "", r.key_len);
+      req->route.slot = glide::cluster::key_slot(r.key ? r.key : "", r.key_len);
       break;
     case GLIDE_ROUTE_SLOT_ID:
       if (r.slot >= glide::cluster::kSlotCount) {
         *why = "route.slot must be in 0..16383";
         return GLIDE_ERR_INVALID_ARGUMENT;
       }
-      req->route_slot = r.slot;
+      req->route.slot = r.slot;
       break;
     case GLIDE_ROUTE_ADDRESS:
       if (!r.host || !*r.host || r.port == 0) {
         *why = "route.host must be a non-empty string and route.port non-zero";
         return GLIDE_ERR_INVALID_ARGUMENT;
       }
-      req->route_host = r.host;
-      req->route_port = r.port;
+      req->route.host = r.host;
+      req->route.port = r.port;
       break;
     default:
       *why = "route.kind is not a glide_route_kind";
       return GLIDE_ERR_INVALID_ARGUMENT;
   }
-  req->route_replica =
+  req->route.replica =
       r.replica && (r.kind == GLIDE_ROUTE_SLOT_KEY || r.kind == GLIDE_ROUTE_SLOT_ID);
-  req->route_kind = r.kind;
+  req->route.kind = r.kind;
   return GLIDE_OK;
 }
 

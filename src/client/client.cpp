@@ -39,7 +39,11 @@ void drain_fd(int fd) {
 }
 }  // namespace
 
-Client::Client(Config config) : config_(std::move(config)) { mem::client_created(); }
+Client::Client(Config config)
+    : config_(std::move(config)),
+      planner_(*this, plan::Options{config_.cluster, config_.prefer_replica}) {
+  mem::client_created();
+}
 
 Client::~Client() {
   mem::client_destroyed();
@@ -279,10 +283,7 @@ void Client::begin(Request *req) {
   // Guard: planning may complete (and deliver) the request; it must stay alive until plan ends.
   ++req->outstanding;
   try {
-    if (req->atomic)
-      plan_atomic(req);
-    else
-      plan(req);
+    plan(req);
   } catch (...) {
     // Out of memory half-way: what was queued is read and dropped when it comes; the rest fails
     // now (connections only ever queue whole commands with their reply entries).
@@ -495,16 +496,6 @@ void Node::on_queued(Connection *c) { client->mark_dirty(c); }
 void Node::after_event() { client->flush_dirty(); }
 uint64_t Node::now_ms() const { return client->now_ms(); }
 
-void Client::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
-  node->conn->send(bytes, tag);  // all or nothing: counted once queued
-  ++tag.req->outstanding;
-}
-
-void Client::expect(Node *node, const ReplyTag &tag) {
-  node->conn->expect(tag);
-  ++tag.req->outstanding;
-}
-
 void Client::on_reply(Node *from, const ReplyTag &tag, glide_value *v) {
   Request *req = tag.req;
   --req->outstanding;
@@ -635,10 +626,10 @@ Request *Client::make_slots_request(const Address &to, void (*hook)(Request *, g
   const size_t lens[] = {7, 5};
   Request *req = make_internal(argv, lens, 2, hook);
   if (!req) return nullptr;
-  req->route_kind = GLIDE_ROUTE_ADDRESS;
-  req->route_port = to.port;
+  req->route.kind = GLIDE_ROUTE_ADDRESS;
+  req->route.port = to.port;
   try {
-    req->route_host = to.host;
+    req->route.host = to.host;
   } catch (...) {
     delete req;
     return nullptr;
@@ -655,7 +646,7 @@ void Client::discover() {
     Request *req = make_internal(argv, lens, 1, &Client::on_standalone_ping);
     if (!req) return discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
     req->timeout_ms = config_.connect_timeout_ms;  // glide_client_new's whole bound
-    req->route_kind = GLIDE_ROUTE_ADDRESS;
+    req->route.kind = GLIDE_ROUTE_ADDRESS;
     begin(req);
     return;
   }
@@ -709,14 +700,14 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
 
 void Client::take_discovery_answer(Request *req, glide_value *root) {
   Client *c = this;
-  const std::string asked = req->route_host + ":" + std::to_string(req->route_port);
+  const std::string asked = req->route.host + ":" + std::to_string(req->route.port);
   if (!c->discovered_) {
     std::string error;
     cluster::SlotMap map;
     if (root->type == GLIDE_VALUE_ERROR) {
       error.assign(root->u.string.ptr, root->u.string.len);
       c->note_discovery_failure(root->error_kind);
-    } else if (!cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
+    } else if (!cluster::parse_cluster_slots(root, Address{req->route.host, req->route.port}, &map,
                                              &error)) {
       c->note_discovery_failure(GLIDE_ERR_PROTOCOL);  // an answer, but not a slot map
     } else {

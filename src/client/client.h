@@ -42,7 +42,7 @@ struct Node final : ConnectionOwner {
   uint64_t now_ms() const override;
 };
 
-class Client {
+class Client final : public plan::ClusterView {
  public:
   explicit Client(Config config);
   ~Client();
@@ -100,26 +100,25 @@ class Client {
   void run();
   void drain_submissions();
   void begin(Request *req);
+  // Runs the planner over req with a sink that sends each step at once (client/send.cpp).
   void plan(Request *req);
+  class Sender;
   static constexpr uint32_t kReserveThreshold = 1024;
   void reserve_for(Request *req, Node *forced);
-  void plan_atomic(Request *req);
-  void plan_command(Request *req, uint32_t index, Node *forced);
-  void plan_split(Request *req, uint32_t index);
-  void plan_fanout(Request *req, uint32_t index, const std::vector<Node *> &targets);
   bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
   // Every reply expected of a connection is counted in its request's `outstanding` here.
   void send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag);
   void expect(Node *node, const ReplyTag &tag);
   // False (and the slot failed with the node's last error) while the node is in its backoff.
   bool connectable(Node *node, Request *req, uint32_t index, uint16_t part);
-  // The node for a keyed command: a replica for reads with PREFER_REPLICA, else the primary.
-  Node *slot_node(uint16_t slot, const commands::Command *info);
   void send_transaction(Request *req, Node *node, bool asking);
-  Node *route_node(Request *req, std::string *why);
-  Node *read_node(uint16_t slot);  // a replica for reads with PREFER_REPLICA, else the primary
-  static bool is_read_only(const commands::Command *info);
-  Node *replica_of(uint16_t slot);
+  // The planner's view of the cluster (plan::ClusterView).
+  Node *primary(uint16_t slot) override { return slot_primary(slot); }
+  Node *replica(uint16_t slot) override;
+  const std::vector<Node *> &primaries() override { return primaries_; }
+  Node *at_address(const std::string &host, uint16_t port) override {
+    return node_for(Address{host, port});
+  }
   std::string_view element_bytes(Request *req, uint32_t index, uint16_t part);
   uint8_t *attempts_of(Request *req, uint32_t index, uint16_t part);
   void resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking);
@@ -127,7 +126,6 @@ class Client {
   void schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
                       uint32_t delay_ms, bool after_refresh = false);
   void arm_retry(Request *req, uint32_t delay_ms);
-  Node *transaction_node(Request *req, std::string *why);
   static void on_retry_timer(evutil_socket_t fd, short what, void *arg);
   void patch_slot(uint16_t slot, Node *owner);
   void install(cluster::SlotMap map);
@@ -160,8 +158,8 @@ class Client {
   void check_lost_primaries();
   static void on_fast_refresh_timer(evutil_socket_t fd, short what, void *arg);
   Node *slot_primary(uint16_t slot);
-  Node *random_primary();
-  std::vector<Node *> all_nodes();
+  Node *random_primary() override;
+  std::vector<Node *> all_nodes() override;
   void discover();
   static void on_discovery_reply(Request *req, glide_value *root);
   static void on_standalone_ping(Request *req, glide_value *root);
@@ -174,6 +172,7 @@ class Client {
   Request *make_slots_request(const Address &to, void (*hook)(Request *, glide_value *));
 
   Config config_;
+  plan::Planner planner_;
   struct event_base *base_ = nullptr;
   std::thread io_thread_;
 

@@ -213,7 +213,7 @@ void Client::on_refresh_reply(Request *req, glide_value *root) {
     try {
       cluster::SlotMap map;
       std::string error;
-      if (cluster::parse_cluster_slots(root, Address{req->route_host, req->route_port}, &map,
+      if (cluster::parse_cluster_slots(root, Address{req->route.host, req->route.port}, &map,
                                        &error)) {
         const uint64_t h = map_hash(map);
         c->refresh_views_.emplace_back(h, std::move(map));

@@ -44,7 +44,7 @@ uint8_t *Client::attempts_of(Request *req, uint32_t index, uint16_t part) {
 void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking) {
   if (index == kExecIndex) {
     std::string why;
-    if (!node) node = transaction_node(req, &why);
+    if (!node) node = planner_.transaction_node(*req->batch, req->route, &why);
     if (!node) {
       request_set_error(req, kExecIndex, kNoPart, GLIDE_ERR_CONNECTION, why);
       return;
@@ -56,12 +56,13 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
     // Route again with the current slot map.
     const BatchCommand &c = req->batch->commands[index];
     if (part != kNoPart && req->splits[index]->multi_slot) {
-      node = slot_node(static_cast<uint16_t>(req->splits[index]->parts[part].slot), c.info);
+      node =
+          planner_.slot_node(static_cast<uint16_t>(req->splits[index]->parts[part].slot), c.info);
     } else if (part != kNoPart) {
       node = req->splits[index]->parts[part].node;  // fan-out: the same node again
     } else {
       node = req->forced   ? req->forced
-             : c.slot >= 0 ? slot_node(static_cast<uint16_t>(c.slot), c.info)
+             : c.slot >= 0 ? planner_.slot_node(static_cast<uint16_t>(c.slot), c.info)
                            : random_primary();
     }
     if (!node) {

@@ -12,6 +12,7 @@
 
 #include "commands/command_table.h"
 #include "exec/batch.h"
+#include "exec/planner.h"
 #include "glide_c.h"
 #include "net/connection_owner.h"
 #include "value/arena.h"
@@ -68,11 +69,7 @@ struct Request {
   bool single = false;  // glide_client_command: the root is the one element
   bool internal = false;
   uint32_t timeout_ms = 0;
-  glide_route_kind route_kind = GLIDE_ROUTE_NONE;
-  int32_t route_slot = -1;  // SLOT_KEY / SLOT_ID
-  std::string route_host;   // ADDRESS
-  uint16_t route_port = 0;
-  bool route_replica = false;
+  plan::Route route;
   bool retry_server_error = false;
   bool retry_connection_error = false;
   Node *forced = nullptr;       // every command goes to this node (route, standalone)
