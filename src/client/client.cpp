@@ -232,7 +232,7 @@ void Client::flush_dirty() {
 // ---------------------------------------------------------------- request lifecycle
 
 void Client::begin(Request *req) {
-  req->client = this;
+  req->owner = this;
   req->seq = next_seq_++;
   req->count = static_cast<uint32_t>(req->batch->commands.size());
   req->unanswered = req->count;
@@ -300,7 +300,7 @@ void Client::begin(Request *req) {
 void Client::on_timeout(evutil_socket_t, short, void *arg) {
   auto *req = static_cast<Request *>(arg);
   req->timer_armed = false;
-  Client *c = req->client;
+  auto *c = static_cast<Client *>(req->owner);
   bool done = false;
   guarded([&] {
     c->force_complete(req, GLIDE_ERR_TIMEOUT,
@@ -668,7 +668,7 @@ void Client::discover() {
 }
 
 void Client::on_standalone_ping(Request *req, glide_value *root) {
-  Client *c = req->client;
+  auto *c = static_cast<Client *>(req->owner);
   if (root->type == GLIDE_VALUE_ERROR) {
     const glide_error_kind kind =
         root->error_kind == GLIDE_ERR_SERVER ? GLIDE_ERR_CONNECTION : root->error_kind;
@@ -680,7 +680,7 @@ void Client::on_standalone_ping(Request *req, glide_value *root) {
 }
 
 void Client::on_discovery_reply(Request *req, glide_value *root) {
-  Client *c = req->client;
+  auto *c = static_cast<Client *>(req->owner);
   --c->discovery_waiting_;
   try {
     c->take_discovery_answer(req, root);

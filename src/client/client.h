@@ -21,6 +21,8 @@
 
 namespace glide {
 
+class Client;
+
 // One node of the cluster and its connection, whose owner it is: it hands what the connection
 // reports to the client, naming itself.
 struct Node final : ConnectionOwner {
@@ -42,7 +44,7 @@ struct Node final : ConnectionOwner {
   uint64_t now_ms() const override;
 };
 
-class Client final : public plan::ClusterView {
+class Client final : public plan::ClusterView, public RequestOwner {
  public:
   explicit Client(Config config);
   ~Client();
@@ -74,7 +76,7 @@ class Client final : public plan::ClusterView {
   void mark_dirty(Connection *c);
   void flush_dirty();
   // A reply slot of req was answered / failed: complete the request when nothing is left.
-  void maybe_complete(Request *req);
+  void maybe_complete(Request *req) override;
   // The request will never need its arena again from connections: free it if delivered.
   void release(Request *req);
   // Completes req now: unanswered elements become kind/message errors.

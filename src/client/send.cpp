@@ -48,6 +48,7 @@ class Client::Sender final : public plan::PlanSink {
             uint32_t nkeys, std::string_view bytes) override {
     Part &p = req_->splits[index]->parts[j];
     p.node = node;
+    if (node) p.node_name = node->name;
     p.slot = slot;
     if (!req_->splits[index]->multi_slot) return true;  // a fan-out re-sends the whole command
     // Kept in the arena: a redirect re-sends this part alone, and the aggregation puts its keys

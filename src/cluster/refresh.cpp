@@ -208,7 +208,7 @@ void Client::start_refresh() {
 }
 
 void Client::on_refresh_reply(Request *req, glide_value *root) {
-  Client *c = req->client;
+  auto *c = static_cast<Client *>(req->owner);
   if (!c->closing_.load() && root->type != GLIDE_VALUE_ERROR) {
     try {
       cluster::SlotMap map;

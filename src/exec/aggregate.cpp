@@ -5,7 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include "client/client.h"
 #include "value/types.h"
 
 namespace glide {
@@ -171,7 +170,7 @@ void per_node(Arena *a, const Split &s, glide_value *out) {
   glide_value *items = a->alloc_values(size_t{s.count} * 2);
   if (!items) return oom(out);
   for (uint32_t i = 0; i < s.count; ++i) {
-    const std::string &name = s.parts[i].node->name;
+    const std::string_view name = s.parts[i].node_name;
     if (!a->set_string(&items[2 * i], GLIDE_VALUE_BULK_STRING, name)) return oom(out);
     items[2 * i + 1] = s.parts[i].value;
   }

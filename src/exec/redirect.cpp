@@ -107,7 +107,7 @@ void Client::arm_retry(Request *req, uint32_t delay_ms) {
 void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
   guarded([&] {
     auto *req = static_cast<Request *>(arg);
-    Client *c = req->client;
+    auto *c = static_cast<Client *>(req->owner);
     req->retry_armed = false;
     std::vector<Request::Retry> due;
     due.swap(req->retries);

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <string>
 
-#include "client/client.h"
 #include "exec/aggregate.h"
 #include "value/oom.h"
 #include "value/types.h"
@@ -44,7 +43,7 @@ void apply_transform(Transform t, glide_value *v) {
 void element_done(Request *req, uint32_t index) {
   apply_transform(req->batch->commands[index].transform, &req->results[index]);
   --req->unanswered;
-  if (req->unanswered == 0) req->client->maybe_complete(req);
+  if (req->unanswered == 0) req->owner->maybe_complete(req);
 }
 
 }  // namespace
@@ -70,7 +69,7 @@ void request_reply_done(Request *req, uint32_t index, uint16_t part) {
                     std::to_string(req->count) + " commands");
     }
     req->unanswered = 0;
-    req->client->maybe_complete(req);
+    req->owner->maybe_complete(req);
     return;
   }
   if (part == kNoPart) {

@@ -19,8 +19,17 @@
 
 namespace glide {
 
-class Client;
 struct Node;
+struct Request;
+
+// Who runs requests: told when a request's last element has its final answer.
+class RequestOwner {
+ public:
+  virtual void maybe_complete(Request *req) = 0;
+
+ protected:
+  ~RequestOwner() = default;
+};
 
 // Marks an element (or part) whose reply has not arrived yet. Not a glide_value_type value.
 constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
@@ -28,8 +37,9 @@ constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
 // One node's share of a split (multi-slot) or fan-out (keyless, several nodes) element.
 struct Part {
   glide_value value;
-  Node *node;
-  const char *bytes;  // multi-slot: this part's own encoded command (for re-sending)
+  Node *node;                  // fan-out: the node it goes to (and goes to again on a retry)
+  std::string_view node_name;  // fan-out: how per-node answers name it (lives as long as node)
+  const char *bytes;           // multi-slot: this part's own encoded command (for re-sending)
   size_t len;
   uint8_t attempts;           // redirect / retry rounds so far
   const uint32_t *key_index;  // multi-slot: original key positions this part carries (MGET order)
@@ -57,7 +67,7 @@ struct DispatchNode {
 };
 
 struct Request {
-  Client *client = nullptr;
+  RequestOwner *owner = nullptr;  // the client running it
   uint64_t seq = 0;  // order of begin(); nodes retired after it may be freed once it completes
 
   // What to run. `batch` points at `owned` (async) or at the caller's batch (blocking: the caller

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "client/client.h"
 #include "exec/aggregate.h"
 
 // After the project headers: cmocka defines a `fail` macro.
@@ -27,7 +26,7 @@ namespace {
 struct Fixture {
   Arena *arena = Arena::create();
   std::vector<Part> parts;
-  std::vector<glide::Node> nodes;
+  std::vector<std::string> names;  // the parts' node names (the aggregation knows no Node)
   ~Fixture() { Arena::destroy(arena); }
 
   glide_value str(const char *s, glide_value_type t = GLIDE_VALUE_BULK_STRING) {
@@ -67,10 +66,10 @@ struct Fixture {
     parts.push_back(p);
   }
   glide_value run(ResponsePolicy policy, bool multi_slot = false, uint32_t total_keys = 0) {
-    nodes.resize(parts.size());
+    names.resize(parts.size());
     for (size_t i = 0; i < parts.size(); ++i) {
-      nodes[i].name = "127.0.0.1:" + std::to_string(7000 + i);
-      parts[i].node = &nodes[i];
+      names[i] = "127.0.0.1:" + std::to_string(7000 + i);
+      parts[i].node_name = names[i];
     }
     Split s{parts.data(), static_cast<uint32_t>(parts.size()), 0, total_keys, multi_slot, policy};
     glide_value out{};
