@@ -47,13 +47,9 @@ Client::Client(Config config)
 
 Client::~Client() {
   mem::client_destroyed();
-  // The I/O thread has stopped (close() joined it): tear down on the caller's thread.
-  retired_.clear();
-  nodes_.clear();
-  if (fast_refresh_timer_) event_free(fast_refresh_timer_);
-  if (sweep_ev_) event_free(sweep_ev_);
-  if (refresh_timer_) event_free(refresh_timer_);
-  if (periodic_timer_) event_free(periodic_timer_);
+  // The I/O thread has stopped (close() joined it): tear down on the caller's thread, the
+  // nodes (their connections' events) and timers before the loop.
+  topology_.detach();
   if (wake_ev_) event_free(wake_ev_);
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -87,9 +83,10 @@ glide_status Client::start(std::string *error) {
   // Edge-triggered: every eventfd write is an edge, so the counter never needs reading (it would
   // take 2^64 wake-ups to fill it): one system call less per wake-up.
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST | EV_ET, &Client::on_wake, this);
-  refresh_timer_ = evtimer_new(base_, &Client::on_refresh_timer, this);
-  fast_refresh_timer_ = evtimer_new(base_, &Client::on_fast_refresh_timer, this);
-  sweep_ev_ = evtimer_new(base_, &Client::on_sweep, this);
+  if (!topology_.attach(base_)) {
+    *error = "cannot create the topology's timers";
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
   if (!wake_ev_ || event_add(wake_ev_, nullptr) != 0) {
     *error = "cannot register the wake-up event";
     return GLIDE_ERR_OUT_OF_MEMORY;
@@ -207,26 +204,29 @@ void Client::drain_submissions() {
 void Client::shutdown_io() {
   // Every request still pending completes with CLOSING; then the connections go.
   while (live_head_) force_complete(live_head_, GLIDE_ERR_CLOSING, "the client was closed");
-  for (auto &[name, node] : nodes_)
+  topology_.for_each_node([](Node *node) {
     if (node->conn->state() != Connection::State::kDisconnected)
       node->conn->fail(GLIDE_ERR_CLOSING, "the client was closed");
+  });
   event_base_loopbreak(base_);
 }
 
 void Client::mark_dirty(Connection *c) {
   if (c->dirty) return;
   c->dirty = true;
-  dirty_.push_back(c);
+  c->next_dirty = dirty_;
+  dirty_ = c;
 }
 
 void Client::flush_dirty() {
   // One write per connection per loop turn, whatever number of requests queued bytes on it.
-  for (size_t i = 0; i < dirty_.size(); ++i) {
-    Connection *c = dirty_[i];
+  // (A flush that fails may queue work on other connections: they join the list and go too.)
+  while (Connection *c = dirty_) {
+    dirty_ = c->next_dirty;
+    c->next_dirty = nullptr;
     c->dirty = false;
     c->flush();
   }
-  dirty_.clear();
 }
 
 // ---------------------------------------------------------------- request lifecycle
@@ -329,12 +329,12 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   if (req->parsing > 0) {
     // A connection is half-way through a reply into this request's arena. The caller gets a copy
     // of what is finished; the old arena stays with the request until that reply is read.
-    for (auto &[name, node] : nodes_) {
+    topology_.for_each_node([&](Node *node) {
       uint32_t index;
       uint16_t part;
       if (node->conn->parsing_into(req, &index, &part) && part == kNoPart)
         request_slot(req, index, part)->type = kPendingType;
-    }
+    });
     Arena *fresh = Arena::create(256);
     glide_value *results = fresh ? fresh->alloc_values(req->count) : nullptr;
     bool ok = fresh && (results || req->count == 0);
@@ -366,25 +366,23 @@ void Client::force_complete(Request *req, glide_error_kind kind, const std::stri
   // must not hold a connection, and every request queued on it, forever.
   std::vector<Node *> stalled;
   if (kind == GLIDE_ERR_TIMEOUT) {
-    for (auto &[name, node] : nodes_) {
-      if (node->conn->owes(req) && node->conn->note_timeout()) stalled.push_back(node.get());
-    }
+    topology_.for_each_node([&](Node *node) {
+      if (node->conn->owes(req) && node->conn->note_timeout()) stalled.push_back(node);
+    });
   }
   if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
     // Name the node each unanswered command was waiting for.
-    for (auto &entry : nodes_) {
-      const std::string &name =
-          entry.first;  // not a structured binding: clang 14 cannot capture one
-      entry.second->conn->visit_pending(req, [&](const ReplyTag &t) {
+    topology_.for_each_node([&](Node *node) {
+      node->conn->visit_pending(req, [&](const ReplyTag &t) {
         const uint32_t index = t.index;
         if (role_of(t) != ReplyRole::kElement || index >= req->count || t.part != kNoPart ||
             req->results[index].type != kPendingType)
           return;
-        std::string msg = message + " waiting for " + name;
+        std::string msg = message + " waiting for " + node->name;
         if (!req->arena->set_error(&req->results[index], kind, msg)) return;
         --req->unanswered;
       });
-    }
+    });
   }
   request_fail_unanswered(req, kind, message);
   complete(req);  // req may be gone from here on
@@ -467,14 +465,14 @@ size_t Client::dispatch(size_t max) {
 
 // ---------------------------------------------------------------- what connections report
 
-ReplyTarget Node::reply_target(const ReplyTag &tag) {
+ReplyTarget Client::reply_target(const ReplyTag &tag) {
   Request *req = tag.req;
   if (req->completed || !kept(tag)) return ReplyTarget{nullptr, nullptr};
   ++req->parsing;
   return ReplyTarget{request_slot(req, tag.index, tag.part), req->arena};
 }
 
-void Node::reply_abandoned(const ReplyTag &tag) {
+void Client::reply_abandoned(const ReplyTag &tag) {
   Request *req = tag.req;
   --req->parsing;
   // The slot may hold half a reply (or a push): it is unanswered again. Once the request is
@@ -482,22 +480,9 @@ void Node::reply_abandoned(const ReplyTag &tag) {
   if (!req->completed) request_slot(req, tag.index, tag.part)->type = kPendingType;
 }
 
-void Node::on_reply(const ReplyTag &tag, glide_value *v, bool in_target) {
-  if (in_target) --tag.req->parsing;
-  client->on_reply(this, tag, v);
-}
-
-void Node::on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) {
-  client->on_reply_lost(tag, kind, message);
-}
-
-void Node::on_failed() { client->on_connection_failed(this); }
-void Node::on_queued(Connection *c) { client->mark_dirty(c); }
-void Node::after_event() { client->flush_dirty(); }
-uint64_t Node::now_ms() const { return client->now_ms(); }
-
-void Client::on_reply(Node *from, const ReplyTag &tag, glide_value *v) {
+void Client::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) {
   Request *req = tag.req;
+  if (in_target) --req->parsing;
   --req->outstanding;
   if (req->completed) {
     release(req);
@@ -554,55 +539,37 @@ void Client::on_reply_lost(const ReplyTag &tag, glide_error_kind kind, const std
   request_set_error(req, tag.index, tag.part, kind, message);
 }
 
-void Client::on_connection_failed(Node *node) {
-  if (!config_.cluster || !discovered_ || closing_.load()) return;
-  if (std::find(primaries_.begin(), primaries_.end(), node) != primaries_.end())
-    watch_lost_primary(node);
-  else
-    request_refresh();
+void Client::on_connection_failed(Node *node) { topology_.on_connection_failed(node); }
+
+// ---------------------------------------------------------------- the topology's host
+
+uint64_t Client::oldest_live_request_seq() const {
+  uint64_t oldest = next_seq_;
+  for (Request *r = live_head_; r; r = r->live_next) oldest = std::min(oldest, r->seq);
+  return oldest;
 }
 
-// ---------------------------------------------------------------- nodes and topology
-
-std::string Client::node_name(const Address &a) {
-  return cluster::normalize_host(a.host) + ":" + std::to_string(a.port);
+Request *Client::make_slots_request(const Address &to) {
+  return make_slots_query(to, &Client::on_refresh_reply);
 }
 
-Node *Client::node_for(const Address &addr) {
-  std::string name = node_name(addr);
-  auto it = nodes_.find(name);
-  if (it != nodes_.end()) return it->second.get();
-  // One slot per connection in the flush list, taken now: mark_dirty must not allocate.
-  dirty_.reserve(nodes_.size() + retired_.size() + 1);
-  auto node = std::make_unique<Node>();
-  node->address = Address{cluster::normalize_host(addr.host), addr.port};
-  node->name = name;
-  node->client = this;
-  node->conn = std::make_unique<Connection>(node.get(), base_, config_, node->address, node->name);
-  Node *raw = node.get();
-  nodes_.emplace(std::move(name), std::move(node));
-  return raw;
+void Client::on_refresh_reply(Request *req, glide_value *root) {
+  auto *c = static_cast<Client *>(req->owner);
+  c->topology_.on_slots_answer(Address{req->route.host, req->route.port}, root);
+  glide_value_free(root);
 }
 
-Node *Client::slot_primary(uint16_t slot) {
-  if (!config_.cluster) return primaries_.empty() ? nullptr : primaries_[0];
-  const uint16_t shard = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
-  return shard == cluster::SlotMap::kNoShard ? nullptr : primaries_[shard];
+void Client::refresh_finished() {
+  // Retries that waited for the new map go now.
+  std::vector<Request *> waiting;
+  waiting.swap(after_refresh_);
+  for (Request *req : waiting) {
+    req->waiting_refresh = false;
+    arm_retry(req, 0);
+  }
 }
 
-Node *Client::random_primary() {
-  if (primaries_.empty()) return nullptr;
-  rng_ ^= rng_ << 13;
-  rng_ ^= rng_ >> 7;
-  rng_ ^= rng_ << 17;
-  return primaries_[rng_ % primaries_.size()];
-}
-
-std::vector<Node *> Client::all_nodes() {
-  std::vector<Node *> out = primaries_;
-  for (const std::vector<Node *> &reps : replicas_) out.insert(out.end(), reps.begin(), reps.end());
-  return out;
-}
+// ---------------------------------------------------------------- internal requests
 
 Request *Client::make_internal(const char *const *argv, const size_t *lens, size_t argc,
                                void (*hook)(Request *, glide_value *)) {
@@ -621,7 +588,7 @@ Request *Client::make_internal(const char *const *argv, const size_t *lens, size
   return req;
 }
 
-Request *Client::make_slots_request(const Address &to, void (*hook)(Request *, glide_value *)) {
+Request *Client::make_slots_query(const Address &to, void (*hook)(Request *, glide_value *)) {
   const char *argv[] = {"CLUSTER", "SLOTS"};
   const size_t lens[] = {7, 5};
   Request *req = make_internal(argv, lens, 2, hook);
@@ -640,7 +607,7 @@ Request *Client::make_slots_request(const Address &to, void (*hook)(Request *, g
 void Client::discover() {
   if (!config_.cluster) {
     // Standalone: one node; a PING proves the connection and handshake work.
-    primaries_.push_back(node_for(config_.addresses[0]));
+    topology_.set_standalone(topology_.node_for(config_.addresses[0]));
     const char *argv[] = {"PING"};
     const size_t lens[] = {4};
     Request *req = make_internal(argv, lens, 1, &Client::on_standalone_ping);
@@ -653,7 +620,7 @@ void Client::discover() {
   // Cluster: ask every seed in parallel; the first valid CLUSTER SLOTS answer wins.
   discovery_waiting_ = static_cast<uint32_t>(config_.addresses.size());
   for (const Address &seed : config_.addresses) {
-    Request *req = make_slots_request(seed, &Client::on_discovery_reply);
+    Request *req = make_slots_query(seed, &Client::on_discovery_reply);
     if (!req) {
       --discovery_waiting_;
       continue;
@@ -663,7 +630,7 @@ void Client::discover() {
     req->timeout_ms = config_.connect_timeout_ms;
     begin(req);
   }
-  if (discovery_waiting_ == 0 && !discovered_)
+  if (discovery_waiting_ == 0 && !topology_.is_discovered())
     discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
 }
 
@@ -687,7 +654,7 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
   } catch (...) {
     c->note_discovery_failure(GLIDE_ERR_OUT_OF_MEMORY);
   }
-  if (c->discovery_waiting_ == 0 && !c->discovered_) {
+  if (c->discovery_waiting_ == 0 && !c->topology_.is_discovered()) {
     try {
       c->discovery_finished(c->discovery_kind_,
                             "cannot discover the cluster from any seed: " + c->discovery_errors_);
@@ -701,7 +668,7 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
 void Client::take_discovery_answer(Request *req, glide_value *root) {
   Client *c = this;
   const std::string asked = req->route.host + ":" + std::to_string(req->route.port);
-  if (!c->discovered_) {
+  if (!c->topology_.is_discovered()) {
     std::string error;
     cluster::SlotMap map;
     if (root->type == GLIDE_VALUE_ERROR) {
@@ -711,17 +678,10 @@ void Client::take_discovery_answer(Request *req, glide_value *root) {
                                              &error)) {
       c->note_discovery_failure(GLIDE_ERR_PROTOCOL);  // an answer, but not a slot map
     } else {
-      c->install(std::move(map));
+      c->topology_.install(std::move(map));
       // Connect to every primary now so the first batch does not pay for it.
-      for (Node *n : c->primaries_) n->conn->ensure_connecting();
-      c->discovered_ = true;
-      c->last_refresh_ms_ = c->now_ms();
-      if (c->config_.topology_refresh_ms) {
-        c->periodic_timer_ = event_new(c->base_, -1, EV_PERSIST, &Client::on_periodic_timer, c);
-        const uint32_t ms = c->config_.topology_refresh_ms;
-        struct timeval tv = ms_to_timeval(ms);
-        if (c->periodic_timer_) event_add(c->periodic_timer_, &tv);
-      }
+      for (Node *n : c->topology_.primaries()) n->conn->ensure_connecting();
+      c->topology_.discovered();
       c->discovery_finished(GLIDE_OK, "");
     }
     if (!error.empty()) {

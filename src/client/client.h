@@ -1,5 +1,6 @@
 // The client: configuration, the I/O thread with its libevent loop, the submit queue from caller
-// threads, the cluster's nodes and slot map, and completion delivery.
+// threads, running requests over the cluster's nodes (planning, sending, redirects and retries,
+// completion) and completion delivery. The cluster's shape is its Topology (cluster/).
 #pragma once
 
 #include <event2/event.h>
@@ -14,37 +15,19 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/node.h"
 #include "cluster/topology.h"
 #include "config/config.h"
+#include "exec/planner.h"
 #include "exec/request.h"
 #include "net/connection.h"
 
 namespace glide {
 
-class Client;
-
-// One node of the cluster and its connection, whose owner it is: it hands what the connection
-// reports to the client, naming itself.
-struct Node final : ConnectionOwner {
-  Client *client = nullptr;
-  Address address;
-  std::string name;      // "host:port", as the per-node maps show it
-  bool replica = false;  // a replica in the current slot map: its connection sends READONLY
-  bool in_map = false;   // in the current slot map (else its idle connection is closed)
-  std::unique_ptr<Connection> conn;
-
-  ReplyTarget reply_target(const ReplyTag &tag) override;
-  void reply_abandoned(const ReplyTag &tag) override;
-  void on_reply(const ReplyTag &tag, glide_value *v, bool in_target) override;
-  void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) override;
-  void on_failed() override;
-  void on_queued(Connection *c) override;
-  void after_event() override;
-  bool read_only() const override { return replica; }
-  uint64_t now_ms() const override;
-};
-
-class Client final : public plan::ClusterView, public RequestOwner {
+class Client final : public plan::ClusterView,
+                     public RequestOwner,
+                     public NodeEvents,
+                     public cluster::TopologyHost {
  public:
   explicit Client(Config config);
   ~Client();
@@ -72,19 +55,22 @@ class Client final : public plan::ClusterView, public RequestOwner {
     return base_;
   }
   const resp::Limits &limits() const { return config_.limits; }
-  uint64_t now_ms() const;
-  void mark_dirty(Connection *c);
-  void flush_dirty();
+  uint64_t now_ms() const override;
+  void mark_dirty(Connection *c) override;
+  void flush_dirty() override;
   // A reply slot of req was answered / failed: complete the request when nothing is left.
   void maybe_complete(Request *req) override;
   // The request will never need its arena again from connections: free it if delivered.
   void release(Request *req);
   // Completes req now: unanswered elements become kind/message errors.
   void force_complete(Request *req, glide_error_kind kind, const std::string &message);
-  // What a node's connection reports (Node's ConnectionOwner calls).
-  void on_reply(Node *from, const ReplyTag &tag, glide_value *v);
-  void on_reply_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message);
-  void on_connection_failed(Node *node);
+  // What a node's connection reports (NodeEvents).
+  ReplyTarget reply_target(const ReplyTag &tag) override;
+  void reply_abandoned(const ReplyTag &tag) override;
+  void on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) override;
+  void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
+                     const std::string &message) override;
+  void on_connection_failed(Node *node) override;
   // An error reply for (req, index, part) from `from`: handles MOVED, ASK, READONLY and (when the
   // batch asks for it) TRYAGAIN & co by re-sending; true when handled (the slot is pending again).
   bool on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from);
@@ -92,16 +78,20 @@ class Client final : public plan::ClusterView, public RequestOwner {
   bool on_atomic_abort(Request *req, Node *from);
   // A connection died with (req, index, part) unanswered: re-send it if the batch allows.
   bool on_lost(Request *req, uint32_t index, uint16_t part);
-  // Asks for a slot-map refresh (one in flight at a time; throttled unless urgent).
-  void request_refresh(bool urgent = false);  // never throws: out of memory skips the refresh
-  void refresh_now_or_later(bool urgent);
+
+  // What the topology asks of its host (cluster::TopologyHost).
+  Request *make_slots_request(const Address &to) override;
+  void begin(Request *req) override;
+  void refresh_finished() override;
+  uint64_t next_request_seq() const override { return next_seq_; }
+  uint64_t oldest_live_request_seq() const override;
+  bool closing() const override { return closing_.load(); }
 
  private:
   static void on_wake(evutil_socket_t fd, short what, void *arg);
   static void on_timeout(evutil_socket_t fd, short what, void *arg);
   void run();
   void drain_submissions();
-  void begin(Request *req);
   // Runs the planner over req with a sink that sends each step at once (client/send.cpp).
   void plan(Request *req);
   class Sender;
@@ -115,11 +105,13 @@ class Client final : public plan::ClusterView, public RequestOwner {
   bool connectable(Node *node, Request *req, uint32_t index, uint16_t part);
   void send_transaction(Request *req, Node *node, bool asking);
   // The planner's view of the cluster (plan::ClusterView).
-  Node *primary(uint16_t slot) override { return slot_primary(slot); }
-  Node *replica(uint16_t slot) override;
-  const std::vector<Node *> &primaries() override { return primaries_; }
+  Node *primary(uint16_t slot) override { return topology_.slot_primary(slot); }
+  Node *replica(uint16_t slot) override { return topology_.replica_of(slot); }
+  Node *random_primary() override { return topology_.random_primary(); }
+  const std::vector<Node *> &primaries() override { return topology_.primaries(); }
+  std::vector<Node *> all_nodes() override { return topology_.all_nodes(); }
   Node *at_address(const std::string &host, uint16_t port) override {
-    return node_for(Address{host, port});
+    return topology_.node_for(Address{host, port});
   }
   std::string_view element_bytes(Request *req, uint32_t index, uint16_t part);
   uint8_t *attempts_of(Request *req, uint32_t index, uint16_t part);
@@ -129,39 +121,11 @@ class Client final : public plan::ClusterView, public RequestOwner {
                       uint32_t delay_ms, bool after_refresh = false);
   void arm_retry(Request *req, uint32_t delay_ms);
   static void on_retry_timer(evutil_socket_t fd, short what, void *arg);
-  void patch_slot(uint16_t slot, Node *owner);
-  void install(cluster::SlotMap map);
-  void start_refresh();
   static void on_refresh_reply(Request *req, glide_value *root);
-  void finish_refresh();
-  static void on_refresh_timer(evutil_socket_t fd, short what, void *arg);
-  static void on_periodic_timer(evutil_socket_t fd, short what, void *arg);
-  static uint64_t map_hash(const cluster::SlotMap &map);
   void deliver(Request *req);
   void complete(Request *req);
   void shutdown_io();
 
-  Node *node_for(const Address &a);
-  // The key of nodes_ and a node's shown name: "host:port" with the host normalised.
-  static std::string node_name(const Address &a);
-  // The node a MOVED/ASK names: nullptr when that would be one node too many outside the slot
-  // map (a server flooding redirects to ever new addresses must not make nodes without bound).
-  Node *redirect_node(const Address &a);
-  // Nodes in no slot map and idle are closed and forgotten; freed once every request that may
-  // still hold a pointer to them (those begun before) has completed.
-  void retire_stray_nodes();
-  void free_retired();
-  void schedule_sweep();
-  static void on_sweep(evutil_socket_t fd, short what, void *arg);
-  // After a primary's connection is lost: refresh every kFastRefreshMs until each lost primary
-  // answers again or the map names another owner for its slots (a failover), a bounded number
-  // of times.
-  void watch_lost_primary(Node *node);
-  void check_lost_primaries();
-  static void on_fast_refresh_timer(evutil_socket_t fd, short what, void *arg);
-  Node *slot_primary(uint16_t slot);
-  Node *random_primary() override;
-  std::vector<Node *> all_nodes() override;
   void discover();
   static void on_discovery_reply(Request *req, glide_value *root);
   static void on_standalone_ping(Request *req, glide_value *root);
@@ -171,7 +135,7 @@ class Client final : public plan::ClusterView, public RequestOwner {
   Request *make_internal(const char *const *argv, const size_t *lens, size_t argc,
                          void (*hook)(Request *, glide_value *));
   // CLUSTER SLOTS to one address (discovery and refreshes); nullptr when out of memory.
-  Request *make_slots_request(const Address &to, void (*hook)(Request *, glide_value *));
+  Request *make_slots_query(const Address &to, void (*hook)(Request *, glide_value *));
 
   Config config_;
   plan::Planner planner_;
@@ -195,39 +159,12 @@ class Client final : public plan::ClusterView, public RequestOwner {
   int dispatch_fd_ = -1;
 
   // I/O thread state.
-  std::map<std::string, std::unique_ptr<Node>> nodes_;
-  cluster::SlotMap slots_;
-  std::vector<Node *> primaries_;
-  std::vector<std::vector<Node *>> replicas_;  // per shard, as primaries_
-  uint64_t map_hash_ = 0;
-  uint32_t replica_rr_ = 0;
-  // Topology refresh: one in flight; MOVED-triggered ones at most once per kRefreshThrottleMs.
-  bool refresh_in_flight_ = false;
-  bool refresh_again_ = false;
-  bool refresh_timer_armed_ = false;
-  bool refresh_from_seeds_ = false;
-  uint64_t last_refresh_ms_ = 0;
-  uint32_t refresh_waiting_ = 0;
-  std::vector<std::pair<uint64_t, cluster::SlotMap>> refresh_views_;
+  cluster::Topology topology_{config_, *this, *this};
   std::vector<Request *> after_refresh_;  // requests whose retries wait for the refresh
-  struct event *refresh_timer_ = nullptr;
-  struct event *periodic_timer_ = nullptr;
-  bool map_patched_ = false;  // a MOVED changed slots_ since the last install: map_hash_ is stale
-  uint32_t map_nodes_ = 0;    // nodes in the installed map (the rest are strays)
-  struct Retired {
-    uint64_t after_seq;  // free once no request older than this is live
-    std::unique_ptr<Node> node;
-  };
-  std::vector<Retired> retired_;
   uint64_t next_seq_ = 1;
-  std::vector<Address> lost_primaries_;
-  uint32_t fast_refreshes_ = 0;
-  struct event *fast_refresh_timer_ = nullptr;
-  struct event *sweep_ev_ = nullptr;
   glide_client *closing_owner_ = nullptr;  // set by close_from_io_thread
-  std::vector<Connection *> dirty_;
+  Connection *dirty_ = nullptr;   // connections to flush this loop turn (intrusive: no allocation)
   Request *live_head_ = nullptr;  // requests not yet completed (for close)
-  uint64_t rng_ = 0x9E3779B97F4A7C15ull;
   std::map<uint32_t, struct timeval> common_timeouts_;
 
   // Start-up handshake with the caller of start().
@@ -235,7 +172,6 @@ class Client final : public plan::ClusterView, public RequestOwner {
   glide_status start_status_ = GLIDE_OK;
   std::string start_error_;
   uint32_t discovery_waiting_ = 0;
-  bool discovered_ = false;
   bool discovery_reported_ = false;  // discovery_finished ran (glide_client_new was released)
   std::string discovery_errors_;
   glide_error_kind discovery_kind_ = GLIDE_ERR_CONNECTION;

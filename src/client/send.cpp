@@ -128,31 +128,20 @@ void Client::reserve_for(Request *req, Node *forced) {
   // Big batches: size each primary's output buffer and reply queue once, instead of growing them
   // by doubling (each doubling copies everything and briefly holds both buffers).
   const Batch &b = *req->batch;
-  std::vector<size_t> bytes(primaries_.size() + 1, 0), replies(primaries_.size() + 1, 0);
+  const std::vector<Node *> &primaries = topology_.primaries();
+  std::vector<size_t> bytes(primaries.size() + 1, 0), replies(primaries.size() + 1, 0);
   for (const BatchCommand &c : b.commands) {
-    size_t k = primaries_.size();  // the rest: forced node, keyless, split
+    size_t k = primaries.size();  // the rest: forced node, keyless, split
     if (!forced && config_.cluster && c.slot >= 0) {
-      const uint16_t shard = slots_.slot_shard[static_cast<uint16_t>(c.slot)];
-      if (shard != cluster::SlotMap::kNoShard) k = shard;
+      const int shard = topology_.shard_of(static_cast<uint16_t>(c.slot));
+      if (shard >= 0) k = static_cast<size_t>(shard);
     }
     bytes[k] += c.length;
     ++replies[k];
   }
   if (forced) forced->conn->reserve(bytes.back(), replies.back());
-  for (size_t k = 0; k < primaries_.size(); ++k)
-    if (bytes[k]) primaries_[k]->conn->reserve(bytes[k], replies[k]);
-}
-
-Node *Client::replica(uint16_t slot) {
-  const uint16_t shard = slots_.slot_shard[slot & (cluster::kSlotCount - 1)];
-  if (shard == cluster::SlotMap::kNoShard) return nullptr;
-  const std::vector<Node *> &reps = replicas_[shard];
-  // Round-robin over the replicas that are connected or may connect now; else the primary.
-  for (size_t k = 0; k < reps.size(); ++k) {
-    Node *n = reps[replica_rr_++ % reps.size()];
-    if (n->conn->ensure_connecting()) return n;
-  }
-  return primaries_[shard];
+  for (size_t k = 0; k < primaries.size(); ++k)
+    if (bytes[k]) primaries[k]->conn->reserve(bytes[k], replies[k]);
 }
 
 void Client::send_transaction(Request *req, Node *node, bool asking) {

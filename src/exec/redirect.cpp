@@ -84,7 +84,7 @@ void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *n
                             uint32_t delay_ms, bool after_refresh) {
   try {
     req->retries.push_back(Request::Retry{index, part, node, asking});
-    if (after_refresh && refresh_in_flight_) {
+    if (after_refresh && topology_.refresh_in_flight()) {
       if (!req->waiting_refresh) after_refresh_.push_back(req);
       req->waiting_refresh = true;
     }
@@ -144,10 +144,10 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
   switch (kind) {
     case ErrorClass::kMoved: {
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
-      Node *target = redirect_node(to);
+      Node *target = topology_.redirect_node(to);
       if (!target) return false;  // too many unknown nodes: the MOVED stays the answer
-      patch_slot(slot, target);
-      request_refresh();
+      topology_.patch_slot(slot, target);
+      topology_.request_refresh();
       v->type = kPendingType;
       if (target == from) {
         // The node says it owns the slot it just refused: its view is changing. Retry after a
@@ -160,7 +160,7 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
     }
     case ErrorClass::kAsk: {
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
-      Node *target = redirect_node(to);
+      Node *target = topology_.redirect_node(to);
       if (!target) return false;
       v->type = kPendingType;
       resend(req, index, part, target, true);
@@ -172,7 +172,7 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
       return true;
     case ErrorClass::kReadonly:
       // A write reached a demoted primary: learn the new primary, then retry with that map.
-      request_refresh(true);
+      topology_.request_refresh(true);
       v->type = kPendingType;
       schedule_retry(req, index, part, nullptr, false, 100u * *att, true);
       return true;
@@ -194,19 +194,19 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   switch (kind) {
     case ErrorClass::kMoved:
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
-      target = redirect_node(to);
+      target = topology_.redirect_node(to);
       if (!target) return false;
-      patch_slot(slot, target);
-      request_refresh();
+      topology_.patch_slot(slot, target);
+      topology_.request_refresh();
       break;
     case ErrorClass::kAsk:
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
-      target = redirect_node(to);
+      target = topology_.redirect_node(to);
       if (!target) return false;
       asking = true;
       break;
     case ErrorClass::kReadonly:
-      request_refresh(true);
+      topology_.request_refresh(true);
       break;
     default:
       return false;
@@ -223,7 +223,7 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
 }
 
 bool Client::on_lost(Request *req, uint32_t index, uint16_t part) {
-  request_refresh();
+  topology_.request_refresh();
   if (req->atomic || !req->retry_connection_error || index >= req->count) return false;
   uint8_t *att = attempts_of(req, index, part);
   if (!att || *att >= config_.max_redirects) return false;

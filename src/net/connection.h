@@ -87,7 +87,8 @@ class Connection {
 
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
-  bool dirty = false;  // in the client's flush list
+  bool dirty = false;                // in the client's flush list
+  Connection *next_dirty = nullptr;  // that list's link
 
  private:
   static void on_event(evutil_socket_t fd, short what, void *arg);

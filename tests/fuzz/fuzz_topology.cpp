@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/topology.h"
+#include "cluster/slot_map.h"
 #include "resp/parser.h"
 #include "value/arena.h"
 

@@ -11,7 +11,7 @@ extern "C" {
 #include <cstring>
 #include <string>
 
-#include "cluster/topology.h"
+#include "cluster/slot_map.h"
 #include "resp/parser.h"
 
 using glide::Address;

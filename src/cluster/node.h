@@ -1,0 +1,57 @@
+// One node of the cluster with its connection, and what it passes on from that connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "net/connection.h"
+#include "net/connection_owner.h"
+
+namespace glide {
+
+struct Node;
+
+// Whoever runs requests over the nodes (the client): a node's connection reports through its
+// node, which names itself.
+class NodeEvents {
+ public:
+  virtual ReplyTarget reply_target(const ReplyTag &tag) = 0;
+  virtual void reply_abandoned(const ReplyTag &tag) = 0;
+  virtual void on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) = 0;
+  virtual void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
+                             const std::string &message) = 0;
+  virtual void on_connection_failed(Node *node) = 0;
+  virtual void mark_dirty(Connection *c) = 0;
+  virtual void flush_dirty() = 0;
+  virtual uint64_t now_ms() const = 0;
+
+ protected:
+  ~NodeEvents() = default;
+};
+
+struct Node final : ConnectionOwner {
+  NodeEvents *events = nullptr;
+  Address address;       // host normalised (cluster::normalize_host)
+  std::string name;      // "host:port", as the per-node maps show it
+  bool replica = false;  // a replica in the current slot map: its connection sends READONLY
+  bool in_map = false;   // in the current slot map (else its idle connection is closed)
+  std::unique_ptr<Connection> conn;
+
+  ReplyTarget reply_target(const ReplyTag &tag) override { return events->reply_target(tag); }
+  void reply_abandoned(const ReplyTag &tag) override { events->reply_abandoned(tag); }
+  void on_reply(const ReplyTag &tag, glide_value *v, bool in_target) override {
+    events->on_reply(this, tag, v, in_target);
+  }
+  void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) override {
+    events->on_reply_lost(tag, kind, message);
+  }
+  void on_failed() override { events->on_connection_failed(this); }
+  void on_queued(Connection *c) override { events->mark_dirty(c); }
+  void after_event() override { events->flush_dirty(); }
+  bool read_only() const override { return replica; }
+  uint64_t now_ms() const override { return events->now_ms(); }
+};
+
+}  // namespace glide
