@@ -6,20 +6,17 @@ A that includes (#include "...") a file of folder B != A makes the edge A -> B. 
 form an acyclic graph, so that each one can be understood (and tested) with only the folders
 below it.
 
-Until the core redesign removes them, the edges that take part in today's cycles are listed in
-tools/include_cycles_allowed.txt. The check (ctest include_cycles, labels unit;artefact) fails
-  - on every cycle that uses an edge NOT on that list (each printed as a folder chain, with one
-    include line, file:line, per edge);
-  - when an edge on the list no longer exists, or no longer lies on any cycle: take it off the
-    list, so the list only shrinks.
-On success it prints the graph (folder -> folders) and the allowed cycles that remain.
+The check (ctest include_cycles, labels unit;artefact) fails on every cycle, each printed as a
+folder chain with one include line (file:line) per edge. It always prints the graph
+(folder -> folders). (Until the core redesign a list of allowed edges let the old cycles pass
+while they were taken apart; the last went with it, and no cycle is allowed any more.)
 
 An include is resolved like the compiler does for glide_core: next to the including file, then
 under src/, then under include/; one that resolves outside src/ (glide_c.h, system headers)
 makes no edge. Scanned: src/**/*.{h,cpp,inc} (the .inc files are included code too).
 
 Usage: tools/check_include_cycles.py [ROOT]   (ROOT defaults to the folder above tools/)
-Exit status: 0 when every cycle is allowed and every allowed edge is still needed, 1 otherwise.
+Exit status: 0 when there is no cycle, 1 otherwise.
 """
 import pathlib
 import re
@@ -27,7 +24,6 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SUFFIXES = (".h", ".cpp", ".inc")
-ALLOWED_FILE = "tools/include_cycles_allowed.txt"
 MAX_CYCLES_PRINTED = 200  # the folder graph is small; this only bounds a pathological case
 
 
@@ -70,69 +66,12 @@ def scan(root):
     return edges, folders
 
 
-def read_allowed(path):
-    """{(A, B): line number} from the allow-list; raises ValueError on a malformed line."""
-    allowed = {}
-    if not path.exists():
-        return allowed
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        m = re.fullmatch(r"(\S+)\s*->\s*(\S+)", line)
-        if not m:
-            raise ValueError(f"{ALLOWED_FILE}:{lineno}: expected 'A -> B  # why', got {raw!r}")
-        edge = (m.group(1), m.group(2))
-        if edge in allowed:
-            raise ValueError(f"{ALLOWED_FILE}:{lineno}: {edge[0]} -> {edge[1]} listed twice")
-        allowed[edge] = lineno
-    return allowed
-
-
-def strongly_connected(nodes, succ):
-    """{node: component id} (Tarjan's algorithm, iterative)."""
-    index, low, comp, stack, on_stack = {}, {}, {}, [], set()
-    counter = 0
-    for start in sorted(nodes):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(succ.get(start, ()))))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            v, it = work[-1]
-            w = next(it, None)
-            if w is not None:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(sorted(succ.get(w, ())))))
-                elif w in on_stack:
-                    low[v] = min(low[v], index[w])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp[w] = v
-                    if w == v:
-                        break
-    return comp
-
-
 def elementary_cycles(nodes, succ, limit):
     """Every elementary cycle (as a node list, smallest node first), at most limit of them."""
     cycles = []
     order = sorted(nodes)
     for i, s in enumerate(order):
-        allowed_nodes = set(order[i:])  # cycles through s whose other nodes sort after s
+        later_nodes = set(order[i:])  # cycles through s whose other nodes sort after s
 
         def walk(path, seen):
             for w in sorted(succ.get(path[-1], ())):
@@ -140,7 +79,7 @@ def elementary_cycles(nodes, succ, limit):
                     return
                 if w == s:
                     cycles.append(list(path))
-                elif w in allowed_nodes and w not in seen:
+                elif w in later_nodes and w not in seen:
                     seen.add(w)
                     path.append(w)
                     walk(path, seen)
@@ -163,12 +102,6 @@ def main(argv):
     root = pathlib.Path(argv[1] if len(argv) > 1 else pathlib.Path(__file__).parent.parent)
     root = root.resolve()
     edges, folders = scan(root)
-    try:
-        allowed = read_allowed(root / ALLOWED_FILE)
-    except ValueError as e:
-        print(f"include_cycles: {e}")
-        return 1
-
     succ = {}
     for a, b in edges:
         succ.setdefault(a, set()).add(b)
@@ -176,51 +109,19 @@ def main(argv):
     for a in sorted(folders):
         print(f"  {a} -> {', '.join(sorted(succ.get(a, ()))) or '(nothing)'}")
 
-    comp = strongly_connected(folders, succ)
-    # An edge lies on a cycle exactly when both ends are in the same strongly connected component.
-    on_cycle = {e for e in edges if comp[e[0]] == comp[e[1]]}
     cycles = elementary_cycles(folders, succ, MAX_CYCLES_PRINTED)
-
-    # Decided on the edges (complete), printed as cycles (possibly cut at MAX_CYCLES_PRINTED).
-    bad_edges = sorted(on_cycle - set(allowed))
-    failed = bool(bad_edges)
-    bad = [c for c in cycles if any(e not in allowed for e in cycle_edges(c))]
-    if bad_edges:
-        print(f"\nedges on an include cycle that {ALLOWED_FILE} does not allow: "
-              + ", ".join(f"{a} -> {b}" for a, b in bad_edges))
-    if bad:
-        print(f"\ninclude cycles using an edge that {ALLOWED_FILE} does not allow:")
-        for c in bad:
-            print(f"  {chain(c)}")
-            for e in cycle_edges(c):
-                where, text = edges[e][0]
-                mark = "" if e in allowed else "   <- not allowed"
-                print(f"    {e[0]} -> {e[1]}: {where}: {text}{mark}")
-        if len(cycles) >= MAX_CYCLES_PRINTED:
-            print(f"  (stopped after {MAX_CYCLES_PRINTED} cycles)")
-    for e, lineno in sorted(allowed.items(), key=lambda kv: kv[1]):
-        if e not in edges:
-            failed = True
-            print(f"\n{ALLOWED_FILE}:{lineno}: {e[0]} -> {e[1]} no longer exists: "
-                  "take it off the list")
-        elif e not in on_cycle:
-            failed = True
-            print(f"\n{ALLOWED_FILE}:{lineno}: {e[0]} -> {e[1]} is no longer on any cycle: "
-                  "take it off the list")
-
-    if failed:
-        return 1
     if not cycles:
         print("\nno include cycle between the folders of src/")
         return 0
-    print(f"\nonly allowed include cycles between the folders of src/ "
-          f"({len(allowed)} edges on {ALLOWED_FILE}, until the core redesign):")
+    print("\ninclude cycles between the folders of src/ (none is allowed):")
     for c in cycles:
         print(f"  {chain(c)}")
-    for e in sorted(on_cycle):
-        where, text = edges[e][0]
-        print(f"    {e[0]} -> {e[1]}: {where}: {text} ({len(edges[e])} include(s))")
-    return 0
+        for e in cycle_edges(c):
+            where, text = edges[e][0]
+            print(f"    {e[0]} -> {e[1]}: {where}: {text} ({len(edges[e])} include(s))")
+    if len(cycles) >= MAX_CYCLES_PRINTED:
+        print(f"  (stopped after {MAX_CYCLES_PRINTED} cycles)")
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,21 +1,15 @@
 #include "client/client.h"
-#include "util/timeval.h"
-#include "util/guard.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <algorithm>
 
-#include "cluster/slot.h"
+#include "cluster/slot_map.h"
 #include "cluster/topology.h"
-#include "exec/aggregate.h"
+#include "util/guard.h"
 #include "value/alloc.h"
-#include "value/oom.h"
-#include "value/types.h"
 
 namespace glide {
 namespace {
@@ -39,27 +33,17 @@ void drain_fd(int fd) {
 }
 }  // namespace
 
-Client::Client(Config config)
-    : config_(std::move(config)),
-      planner_(*this, plan::Options{config_.cluster, config_.prefer_replica}) {
-  mem::client_created();
-}
+Client::Client(Config config) : config_(std::move(config)) { mem::client_created(); }
 
 Client::~Client() {
   mem::client_destroyed();
   // The I/O thread has stopped (close() joined it): tear down on the caller's thread, the
   // nodes (their connections' events) and timers before the loop.
-  topology_.detach();
+  executor_.detach();
   if (wake_ev_) event_free(wake_ev_);
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
-}
-
-uint64_t Client::now_ms() const {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(
-      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
 glide_status Client::start(std::string *error) {
@@ -83,7 +67,7 @@ glide_status Client::start(std::string *error) {
   // Edge-triggered: every eventfd write is an edge, so the counter never needs reading (it would
   // take 2^64 wake-ups to fill it): one system call less per wake-up.
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST | EV_ET, &Client::on_wake, this);
-  if (!topology_.attach(base_)) {
+  if (!executor_.attach(base_)) {
     *error = "cannot create the topology's timers";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -108,7 +92,7 @@ glide_status Client::start(std::string *error) {
 void Client::run() {
   t_io_client = this;
   discover();
-  flush_dirty();
+  executor_.flush_dirty();
   event_base_dispatch(base_);
   t_io_client = nullptr;
   if (glide_client *owner = closing_owner_) {
@@ -188,7 +172,7 @@ void Client::on_wake(evutil_socket_t, short, void *arg) {
       c->shutdown_io();
       return;
     }
-    c->flush_dirty();
+    c->executor_.flush_dirty();
   });
 }
 
@@ -197,225 +181,16 @@ void Client::drain_submissions() {
     std::lock_guard<std::mutex> lock(submit_mu_);
     draining_.swap(submitted_);
   }
-  for (Request *req : draining_) begin(req);
+  for (Request *req : draining_) executor_.begin(req);
   draining_.clear();
 }
 
 void Client::shutdown_io() {
-  // Every request still pending completes with CLOSING; then the connections go.
-  while (live_head_) force_complete(live_head_, GLIDE_ERR_CLOSING, "the client was closed");
-  topology_.for_each_node([](Node *node) {
-    if (node->conn->state() != Connection::State::kDisconnected)
-      node->conn->fail(GLIDE_ERR_CLOSING, "the client was closed");
-  });
+  executor_.shutdown();
   event_base_loopbreak(base_);
 }
 
-void Client::mark_dirty(Connection *c) {
-  if (c->dirty) return;
-  c->dirty = true;
-  c->next_dirty = dirty_;
-  dirty_ = c;
-}
-
-void Client::flush_dirty() {
-  // One write per connection per loop turn, whatever number of requests queued bytes on it.
-  // (A flush that fails may queue work on other connections: they join the list and go too.)
-  while (Connection *c = dirty_) {
-    dirty_ = c->next_dirty;
-    c->next_dirty = nullptr;
-    c->dirty = false;
-    c->flush();
-  }
-}
-
-// ---------------------------------------------------------------- request lifecycle
-
-void Client::begin(Request *req) {
-  req->owner = this;
-  req->seq = next_seq_++;
-  req->count = static_cast<uint32_t>(req->batch->commands.size());
-  req->unanswered = req->count;
-  req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16));
-  if (req->arena) req->results = req->arena->alloc_values(req->count);
-  req->exec_reply.type = kPendingType;
-  // Link first so that every path below ends in complete().
-  req->live_next = live_head_;
-  if (live_head_) live_head_->live_prev = req;
-  live_head_ = req;
-  if (!req->arena || !req->results) {
-    // Out of memory: complete at once with the static OUT_OF_MEMORY root (complete() hands it out
-    // when the request has no arena).
-    Arena::destroy(req->arena);
-    req->arena = nullptr;
-    req->results = nullptr;
-    req->count = req->unanswered = 0;
-    complete(req);
-    return;
-  }
-  for (uint32_t i = 0; i < req->count; ++i) req->results[i].type = kPendingType;
-
-  const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
-  struct timeval tv = ms_to_timeval(ms);
-  auto it = common_timeouts_.find(ms);
-  if (it != common_timeouts_.end()) {
-    tv = it->second;
-  } else if (common_timeouts_.size() < 16) {
-    // Common timeouts keep same-duration timers in an O(1) queue instead of the heap.
-    if (const struct timeval *common = event_base_init_common_timeout(base_, &tv)) {
-      try {
-        common_timeouts_.emplace(ms, *common);
-        tv = *common;
-      } catch (...) {
-        // out of memory: this one timer goes in the heap
-      }
-    }
-  }
-  evtimer_assign(&req->timer, base_, &Client::on_timeout, req);
-  event_add(&req->timer, &tv);
-  req->timer_armed = true;
-  req->timeout_ms = ms;
-
-  if (closing_.load()) {
-    force_complete(req, GLIDE_ERR_CLOSING, "the client was closed");
-    return;
-  }
-  // Guard: planning may complete (and deliver) the request; it must stay alive until plan ends.
-  ++req->outstanding;
-  try {
-    plan(req);
-  } catch (...) {
-    // Out of memory half-way: what was queued is read and dropped when it comes; the rest fails
-    // now (connections only ever queue whole commands with their reply entries).
-    if (!req->completed) {
-      request_fail_unanswered(req, GLIDE_ERR_OUT_OF_MEMORY,
-                              "out of memory while sending the batch");
-      complete(req);
-    }
-  }
-  --req->outstanding;
-  release(req);
-}
-
-void Client::on_timeout(evutil_socket_t, short, void *arg) {
-  auto *req = static_cast<Request *>(arg);
-  req->timer_armed = false;
-  auto *c = static_cast<Client *>(req->owner);
-  bool done = false;
-  guarded([&] {
-    c->force_complete(req, GLIDE_ERR_TIMEOUT,
-                      "timed out after " + std::to_string(req->timeout_ms) + " ms");
-    done = true;
-    c->flush_dirty();
-  });
-  if (!done && !req->completed) {
-    // Out of memory before the request could complete: try again shortly, never drop it.
-    struct timeval tv = {0, 10000};
-    event_add(&req->timer, &tv);
-    req->timer_armed = true;
-  }
-}
-
-void Client::maybe_complete(Request *req) {
-  if (!req->completed && req->unanswered == 0) complete(req);
-}
-
-void Client::release(Request *req) {
-  if (req->completed && req->outstanding == 0) delete req;
-}
-
-void Client::force_complete(Request *req, glide_error_kind kind, const std::string &message) {
-  if (req->completed) return;
-  if (req->parsing > 0) {
-    // A connection is half-way through a reply into this request's arena. The caller gets a copy
-    // of what is finished; the old arena stays with the request until that reply is read.
-    topology_.for_each_node([&](Node *node) {
-      uint32_t index;
-      uint16_t part;
-      if (node->conn->parsing_into(req, &index, &part) && part == kNoPart)
-        request_slot(req, index, part)->type = kPendingType;
-    });
-    Arena *fresh = Arena::create(256);
-    glide_value *results = fresh ? fresh->alloc_values(req->count) : nullptr;
-    bool ok = fresh && (results || req->count == 0);
-    for (uint32_t i = 0; ok && i < req->count; ++i) {
-      if (req->results[i].type == kPendingType)
-        results[i].type = kPendingType;
-      else
-        ok = clone_value(fresh, &req->results[i], &results[i]);
-    }
-    if (ok && req->atomic && req->exec_reply.type != kPendingType)
-      ok = clone_value(fresh, &req->exec_reply, &req->exec_reply);
-    if (ok && req->has_queue_error) ok = clone_value(fresh, &req->queue_error, &req->queue_error);
-    if (!ok) {
-      Arena::destroy(fresh);
-      fresh = nullptr;  // the caller gets the static OUT_OF_MEMORY root
-      results = nullptr;
-      req->count = req->unanswered = 0;
-    }
-    req->orphan = req->arena;  // the reply in progress finishes into it
-    req->arena = fresh;
-    req->results = results;
-    if (!req->arena) {
-      complete(req);
-      return;
-    }
-  }
-  // Connections that owed this request a reply and have read nothing through several timeouts
-  // in a row are torn down once the request is complete (below): a node that stopped answering
-  // must not hold a connection, and every request queued on it, forever.
-  std::vector<Node *> stalled;
-  if (kind == GLIDE_ERR_TIMEOUT) {
-    topology_.for_each_node([&](Node *node) {
-      if (node->conn->owes(req) && node->conn->note_timeout()) stalled.push_back(node);
-    });
-  }
-  if (kind == GLIDE_ERR_TIMEOUT && !req->atomic) {
-    // Name the node each unanswered command was waiting for.
-    topology_.for_each_node([&](Node *node) {
-      node->conn->visit_pending(req, [&](const ReplyTag &t) {
-        const uint32_t index = t.index;
-        if (role_of(t) != ReplyRole::kElement || index >= req->count || t.part != kNoPart ||
-            req->results[index].type != kPendingType)
-          return;
-        std::string msg = message + " waiting for " + node->name;
-        if (!req->arena->set_error(&req->results[index], kind, msg)) return;
-        --req->unanswered;
-      });
-    });
-  }
-  request_fail_unanswered(req, kind, message);
-  complete(req);  // req may be gone from here on
-  for (Node *node : stalled)
-    node->conn->fail(GLIDE_ERR_CONNECTION, "connection to " + node->name + " closed: " +
-                                               std::to_string(config_.stall_timeouts) +
-                                               " requests timed out in a row with no reply read");
-}
-
-void Client::complete(Request *req) {
-  if (req->completed) return;
-  req->completed = true;
-  if (req->live_prev)
-    req->live_prev->live_next = req->live_next;
-  else
-    live_head_ = req->live_next;
-  if (req->live_next) req->live_next->live_prev = req->live_prev;
-  req->live_prev = req->live_next = nullptr;
-  if (req->timer_armed) {
-    event_del(&req->timer);
-    req->timer_armed = false;
-  }
-  if (req->waiting_refresh) {
-    std::erase(after_refresh_, req);
-    req->waiting_refresh = false;
-  }
-  if (req->retry_armed) {
-    event_del(&req->retry_timer);
-    req->retry_armed = false;
-  }
-  req->outstanding -= static_cast<uint32_t>(req->retries.size());
-  req->retries.clear();
-  glide_value *root = req->arena ? request_build_root(req) : oom_root();
+void Client::deliver(Request *req, glide_value *root) {
   const bool internal = req->internal;
   if (req->hook) {
     req->hook(req, root);
@@ -435,7 +210,6 @@ void Client::complete(Request *req) {
     req->cb(req->user_data, root);
   }
   if (!internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
-  release(req);
 }
 
 size_t Client::dispatch(size_t max) {
@@ -463,164 +237,24 @@ size_t Client::dispatch(size_t max) {
   return count;
 }
 
-// ---------------------------------------------------------------- what connections report
-
-ReplyTarget Client::reply_target(const ReplyTag &tag) {
-  Request *req = tag.req;
-  if (req->completed || !kept(tag)) return ReplyTarget{nullptr, nullptr};
-  ++req->parsing;
-  return ReplyTarget{request_slot(req, tag.index, tag.part), req->arena};
-}
-
-void Client::reply_abandoned(const ReplyTag &tag) {
-  Request *req = tag.req;
-  --req->parsing;
-  // The slot may hold half a reply (or a push): it is unanswered again. Once the request is
-  // complete its results are the caller's; the half reply lies in the orphan arena, unread.
-  if (!req->completed) request_slot(req, tag.index, tag.part)->type = kPendingType;
-}
-
-void Client::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) {
-  Request *req = tag.req;
-  if (in_target) --req->parsing;
-  --req->outstanding;
-  if (req->completed) {
-    release(req);
-    return;
-  }
-  switch (role_of(tag)) {
-    case ReplyRole::kExec:
-      // A transaction discarded because a command was redirected at queue time goes again, whole.
-      if (value::is_error_with(*v, "EXECABORT")) {
-        bool handled = false;
-        try {
-          handled = on_atomic_abort(req, from);
-        } catch (...) {
-          handled = false;  // out of memory: the EXECABORT stays the answer
-        }
-        if (handled) return;
-      }
-      request_reply_done(req, tag.index, tag.part);
-      return;
-    case ReplyRole::kQueued:
-    case ReplyRole::kChecked:
-      // MULTI's +OK, each +QUEUED, ASKING's +OK: only an error matters (it makes EXEC abort).
-      if (v->type == GLIDE_VALUE_ERROR && !req->has_queue_error &&
-          req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, value::string_of(*v)))
-        req->has_queue_error = true;
-      return;
-    case ReplyRole::kElement:
-      break;
-  }
-  if (v->type == GLIDE_VALUE_ERROR) {
-    bool handled = false;
-    try {
-      handled = on_error_reply(req, tag.index, tag.part, v, from);
-    } catch (...) {
-      // Out of memory while following a redirect: nothing was re-sent, the element fails.
-      request_set_error(req, tag.index, tag.part, GLIDE_ERR_OUT_OF_MEMORY,
-                        "out of memory while following a redirect");
-      return;
-    }
-    if (handled) return;
-  }
-  request_reply_done(req, tag.index, tag.part);
-}
-
-void Client::on_reply_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) {
-  Request *req = tag.req;
-  --req->outstanding;
-  if (req->completed) {
-    release(req);
-    return;
-  }
-  if (!kept(tag)) return;
-  if (kind != GLIDE_ERR_CLOSING && on_lost(req, tag.index, tag.part)) return;
-  request_set_error(req, tag.index, tag.part, kind, message);
-}
-
-void Client::on_connection_failed(Node *node) { topology_.on_connection_failed(node); }
-
-// ---------------------------------------------------------------- the topology's host
-
-uint64_t Client::oldest_live_request_seq() const {
-  uint64_t oldest = next_seq_;
-  for (Request *r = live_head_; r; r = r->live_next) oldest = std::min(oldest, r->seq);
-  return oldest;
-}
-
-Request *Client::make_slots_request(const Address &to) {
-  return make_slots_query(to, &Client::on_refresh_reply);
-}
-
-void Client::on_refresh_reply(Request *req, glide_value *root) {
-  auto *c = static_cast<Client *>(req->owner);
-  c->topology_.on_slots_answer(Address{req->route.host, req->route.port}, root);
-  glide_value_free(root);
-}
-
-void Client::refresh_finished() {
-  // Retries that waited for the new map go now.
-  std::vector<Request *> waiting;
-  waiting.swap(after_refresh_);
-  for (Request *req : waiting) {
-    req->waiting_refresh = false;
-    arm_retry(req, 0);
-  }
-}
-
-// ---------------------------------------------------------------- internal requests
-
-Request *Client::make_internal(const char *const *argv, const size_t *lens, size_t argc,
-                               void (*hook)(Request *, glide_value *)) {
-  auto *req = new (std::nothrow) Request();
-  if (!req) return nullptr;
-  if (req->owned.add(argc, argv, lens) != GLIDE_OK) {
-    delete req;
-    return nullptr;
-  }
-  req->batch = &req->owned;
-  req->internal = true;
-  req->single = true;
-  req->hook = hook;
-  req->hook_ctx = this;
-  req->timeout_ms = config_.connect_timeout_ms + config_.request_timeout_ms;
-  return req;
-}
-
-Request *Client::make_slots_query(const Address &to, void (*hook)(Request *, glide_value *)) {
-  const char *argv[] = {"CLUSTER", "SLOTS"};
-  const size_t lens[] = {7, 5};
-  Request *req = make_internal(argv, lens, 2, hook);
-  if (!req) return nullptr;
-  req->route.kind = GLIDE_ROUTE_ADDRESS;
-  req->route.port = to.port;
-  try {
-    req->route.host = to.host;
-  } catch (...) {
-    delete req;
-    return nullptr;
-  }
-  return req;
-}
-
 void Client::discover() {
   if (!config_.cluster) {
     // Standalone: one node; a PING proves the connection and handshake work.
-    topology_.set_standalone(topology_.node_for(config_.addresses[0]));
+    cluster::Topology &topology = executor_.topology();
+    topology.set_standalone(topology.node_for(config_.addresses[0]));
     const char *argv[] = {"PING"};
     const size_t lens[] = {4};
-    Request *req = make_internal(argv, lens, 1, &Client::on_standalone_ping);
+    Request *req = executor_.make_internal(argv, lens, 1, &Client::on_standalone_ping, this);
     if (!req) return discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
     req->timeout_ms = config_.connect_timeout_ms;  // glide_client_new's whole bound
     req->route.kind = GLIDE_ROUTE_ADDRESS;
-    begin(req);
+    executor_.begin(req);
     return;
   }
   // Cluster: ask every seed in parallel; the first valid CLUSTER SLOTS answer wins.
   discovery_waiting_ = static_cast<uint32_t>(config_.addresses.size());
   for (const Address &seed : config_.addresses) {
-    Request *req = make_slots_query(seed, &Client::on_discovery_reply);
+    Request *req = executor_.make_slots_query(seed, &Client::on_discovery_reply, this);
     if (!req) {
       --discovery_waiting_;
       continue;
@@ -628,14 +262,14 @@ void Client::discover() {
     // Connect, handshake and CLUSTER SLOTS all inside the connect timeout: the bound
     // glide_client_new documents.
     req->timeout_ms = config_.connect_timeout_ms;
-    begin(req);
+    executor_.begin(req);
   }
-  if (discovery_waiting_ == 0 && !topology_.is_discovered())
+  if (discovery_waiting_ == 0 && !executor_.topology().is_discovered())
     discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
 }
 
 void Client::on_standalone_ping(Request *req, glide_value *root) {
-  auto *c = static_cast<Client *>(req->owner);
+  auto *c = static_cast<Client *>(req->hook_ctx);
   if (root->type == GLIDE_VALUE_ERROR) {
     const glide_error_kind kind =
         root->error_kind == GLIDE_ERR_SERVER ? GLIDE_ERR_CONNECTION : root->error_kind;
@@ -647,14 +281,14 @@ void Client::on_standalone_ping(Request *req, glide_value *root) {
 }
 
 void Client::on_discovery_reply(Request *req, glide_value *root) {
-  auto *c = static_cast<Client *>(req->owner);
+  auto *c = static_cast<Client *>(req->hook_ctx);
   --c->discovery_waiting_;
   try {
     c->take_discovery_answer(req, root);
   } catch (...) {
     c->note_discovery_failure(GLIDE_ERR_OUT_OF_MEMORY);
   }
-  if (c->discovery_waiting_ == 0 && !c->topology_.is_discovered()) {
+  if (c->discovery_waiting_ == 0 && !c->executor_.topology().is_discovered()) {
     try {
       c->discovery_finished(c->discovery_kind_,
                             "cannot discover the cluster from any seed: " + c->discovery_errors_);
@@ -668,7 +302,7 @@ void Client::on_discovery_reply(Request *req, glide_value *root) {
 void Client::take_discovery_answer(Request *req, glide_value *root) {
   Client *c = this;
   const std::string asked = req->route.host + ":" + std::to_string(req->route.port);
-  if (!c->topology_.is_discovered()) {
+  if (!c->executor_.topology().is_discovered()) {
     std::string error;
     cluster::SlotMap map;
     if (root->type == GLIDE_VALUE_ERROR) {
@@ -678,10 +312,10 @@ void Client::take_discovery_answer(Request *req, glide_value *root) {
                                              &error)) {
       c->note_discovery_failure(GLIDE_ERR_PROTOCOL);  // an answer, but not a slot map
     } else {
-      c->topology_.install(std::move(map));
+      c->executor_.topology().install(std::move(map));
       // Connect to every primary now so the first batch does not pay for it.
-      for (Node *n : c->topology_.primaries()) n->conn->ensure_connecting();
-      c->topology_.discovered();
+      for (Node *n : c->executor_.topology().primaries()) n->conn->ensure_connecting();
+      c->executor_.topology().discovered();
       c->discovery_finished(GLIDE_OK, "");
     }
     if (!error.empty()) {

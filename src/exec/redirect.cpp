@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "client/client.h"
+#include "exec/executor.h"
 #include "util/timeval.h"
 #include "util/guard.h"
 #include "exec/error_class.h"
@@ -25,13 +25,13 @@ constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
 }  // namespace
 
-std::string_view Client::element_bytes(Request *req, uint32_t index, uint16_t part) {
+std::string_view Executor::element_bytes(Request *req, uint32_t index, uint16_t part) {
   if (part != kNoPart && req->splits[index]->parts[part].bytes)
     return {req->splits[index]->parts[part].bytes, req->splits[index]->parts[part].len};
   return req->batch->encoded(req->batch->commands[index]);
 }
 
-uint8_t *Client::attempts_of(Request *req, uint32_t index, uint16_t part) {
+uint8_t *Executor::attempts_of(Request *req, uint32_t index, uint16_t part) {
   if (part != kNoPart) return &req->splits[index]->parts[part].attempts;
   if (!req->attempts) {
     req->attempts = static_cast<uint8_t *>(req->arena->alloc(req->count, 1));
@@ -41,7 +41,7 @@ uint8_t *Client::attempts_of(Request *req, uint32_t index, uint16_t part) {
   return &req->attempts[index];
 }
 
-void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking) {
+void Executor::resend(Request *req, uint32_t index, uint16_t part, Node *node, bool asking) {
   if (index == kExecIndex) {
     std::string why;
     if (!node) node = planner_.transaction_node(*req->batch, req->route, &why);
@@ -80,8 +80,8 @@ void Client::resend(Request *req, uint32_t index, uint16_t part, Node *node, boo
   send_tagged(node, element_bytes(req, index, part), reply_tag(req, index, part));
 }
 
-void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
-                            uint32_t delay_ms, bool after_refresh) {
+void Executor::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *node, bool asking,
+                              uint32_t delay_ms, bool after_refresh) {
   try {
     req->retries.push_back(Request::Retry{index, part, node, asking});
     if (after_refresh && topology_.refresh_in_flight()) {
@@ -96,41 +96,41 @@ void Client::schedule_retry(Request *req, uint32_t index, uint16_t part, Node *n
   if (!req->waiting_refresh) arm_retry(req, delay_ms);
 }
 
-void Client::arm_retry(Request *req, uint32_t delay_ms) {
+void Executor::arm_retry(Request *req, uint32_t delay_ms) {
   if (req->retry_armed) return;
-  evtimer_assign(&req->retry_timer, base_, &Client::on_retry_timer, req);
+  evtimer_assign(&req->retry_timer, base_, &Executor::on_retry_timer, req);
   struct timeval tv = ms_to_timeval(delay_ms);
   event_add(&req->retry_timer, &tv);
   req->retry_armed = true;
 }
 
-void Client::on_retry_timer(evutil_socket_t, short, void *arg) {
+void Executor::on_retry_timer(evutil_socket_t, short, void *arg) {
   guarded([&] {
     auto *req = static_cast<Request *>(arg);
-    auto *c = static_cast<Client *>(req->owner);
+    auto *c = static_cast<Executor *>(req->owner);
     req->retry_armed = false;
     std::vector<Request::Retry> due;
     due.swap(req->retries);
-    ++req->outstanding;  // guard while re-sending (a send may complete the request)
-    for (const Request::Retry &r : due) {
-      --req->outstanding;
-      if (req->completed) continue;
-      try {
-        c->resend(req, r.index, r.part, r.node, r.asking);
-      } catch (...) {
-        // Out of memory: this one fails now; the other retries still go.
-        request_set_error(req, r.index, r.part, GLIDE_ERR_OUT_OF_MEMORY,
-                          "out of memory while retrying");
+    {
+      RequestHold hold(req);  // a re-send may complete the request (and free it at the end)
+      for (const Request::Retry &r : due) {
+        --req->outstanding;  // each waiting retry held the request; now it is this loop's
+        if (req->completed) continue;
+        try {
+          c->resend(req, r.index, r.part, r.node, r.asking);
+        } catch (...) {
+          // Out of memory: this one fails now; the other retries still go.
+          request_set_error(req, r.index, r.part, GLIDE_ERR_OUT_OF_MEMORY,
+                            "out of memory while retrying");
+        }
       }
     }
-    --req->outstanding;
-    c->release(req);
     c->flush_dirty();
   });
 }
 
-bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v,
-                            Node *from) {
+bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v,
+                              Node *from) {
   if (req->atomic || !config_.cluster) return false;
   const std::string_view msg(v->u.string.ptr, v->u.string.len);
   const ErrorClass kind = classify_error(msg);
@@ -182,7 +182,7 @@ bool Client::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_v
   return false;
 }
 
-bool Client::on_atomic_abort(Request *req, Node *from) {
+bool Executor::on_atomic_abort(Request *req, Node *from) {
   if (!config_.cluster || !req->has_queue_error || req->atomic_attempts >= config_.max_redirects)
     return false;
   const std::string_view msg(req->queue_error.u.string.ptr, req->queue_error.u.string.len);
@@ -222,7 +222,7 @@ bool Client::on_atomic_abort(Request *req, Node *from) {
   return true;
 }
 
-bool Client::on_lost(Request *req, uint32_t index, uint16_t part) {
+bool Executor::on_lost(Request *req, uint32_t index, uint16_t part) {
   topology_.request_refresh();
   if (req->atomic || !req->retry_connection_error || index >= req->count) return false;
   uint8_t *att = attempts_of(req, index, part);

@@ -108,7 +108,7 @@ struct Request {
   glide_value queue_error{};
   bool has_queue_error = false;
 
-  uint32_t outstanding = 0;  // replies still expected on connections
+  uint32_t outstanding = 0;  // holds: replies still expected on connections, RequestHold scopes
   uint32_t parsing = 0;      // connections in the middle of parsing a reply into `arena`
   bool completed = false;    // the caller has its result (or will, once delivered)
   Arena *orphan = nullptr;   // the old arena after a timeout cut a parse short (freed with us)
@@ -130,6 +130,27 @@ struct Request {
     Arena::destroy(orphan);
     delete dispatch_node;
   }
+};
+
+// Frees req once it is complete and nothing holds it any more (see exec/executor.h).
+inline void request_release(Request *req) {
+  if (req->completed && req->outstanding == 0) delete req;
+}
+
+// Keeps a request alive across a scope that may complete it (planning): a hold like an expected
+// reply's, given back at the end of the scope (freeing the request if it was the last).
+class RequestHold {
+ public:
+  explicit RequestHold(Request *req) : req_(req) { ++req_->outstanding; }
+  ~RequestHold() {
+    --req_->outstanding;
+    request_release(req_);
+  }
+  RequestHold(const RequestHold &) = delete;
+  RequestHold &operator=(const RequestHold &) = delete;
+
+ private:
+  Request *req_;
 };
 
 // Element bookkeeping shared by the planner and the connections.

@@ -1,18 +1,18 @@
-// From plan to bytes on connections: the client's PlanSink sends each step the planner
+// From plan to bytes on connections: the executor's PlanSink sends each step the planner
 // (exec/planner.h) gives, checking that the node can take it now (reconnect backoff, the unsent
-// bytes bound); the client is also the planner's ClusterView.
+// bytes bound); the executor is also the planner's ClusterView.
 #include <string>
 #include <vector>
 
-#include "client/client.h"
+#include "exec/executor.h"
 
 namespace glide {
 
 // Sends each step of one request at once; planning stops once the request has completed (its
 // client is closing, or every element failed already).
-class Client::Sender final : public plan::PlanSink {
+class Executor::Sender final : public plan::PlanSink {
  public:
-  Sender(Client &client, Request *req) : c_(client), req_(req) {}
+  Sender(Executor &executor, Request *req) : c_(executor), req_(req) {}
 
   bool send(Node *node, uint32_t index, uint16_t part, std::string_view bytes) override {
     c_.send_to(node, bytes, req_, index, part);
@@ -70,11 +70,11 @@ class Client::Sender final : public plan::PlanSink {
   }
 
  private:
-  Client &c_;
+  Executor &c_;
   Request *req_;
 };
 
-void Client::plan(Request *req) {
+void Executor::plan(Request *req) {
   Sender sender(*this, req);
   if (req->atomic) {
     planner_.plan_atomic(*req->batch, req->route, sender);
@@ -93,7 +93,7 @@ void Client::plan(Request *req) {
   planner_.plan_batch(*req->batch, forced, sender);
 }
 
-bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
+bool Executor::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
   if (!node->conn->ensure_connecting()) {
     // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
     // Refused credentials and a lack of memory keep their kind; anything else is a connection
@@ -117,14 +117,14 @@ bool Client::connectable(Node *node, Request *req, uint32_t index, uint16_t part
   return true;
 }
 
-bool Client::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index,
-                     uint16_t part) {
+bool Executor::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index,
+                       uint16_t part) {
   if (!connectable(node, req, index, part)) return false;
   send_tagged(node, bytes, reply_tag(req, index, part));
   return true;
 }
 
-void Client::reserve_for(Request *req, Node *forced) {
+void Executor::reserve_for(Request *req, Node *forced) {
   // Big batches: size each primary's output buffer and reply queue once, instead of growing them
   // by doubling (each doubling copies everything and briefly holds both buffers).
   const Batch &b = *req->batch;
@@ -144,7 +144,7 @@ void Client::reserve_for(Request *req, Node *forced) {
     if (bytes[k]) primaries[k]->conn->reserve(bytes[k], replies[k]);
 }
 
-void Client::send_transaction(Request *req, Node *node, bool asking) {
+void Executor::send_transaction(Request *req, Node *node, bool asking) {
   const Batch &b = *req->batch;
   if (!connectable(node, req, kExecIndex, kNoPart)) return;
   Connection *conn = node->conn.get();
@@ -168,12 +168,12 @@ void Client::send_transaction(Request *req, Node *node, bool asking) {
   expect(node, reply_tag(req, kExecIndex, kNoPart, ReplyRole::kExec));
 }
 
-void Client::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
+void Executor::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
   node->conn->send(bytes, tag);  // all or nothing: counted once queued
   ++tag.req->outstanding;
 }
 
-void Client::expect(Node *node, const ReplyTag &tag) {
+void Executor::expect(Node *node, const ReplyTag &tag) {
   node->conn->expect(tag);
   ++tag.req->outstanding;
 }
