@@ -117,6 +117,9 @@ Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
     delete req;
     return nullptr;
   }
+  // Blocking: the request borrows the caller's batch. Safe because the caller stays parked until
+  // the request completes, and after completion nothing reads the batch (late replies are only
+  // counted and dropped; see the lifetime rules in exec/executor.h).
   req->batch = copy ? &req->owned : &batch->b;
   req->atomic = batch->b.atomic;
   req->raise_on_error = raise_on_error;

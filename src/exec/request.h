@@ -71,7 +71,7 @@ struct Request {
   uint64_t seq = 0;  // order of begin(); nodes retired after it may be freed once it completes
 
   // What to run. `batch` points at `owned` (async) or at the caller's batch (blocking: the caller
-  // is parked until completion, so no copy is needed).
+  // is parked until completion, so no copy is needed). Never read after completion.
   Batch owned;
   const Batch *batch = nullptr;
   bool atomic = false;
