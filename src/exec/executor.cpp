@@ -70,13 +70,18 @@ void Executor::begin(Request *req) {
   req->count = static_cast<uint32_t>(req->batch->commands.size());
   req->unanswered = req->count;
   req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16));
-  if (req->arena) req->results = req->arena->alloc_values(req->count);
-  req->exec_reply.type = kPendingType;
+  const size_t words = (size_t{req->count} + 63) / 64;
+  if (req->arena) {
+    req->results = req->arena->alloc_values(req->count);
+    req->answered = words ? static_cast<uint64_t *>(
+                                req->arena->alloc(words * sizeof(uint64_t), alignof(uint64_t)))
+                          : nullptr;
+  }
   // Link first so that every path below ends in complete().
   req->live_next = live_head_;
   if (live_head_) live_head_->live_prev = req;
   live_head_ = req;
-  if (!req->arena || !req->results) {
+  if (!req->arena || !req->results || (words && !req->answered)) {
     // Out of memory: complete at once with the static OUT_OF_MEMORY root (complete() hands it out
     // when the request has no arena).
     Arena::destroy(req->arena);
@@ -86,7 +91,7 @@ void Executor::begin(Request *req) {
     complete(req);
     return;
   }
-  for (uint32_t i = 0; i < req->count; ++i) req->results[i].type = kPendingType;
+  for (size_t w = 0; w < words; ++w) req->answered[w] = 0;
 
   const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
   struct timeval tv = ms_to_timeval(ms);
@@ -155,23 +160,18 @@ void Executor::force_complete(Request *req, glide_error_kind kind, const std::st
   if (req->completed) return;
   if (req->parsing > 0) {
     // A connection is half-way through a reply into this request's arena. The caller gets a copy
-    // of what is finished; the old arena stays with the request until that reply is read.
-    topology_.for_each_node([&](Node *node) {
-      uint32_t index;
-      uint16_t part;
-      if (node->conn->parsing_into(req, &index, &part) && part == kNoPart)
-        request_slot(req, index, part)->type = kPendingType;
-    });
+    // of what is final (the answered elements; the half-built one is not); the old arena stays
+    // with the request until that reply is read. (The answered bits stay there too.)
     Arena *fresh = Arena::create(256);
     glide_value *results = fresh ? fresh->alloc_values(req->count) : nullptr;
     bool ok = fresh && (results || req->count == 0);
     for (uint32_t i = 0; ok && i < req->count; ++i) {
-      if (req->results[i].type == kPendingType)
-        results[i].type = kPendingType;
-      else
+      if (req->is_answered(i))
         ok = clone_value(fresh, &req->results[i], &results[i]);
+      else
+        Arena::set_nil(&results[i]);  // replaced below by the unanswered error
     }
-    if (ok && req->atomic && req->exec_reply.type != kPendingType)
+    if (ok && req->atomic && req->exec_answered)
       ok = clone_value(fresh, &req->exec_reply, &req->exec_reply);
     if (ok && req->has_queue_error) ok = clone_value(fresh, &req->queue_error, &req->queue_error);
     if (!ok) {
@@ -203,10 +203,11 @@ void Executor::force_complete(Request *req, glide_error_kind kind, const std::st
       node->conn->visit_pending(req, [&](const ReplyTag &t) {
         const uint32_t index = t.index;
         if (role_of(t) != ReplyRole::kElement || index >= req->count || t.part != kNoPart ||
-            req->results[index].type != kPendingType)
+            req->is_answered(index))
           return;
         std::string msg = message + " waiting for " + node->name;
         if (!req->arena->set_error(&req->results[index], kind, msg)) return;
+        req->mark_answered(index);
         --req->unanswered;
       });
     });
@@ -259,9 +260,8 @@ ReplyTarget Executor::reply_target(const ReplyTag &tag) {
 void Executor::reply_abandoned(const ReplyTag &tag) {
   Request *req = tag.req;
   --req->parsing;
-  // The slot may hold half a reply (or a push): it is unanswered again. Once the request is
-  // complete its results are the caller's; the half reply lies in the orphan arena, unread.
-  if (!req->completed) request_slot(req, tag.index, tag.part)->type = kPendingType;
+  // The slot may hold half a reply (or a push): it is still unanswered (answered bits are set
+  // only by a final answer), so nothing reads it.
 }
 
 void Executor::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) {

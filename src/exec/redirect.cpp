@@ -148,7 +148,6 @@ bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide
       if (!target) return false;  // too many unknown nodes: the MOVED stays the answer
       topology_.patch_slot(slot, target);
       topology_.request_refresh();
-      v->type = kPendingType;
       if (target == from) {
         // The node says it owns the slot it just refused: its view is changing. Retry after a
         // backoff (bounded by the rounds) rather than loop.
@@ -162,18 +161,15 @@ bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       Node *target = topology_.redirect_node(to);
       if (!target) return false;
-      v->type = kPendingType;
       resend(req, index, part, target, true);
       return true;
     }
     case ErrorClass::kRetryable:
-      v->type = kPendingType;
       schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
       return true;
     case ErrorClass::kReadonly:
       // A write reached a demoted primary: learn the new primary, then retry with that map.
       topology_.request_refresh(true);
-      v->type = kPendingType;
       schedule_retry(req, index, part, nullptr, false, 100u * *att, true);
       return true;
     case ErrorClass::kNone:
@@ -213,7 +209,6 @@ bool Executor::on_atomic_abort(Request *req, Node *from) {
   }
   ++req->atomic_attempts;
   req->has_queue_error = false;
-  req->exec_reply.type = kPendingType;
   if (kind == ErrorClass::kReadonly || target == from)
     schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts,
                    kind == ErrorClass::kReadonly);
@@ -228,7 +223,6 @@ bool Executor::on_lost(Request *req, uint32_t index, uint16_t part) {
   uint8_t *att = attempts_of(req, index, part);
   if (!att || *att >= config_.max_redirects) return false;
   ++*att;
-  request_slot(req, index, part)->type = kPendingType;
   schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
   return true;
 }

@@ -41,6 +41,7 @@ void apply_transform(Transform t, glide_value *v) {
 }
 
 void element_done(Request *req, uint32_t index) {
+  req->mark_answered(index);
   apply_transform(req->batch->commands[index].transform, &req->results[index]);
   --req->unanswered;
   if (req->unanswered == 0) req->owner->maybe_complete(req);
@@ -68,6 +69,7 @@ void request_reply_done(Request *req, uint32_t index, uint16_t part) {
                 "EXEC returned " + std::to_string(r.u.aggregate.len) + " replies for " +
                     std::to_string(req->count) + " commands");
     }
+    req->exec_answered = true;
     req->unanswered = 0;
     req->owner->maybe_complete(req);
     return;
@@ -92,14 +94,15 @@ void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_
 
 void request_fail_unanswered(Request *req, glide_error_kind kind, std::string_view message) {
   if (req->atomic) {
-    if (req->exec_reply.type == kPendingType)
-      set_error(req->arena, &req->exec_reply, kind, message);
+    if (!req->exec_answered) set_error(req->arena, &req->exec_reply, kind, message);
+    req->exec_answered = true;
     req->unanswered = 0;
     return;
   }
   for (uint32_t i = 0; i < req->count; ++i) {
-    if (req->results[i].type != kPendingType) continue;
+    if (req->is_answered(i)) continue;
     set_error(req->arena, &req->results[i], kind, message);
+    req->mark_answered(i);
     --req->unanswered;
   }
 }

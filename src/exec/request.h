@@ -31,9 +31,6 @@ class RequestOwner {
   ~RequestOwner() = default;
 };
 
-// Marks an element (or part) whose reply has not arrived yet. Not a glide_value_type value.
-constexpr glide_value_type kPendingType = static_cast<glide_value_type>(15);
-
 // One node's share of a split (multi-slot) or fan-out (keyless, several nodes) element.
 struct Part {
   glide_value value;
@@ -101,9 +98,15 @@ struct Request {
   Arena *arena = nullptr;
   glide_value *results = nullptr;  // one per command
   Split **splits = nullptr;        // per command, nullptr unless split / fanned out
+  // One bit per command: its final answer is in results[i]. Until then the slot holds nothing
+  // meaningful (a reply being parsed, an error being followed), and nothing reads it.
+  uint64_t *answered = nullptr;
   uint32_t count = 0;
   uint32_t unanswered = 0;  // elements not final yet
-  // Atomic: the EXEC reply, or a MULTI/queueing error.
+  bool is_answered(uint32_t i) const { return (answered[i >> 6] >> (i & 63)) & 1u; }
+  void mark_answered(uint32_t i) { answered[i >> 6] |= uint64_t{1} << (i & 63); }
+  // Atomic: the EXEC reply (final once exec_answered), or a MULTI/queueing error.
+  bool exec_answered = false;
   glide_value exec_reply{};
   glide_value queue_error{};
   bool has_queue_error = false;

@@ -38,7 +38,6 @@ class Executor::Sender final : public plan::PlanSink {
     *s = Split{p, parts, parts, total_keys, multi_slot, policy};
     for (uint32_t j = 0; j < parts; ++j) {
       p[j] = Part{};
-      p[j].value.type = kPendingType;
       p[j].slot = -1;
     }
     req->splits[index] = s;

@@ -308,13 +308,6 @@ void Connection::flush() {
   }
 }
 
-bool Connection::parsing_into(const Request *req, uint32_t *index, uint16_t *part) const {
-  if (!in_reply_ || cur_scratch_ || cur_.req != req) return false;
-  *index = cur_.index;
-  *part = cur_.part;
-  return true;
-}
-
 void Connection::handle_readable() {
   if (rcap_ - rlen_ < kReadChunk / 4) {
     const size_t cap = rcap_ ? rcap_ * 2 : kReadChunk;

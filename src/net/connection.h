@@ -53,8 +53,6 @@ class Connection {
   void close_if_idle();
   // Closes the socket and reports every expected reply lost (on_lost) with kind/message.
   void fail(glide_error_kind kind, const std::string &message);
-  // The request being parsed right now, if any (and which slot).
-  bool parsing_into(const Request *req, uint32_t *index, uint16_t *part) const;
 
   // Calls f(tag) for every reply of req this connection still owes.
   template <typename F>
