@@ -296,4 +296,11 @@ GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks) {
   return c ? c->impl->dispatch(max_callbacks) : 0;
 }
 
+GLIDE_API glide_status glide_client_get_stats(glide_client *c, glide_stats *out) {
+  if (!c || !out || out->struct_size < sizeof(size_t) + sizeof(uint64_t))
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  c->impl->stats(out);
+  return GLIDE_OK;
+}
+
 }  // extern "C"

@@ -212,6 +212,29 @@ void Client::deliver(Request *req, glide_value *root) {
   if (!internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void Client::stats(glide_stats *out) const {
+  const ExecCounters &c = executor_.counters();
+  auto get = [](const std::atomic<uint64_t> &v) { return v.load(std::memory_order_relaxed); };
+  glide_stats s{};
+  s.commands_sent = get(c.commands_sent);
+  s.replies_received = get(c.replies_received);
+  s.requests_completed = get(c.requests_completed);
+  s.moved_redirects = get(c.moved_redirects);
+  s.ask_redirects = get(c.ask_redirects);
+  s.retries = get(c.retries);
+  s.reconnects = get(c.reconnects);
+  s.timeouts = get(c.timeouts);
+  s.topology_refreshes = executor_.refreshes_started();
+  s.pubsub_messages = 0;
+  s.inflight_requests = inflight_.load(std::memory_order_relaxed);
+  s.connected_nodes = get(c.connected_nodes);
+  // Only what the caller's (possibly older, shorter) struct has room for; struct_size stays.
+  const size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
+  const size_t skip = sizeof s.struct_size;
+  std::memcpy(reinterpret_cast<char *>(out) + skip, reinterpret_cast<const char *>(&s) + skip,
+              n - skip);
+}
+
 size_t Client::dispatch(size_t max) {
   if (dispatch_fd_ < 0) return 0;
   DispatchNode *run = nullptr;

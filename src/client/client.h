@@ -44,6 +44,9 @@ class Client final : public ExecutorHost {
   int event_fd() const { return dispatch_fd_; }
   size_t dispatch(size_t max);
 
+  // glide_client_get_stats: every field the caller's struct has room for. Any thread.
+  void stats(glide_stats *out) const;
+
   // ---- ExecutorHost (I/O thread)
   void deliver(Request *req, glide_value *root) override;
   bool closing() const override { return closing_.load(); }

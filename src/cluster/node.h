@@ -23,6 +23,8 @@ class NodeEvents {
   virtual void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                              const std::string &message) = 0;
   virtual void on_connection_failed(Node *node) = 0;
+  virtual void on_node_ready(Node *node) = 0;
+  virtual void on_node_down(Node *node) = 0;
   virtual void mark_dirty(Connection *c) = 0;
   virtual void flush_dirty() = 0;
   virtual uint64_t now_ms() const = 0;
@@ -33,10 +35,11 @@ class NodeEvents {
 
 struct Node final : ConnectionOwner {
   NodeEvents *events = nullptr;
-  Address address;       // host normalised (cluster::normalize_host)
-  std::string name;      // "host:port", as the per-node maps show it
-  bool replica = false;  // a replica in the current slot map: its connection sends READONLY
-  bool in_map = false;   // in the current slot map (else its idle connection is closed)
+  Address address;         // host normalised (cluster::normalize_host)
+  std::string name;        // "host:port", as the per-node maps show it
+  bool replica = false;    // a replica in the current slot map: its connection sends READONLY
+  bool in_map = false;     // in the current slot map (else its idle connection is closed)
+  bool was_ready = false;  // its connection has been ready before (the next ready is a reconnect)
   std::unique_ptr<Connection> conn;
 
   ReplyTarget reply_target(const ReplyTag &tag) override { return events->reply_target(tag); }
@@ -48,6 +51,8 @@ struct Node final : ConnectionOwner {
     events->on_reply_lost(tag, kind, message);
   }
   void on_failed() override { events->on_connection_failed(this); }
+  void on_ready() override { events->on_node_ready(this); }
+  void on_down() override { events->on_node_down(this); }
   void on_queued(Connection *c) override { events->mark_dirty(c); }
   void after_event() override { events->flush_dirty(); }
   bool read_only() const override { return replica; }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "util/guard.h"
+#include "util/log.h"
 #include "util/timeval.h"
 
 namespace glide::cluster {
@@ -183,8 +184,17 @@ void Topology::install(SlotMap map) {
   map_nodes_ = 0;
   for (auto &[name, node] : nodes_) map_nodes_ += node->in_map;
   schedule_sweep();
+  const uint64_t old_hash = map_hash_;
   map_hash_ = map_hash(slots_);
   map_patched_ = false;
+  if (log::enabled(GLIDE_LOG_INFO) && old_hash != map_hash_) {
+    size_t replicas = 0;
+    for (const auto &r : replicas_) replicas += r.size();
+    GLIDE_LOG(GLIDE_LOG_INFO,
+              "slot map installed: %zu shard(s), %zu replica(s), %u of 16384 slots "
+              "covered, %u node(s) known (%zu kept outside the map)",
+              primaries_.size(), replicas, slots_.covered, map_nodes_, nodes_.size() - map_nodes_);
+  }
 }
 
 void Topology::patch_slot(uint16_t slot, Node *owner) {
@@ -308,6 +318,10 @@ void Topology::start_refresh() {
   if (reqs.empty()) return;
   // Counted before any starts: an answer may come (fail) at once, inside begin().
   refresh_in_flight_ = true;
+  refreshes_started_.store(refreshes_started_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);  // written by the I/O thread only
+  GLIDE_LOG(GLIDE_LOG_DEBUG, "refreshing the slot map from %zu node(s)%s", reqs.size(),
+            refresh_from_seeds_ ? " (the seed addresses)" : "");
   last_refresh_ms_ = host_.now_ms();
   refresh_views_.clear();
   refresh_waiting_ = static_cast<uint32_t>(reqs.size());
@@ -398,6 +412,10 @@ void Topology::watch_lost_primary(Node *node) {
         return a.host == node->address.host && a.port == node->address.port;
       });
   if (!known) {
+    GLIDE_LOG(GLIDE_LOG_WARN,
+              "primary %s lost: asking for the slot map every %u ms until its slots "
+              "have a reachable owner",
+              node->name.c_str(), kFastRefreshMs);
     try {
       lost_primaries_.push_back(node->address);
     } catch (...) {

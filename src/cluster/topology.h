@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,6 +93,8 @@ class Topology {
   // (out of memory skips this one; the next trigger asks again).
   void request_refresh(bool urgent = false);
   bool refresh_in_flight() const { return refresh_in_flight_; }
+  // Refreshes started so far (glide_client_get_stats; readable from any thread).
+  uint64_t refreshes_started() const { return refreshes_started_.load(std::memory_order_relaxed); }
   // One CLUSTER SLOTS answer of a refresh (root: the reply, an ERROR value on failure).
   void on_slots_answer(const Address &asked, const glide_value *root);
   // A node's connection failed: a lost primary is watched (fast refreshes until its slots have
@@ -139,6 +142,7 @@ class Topology {
   bool refresh_from_seeds_ = false;
   uint64_t last_refresh_ms_ = 0;
   uint32_t refresh_waiting_ = 0;
+  std::atomic<uint64_t> refreshes_started_{0};
   std::vector<std::pair<uint64_t, SlotMap>> refresh_views_;
   struct event *refresh_timer_ = nullptr;
   struct event *periodic_timer_ = nullptr;

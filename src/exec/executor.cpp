@@ -138,6 +138,7 @@ void Executor::on_timeout(evutil_socket_t, short, void *arg) {
   req->timer_armed = false;
   auto *c = static_cast<Executor *>(req->owner);
   bool done = false;
+  if (!req->internal && !req->completed) ExecCounters::add(c->counters_.timeouts);
   guarded([&] {
     c->force_complete(req, GLIDE_ERR_TIMEOUT,
                       "timed out after " + std::to_string(req->timeout_ms) + " ms");
@@ -223,6 +224,7 @@ void Executor::force_complete(Request *req, glide_error_kind kind, const std::st
 void Executor::complete(Request *req) {
   if (req->completed) return;
   req->completed = true;
+  if (!req->internal) ExecCounters::add(counters_.requests_completed);
   if (req->live_prev)
     req->live_prev->live_next = req->live_next;
   else
@@ -268,6 +270,7 @@ void Executor::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in
   Request *req = tag.req;
   if (in_target) --req->parsing;
   --req->outstanding;
+  if (!req->internal) ExecCounters::add(counters_.replies_received);
   if (req->completed) {
     request_release(req);
     return;
@@ -325,6 +328,14 @@ void Executor::on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
 }
 
 void Executor::on_connection_failed(Node *node) { topology_.on_connection_failed(node); }
+
+void Executor::on_node_ready(Node *node) {
+  ExecCounters::add(counters_.connected_nodes);
+  if (node->was_ready) ExecCounters::add(counters_.reconnects);
+  node->was_ready = true;
+}
+
+void Executor::on_node_down(Node *) { ExecCounters::add(counters_.connected_nodes, -1); }
 
 // ---------------------------------------------------------------- the topology's host
 

@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -33,6 +34,18 @@
 #include "exec/request.h"
 
 namespace glide {
+
+// The executor's counters (glide_client_get_stats). Written by the I/O thread only (a relaxed
+// load and store: no locked instruction on the hot path), read from any thread.
+struct ExecCounters {
+  std::atomic<uint64_t> commands_sent{0}, replies_received{0}, requests_completed{0},
+      moved_redirects{0}, ask_redirects{0}, retries{0}, reconnects{0}, timeouts{0},
+      connected_nodes{0};
+  static void add(std::atomic<uint64_t> &c, int64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + static_cast<uint64_t>(n),
+            std::memory_order_relaxed);
+  }
+};
 
 // What the executor needs from the client that runs it.
 class ExecutorHost {
@@ -71,6 +84,8 @@ class Executor final : public plan::ClusterView,
   Request *make_slots_query(const Address &to, void (*hook)(Request *, glide_value *),
                             void *hook_ctx);
   cluster::Topology &topology() { return topology_; }
+  const ExecCounters &counters() const { return counters_; }
+  uint64_t refreshes_started() const { return topology_.refreshes_started(); }
 
   // ---- RequestOwner
   void maybe_complete(Request *req) override;
@@ -82,6 +97,8 @@ class Executor final : public plan::ClusterView,
   void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                      const std::string &message) override;
   void on_connection_failed(Node *node) override;
+  void on_node_ready(Node *node) override;
+  void on_node_down(Node *node) override;
   void mark_dirty(Connection *c) override;
   // Writes what this loop turn queued: one write per connection, whatever the requests.
   void flush_dirty() override;
@@ -153,6 +170,7 @@ class Executor final : public plan::ClusterView,
   Request *live_head_ = nullptr;  // requests not yet completed
   Connection *dirty_ = nullptr;   // connections to flush this loop turn (intrusive: no allocation)
   std::map<uint32_t, struct timeval> common_timeouts_;
+  ExecCounters counters_;
 };
 
 }  // namespace glide

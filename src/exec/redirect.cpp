@@ -8,10 +8,11 @@
 #include <string>
 #include <string_view>
 
-#include "exec/executor.h"
-#include "util/timeval.h"
-#include "util/guard.h"
 #include "exec/error_class.h"
+#include "exec/executor.h"
+#include "util/guard.h"
+#include "util/log.h"
+#include "util/timeval.h"
 
 namespace glide {
 namespace {
@@ -148,6 +149,9 @@ bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide
       if (!target) return false;  // too many unknown nodes: the MOVED stays the answer
       topology_.patch_slot(slot, target);
       topology_.request_refresh();
+      ExecCounters::add(counters_.moved_redirects);
+      GLIDE_LOG(GLIDE_LOG_DEBUG, "MOVED: slot %u now at %s (was asked of %s), round %u",
+                unsigned{slot}, target->name.c_str(), from->name.c_str(), unsigned{*att});
       if (target == from) {
         // The node says it owns the slot it just refused: its view is changing. Retry after a
         // backoff (bounded by the rounds) rather than loop.
@@ -161,14 +165,23 @@ bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       Node *target = topology_.redirect_node(to);
       if (!target) return false;
+      ExecCounters::add(counters_.ask_redirects);
+      GLIDE_LOG(GLIDE_LOG_DEBUG, "ASK: slot %u served by %s during a migration (asked of %s)",
+                unsigned{slot}, target->name.c_str(), from->name.c_str());
       resend(req, index, part, target, true);
       return true;
     }
     case ErrorClass::kRetryable:
+      ExecCounters::add(counters_.retries);
+      GLIDE_LOG(GLIDE_LOG_DEBUG, "retrying a command refused by %s in %u ms, round %u",
+                from->name.c_str(), backoff_ms(*att), unsigned{*att});
       schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
       return true;
     case ErrorClass::kReadonly:
       // A write reached a demoted primary: learn the new primary, then retry with that map.
+      ExecCounters::add(counters_.retries);
+      GLIDE_LOG(GLIDE_LOG_DEBUG, "READONLY from %s: retrying after the slot map is refreshed",
+                from->name.c_str());
       topology_.request_refresh(true);
       schedule_retry(req, index, part, nullptr, false, 100u * *att, true);
       return true;
@@ -194,21 +207,26 @@ bool Executor::on_atomic_abort(Request *req, Node *from) {
       if (!target) return false;
       topology_.patch_slot(slot, target);
       topology_.request_refresh();
+      ExecCounters::add(counters_.moved_redirects);
       break;
     case ErrorClass::kAsk:
       if (!parse_redirect(msg, from->address, &slot, &to)) return false;
       target = topology_.redirect_node(to);
       if (!target) return false;
       asking = true;
+      ExecCounters::add(counters_.ask_redirects);
       break;
     case ErrorClass::kReadonly:
       topology_.request_refresh(true);
+      ExecCounters::add(counters_.retries);
       break;
     default:
       return false;
   }
   ++req->atomic_attempts;
   req->has_queue_error = false;
+  GLIDE_LOG(GLIDE_LOG_DEBUG, "transaction aborted by %s for a redirect: sending it again, round %u",
+            from->name.c_str(), unsigned{req->atomic_attempts});
   if (kind == ErrorClass::kReadonly || target == from)
     schedule_retry(req, kExecIndex, kNoPart, nullptr, false, 100u * req->atomic_attempts,
                    kind == ErrorClass::kReadonly);
@@ -223,6 +241,9 @@ bool Executor::on_lost(Request *req, uint32_t index, uint16_t part) {
   uint8_t *att = attempts_of(req, index, part);
   if (!att || *att >= config_.max_redirects) return false;
   ++*att;
+  ExecCounters::add(counters_.retries);
+  GLIDE_LOG(GLIDE_LOG_DEBUG, "re-sending a command lost with its connection in %u ms, round %u",
+            backoff_ms(*att), unsigned{*att});
   schedule_retry(req, index, part, nullptr, false, backoff_ms(*att));
   return true;
 }

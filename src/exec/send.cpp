@@ -170,11 +170,13 @@ void Executor::send_transaction(Request *req, Node *node, bool asking) {
 void Executor::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
   node->conn->send(bytes, tag);  // all or nothing: counted once queued
   ++tag.req->outstanding;
+  if (!tag.req->internal) ExecCounters::add(counters_.commands_sent);
 }
 
 void Executor::expect(Node *node, const ReplyTag &tag) {
   node->conn->expect(tag);
   ++tag.req->outstanding;
+  if (!tag.req->internal) ExecCounters::add(counters_.commands_sent);
 }
 
 }  // namespace glide

@@ -7,6 +7,7 @@
 
 #include "resp/encoder.h"
 #include "util/guard.h"
+#include "util/log.h"
 #include "util/timeval.h"
 #include "value/alloc.h"
 #include "value/types.h"
@@ -238,6 +239,9 @@ void Connection::handshake_done() {
   state_ = State::kReady;
   failures_ = 0;
   event_del(&ev_timer_);
+  GLIDE_LOG(GLIDE_LOG_INFO, "connected to %s (RESP%d)", name_.c_str(),
+            hello_failed_ ? 2 : config_.protocol);
+  owner_->on_ready();
   flush();
 }
 
@@ -400,6 +404,7 @@ void Connection::handle_readable() {
 }
 
 void Connection::close_socket() {
+  const bool was_ready = state_ == State::kReady;
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
@@ -423,10 +428,12 @@ void Connection::close_socket() {
   backlog_before_last_ = 0;
   timeouts_since_reply_ = 0;
   rlen_ = 0;
+  if (was_ready) owner_->on_down();
 }
 
 void Connection::close_if_idle() {
   if (state_ == State::kDisconnected || !pending_.empty() || in_reply_ || hs_expected_ > 0) return;
+  GLIDE_LOG(GLIDE_LOG_INFO, "closed the idle connection to %s", name_.c_str());
   close_socket();
   failures_ = 0;  // not a failure: reconnect at once when needed
 }
@@ -445,6 +452,12 @@ void Connection::fail(glide_error_kind kind, const std::string &message) {
   retry_at_ms_ = owner_->now_ms() + delay;
   last_kind_ = kind;
   last_error_ = message;
+  if (kind != GLIDE_ERR_CLOSING) {
+    GLIDE_LOG(GLIDE_LOG_WARN, "connection to %s failed (%s): %s; %zu replies owed", name_.c_str(),
+              glide_error_kind_name(kind), message.c_str(), pending_.size());
+    GLIDE_LOG(GLIDE_LOG_DEBUG, "reconnect to %s allowed in %llu ms (failure %u in a row)",
+              name_.c_str(), static_cast<unsigned long long>(delay), failures_);
+  }
 
   // Every reply this connection still owed fails in place (or is re-sent when the batch allows).
   // Taken out first: re-sends and refreshes may queue new work on this very connection.

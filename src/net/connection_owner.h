@@ -43,6 +43,9 @@ class ConnectionOwner {
   virtual void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) = 0;
   // The connection failed (after every on_lost of that failure).
   virtual void on_failed() = 0;
+  // The handshake finished: requests flow. / A ready connection closed (failed, or idle).
+  virtual void on_ready() = 0;
+  virtual void on_down() = 0;
   // Bytes were queued on the connection: flush it at the end of this loop turn.
   virtual void on_queued(Connection *c) = 0;
   // An event of the connection was handled: write what it (or its owner) queued meanwhile.
