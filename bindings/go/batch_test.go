@@ -89,7 +89,7 @@ func TestPublishAndShardPubsub(t *testing.T) {
 	subscribeSharded(t, ch)
 	b := NewClusterBatch(false)
 	b.Publish("hello", ch, true).Publish("hello", ch, false).Publish("hi", other, true).
-		PubsubShardChannels(ch[:len(ch)-1] + "*").PubsubShardNumSub(ch, other).PubsubShardNumSub().
+		PubsubShardChannels(ch[:len(ch)-1]+"*").PubsubShardNumSub(ch, other).PubsubShardNumSub().
 		PubsubShardChannels("")
 	r := mustExec(t, c, b)
 	expect(t, "SPUBLISH to the subscribed channel", r[0], int64(1))

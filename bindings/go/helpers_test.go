@@ -18,6 +18,7 @@ type testServers struct {
 	host           string
 	clusterPorts   []int
 	standalonePort int
+	authPort       int // requirepass glide-secret; ACL user glideuser / glide-pass
 }
 
 func servers(t testing.TB) testServers {
@@ -48,6 +49,8 @@ func servers(t testing.TB) testServers {
 			}
 		case "GLIDE_TEST_STANDALONE_PORT":
 			s.standalonePort, _ = strconv.Atoi(v)
+		case "GLIDE_TEST_AUTH_PORT":
+			s.authPort, _ = strconv.Atoi(v)
 		}
 	}
 	if s.host == "" || len(s.clusterPorts) == 0 {
