@@ -29,7 +29,11 @@ func convert(v *C.glide_value) any {
 	case C.GLIDE_VALUE_NIL:
 		return nil
 	case C.GLIDE_VALUE_SIMPLE_STRING, C.GLIDE_VALUE_VERBATIM_STRING:
-		return string(bytesOf(v))
+		b := bytesOf(v)
+		if len(b) == 2 && b[0] == 'O' && b[1] == 'K' {
+			return "OK" // the most common reply: a constant, no allocation
+		}
+		return string(b)
 	case C.GLIDE_VALUE_BULK_STRING:
 		return append([]byte{}, bytesOf(v)...) // a copy: the tree is freed after conversion
 	case C.GLIDE_VALUE_INTEGER:
