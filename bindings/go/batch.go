@@ -127,6 +127,14 @@ type Batch struct {
 	BaseBatch[Batch]
 }
 
+// data returns the commands for Exec; nil for a nil batch (an INVALID_ARGUMENT error there).
+func (b *Batch) data() *batchData {
+	if b == nil {
+		return nil
+	}
+	return &b.b
+}
+
 // NewBatch returns an empty batch for a Client: a transaction (MULTI/EXEC) when isAtomic, else
 // a pipeline.
 func NewBatch(isAtomic bool) *Batch {
@@ -146,6 +154,13 @@ func (b *Batch) Publish(message, channel string) *Batch {
 // split per node by slot and answered in the order the commands were added. See NewClusterBatch.
 type ClusterBatch struct {
 	BaseBatch[ClusterBatch]
+}
+
+func (b *ClusterBatch) data() *batchData {
+	if b == nil {
+		return nil
+	}
+	return &b.b
 }
 
 // NewClusterBatch returns an empty cluster batch: a transaction when isAtomic, else a pipeline.

@@ -59,6 +59,9 @@ func statusHint(st C.glide_status) string {
 }
 
 func (c *baseClient) exec(ctx context.Context, p *execParams) ([]any, error) {
+	if p.batch == nil {
+		return nil, invalidArgument("nil batch")
+	}
 	if err := p.prepare(); err != nil {
 		return nil, err
 	}
@@ -136,12 +139,12 @@ func NewClusterClient(config ClusterClientConfiguration) (*ClusterClient, error)
 // aborted by WATCH returns nil, nil. ctx only stops the wait: when it is done Exec returns
 // ctx.Err() at once, and the batch may still run.
 func (c *ClusterClient) Exec(ctx context.Context, batch *ClusterBatch, raiseOnError bool) ([]any, error) {
-	return c.exec(ctx, &execParams{batch: &batch.b, raise: raiseOnError})
+	return c.exec(ctx, &execParams{batch: batch.data(), raise: raiseOnError})
 }
 
 // ExecWithOptions is Exec with a timeout, retry strategy or route.
 func (c *ClusterClient) ExecWithOptions(ctx context.Context, batch *ClusterBatch, raiseOnError bool, options ClusterBatchOptions) ([]any, error) {
-	return c.exec(ctx, &execParams{batch: &batch.b, raise: raiseOnError, timeout: options.Timeout,
+	return c.exec(ctx, &execParams{batch: batch.data(), raise: raiseOnError, timeout: options.Timeout,
 		retrySv: options.RetryServerError, retryCn: options.RetryConnectionError, route: options.Route})
 }
 
@@ -174,12 +177,12 @@ func NewClient(config ClientConfiguration) (*Client, error) {
 
 // Exec runs a batch: as ClusterClient.Exec.
 func (c *Client) Exec(ctx context.Context, batch *Batch, raiseOnError bool) ([]any, error) {
-	return c.exec(ctx, &execParams{batch: &batch.b, raise: raiseOnError})
+	return c.exec(ctx, &execParams{batch: batch.data(), raise: raiseOnError})
 }
 
 // ExecWithOptions is Exec with a timeout.
 func (c *Client) ExecWithOptions(ctx context.Context, batch *Batch, raiseOnError bool, options BatchOptions) ([]any, error) {
-	return c.exec(ctx, &execParams{batch: &batch.b, raise: raiseOnError, timeout: options.Timeout})
+	return c.exec(ctx, &execParams{batch: batch.data(), raise: raiseOnError, timeout: options.Timeout})
 }
 
 // CustomCommand runs one command (args[0] is its name).

@@ -299,7 +299,7 @@ func LibraryVersion() (string, error) {
 	return loadVersion, nil
 }
 
-// cBytes returns s as a pointer C may read during one call (nil for ""). The bytes are Go
+// cBytes returns b as a pointer C may read during one call (nil when empty). The bytes are Go
 // memory without Go pointers, so cgo allows it; C copies what it keeps.
 func cBytes(b []byte) *C.char {
 	if len(b) == 0 {

@@ -132,6 +132,8 @@ func TestBadBatchInput(t *testing.T) {
 	}
 	_, err := c.CustomCommand(ctx, nil)
 	requestError(t, err, InvalidArgument)
+	_, err = c.Exec(ctx, nil, false)
+	requestError(t, err, InvalidArgument)
 	r, err := c.CustomCommand(ctx, []string{"EXISTS", k})
 	expect(t, "nothing was sent", []any{r, err}, []any{int64(0), nil})
 }
