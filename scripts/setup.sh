@@ -24,6 +24,7 @@ PACKAGES=(
   redis-tools # redis-cli
   python3
   iproute2 # ss, used to find free ports
+  golang-go # the Go binding (bindings/go): go vet and go test with cgo, standard library only
 )
 
 installed() {

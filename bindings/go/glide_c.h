@@ -1,0 +1,427 @@
+/*
+ * glide_c.h - the whole public ABI of libglide_c, a Valkey / Redis cluster client.
+ *
+ * Conventions (apply to every function below unless its comment says otherwise):
+ *  - Everything exported is prefixed glide_ / GLIDE_. Handles are opaque.
+ *  - Binary-safe strings are (const char *ptr, size_t len); they may hold NUL bytes.
+ *    A NULL ptr is accepted only together with len 0 (the empty string).
+ *  - Functions that can fail return glide_status. Bad input (NULL handle, NULL pointer with a
+ *    non-zero length, argc 0, unknown enum value, port 0) returns GLIDE_ERR_INVALID_ARGUMENT and
+ *    changes nothing. The library never prints and never aborts the process.
+ *  - Threads: a glide_client may be used from any number of threads at once. A glide_batch and a
+ *    glide_config belong to one thread at a time. A glide_value tree is immutable once handed
+ *    to the caller and may be read from any thread.
+ *  - Ownership: a glide_value * handed to the caller (returned, or passed to a callback) belongs
+ *    to the caller and is freed with one glide_value_free(root); the whole tree is one arena.
+ *    Inner nodes must not be freed. exec never keeps a reference to the batch.
+ *  - Callbacks fire exactly once per accepted request, on the library's I/O thread (default)
+ *    or from glide_client_dispatch (GLIDE_CALLBACKS_DISPATCHED). A callback must not block for
+ *    long; it may submit new requests, and may close its own client (see glide_client_close).
+ */
+#ifndef GLIDE_C_H
+#define GLIDE_C_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GLIDE_C_VERSION_MAJOR 0
+#define GLIDE_C_VERSION_MINOR 1
+#define GLIDE_C_VERSION_PATCH 0
+
+#if defined(_WIN32)
+#if defined(GLIDE_C_BUILDING)
+#define GLIDE_API __declspec(dllexport)
+#else
+#define GLIDE_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
+#define GLIDE_API __attribute__((visibility("default")))
+#else
+#define GLIDE_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ versions */
+
+/* "MAJOR.MINOR.PATCH" of the loaded library (compare with the GLIDE_C_VERSION_* macros).
+ * Static storage; any thread. */
+GLIDE_API const char *glide_version(void);
+
+/* ------------------------------------------------------------------ errors */
+
+/* Append-only: new kinds go at the end, existing values are never renumbered. */
+typedef enum glide_error_kind {
+  GLIDE_OK = 0,
+  GLIDE_ERR_INVALID_ARGUMENT = 1, /* bad input to this API */
+  GLIDE_ERR_CONNECTION = 2,       /* could not connect, or the connection was lost */
+  GLIDE_ERR_TIMEOUT = 3,          /* request or batch timeout expired */
+  GLIDE_ERR_SERVER = 4,           /* the server answered with an error reply */
+  GLIDE_ERR_EXEC_ABORT = 5,       /* atomic batch discarded by the server (EXECABORT) */
+  GLIDE_ERR_CROSSSLOT = 6,        /* atomic batch (or single command) with keys in several slots */
+  GLIDE_ERR_CLOSING = 7,          /* the client was closed while the request was pending */
+  GLIDE_ERR_TLS = 8,              /* handshake or certificate verification failed */
+  GLIDE_ERR_AUTH = 9,             /* authentication failed */
+  GLIDE_ERR_PROTOCOL = 10,        /* malformed or over-limit reply from the server */
+  GLIDE_ERR_OUT_OF_MEMORY = 11,
+  GLIDE_ERR_NOT_SUPPORTED = 12, /* not implemented yet in this version, or not by the server */
+  GLIDE_ERR_INFLIGHT_LIMIT = 13 /* the client's in-flight request limit is reached */
+} glide_error_kind;
+typedef glide_error_kind glide_status;
+
+/* "OK", "INVALID_ARGUMENT", "TIMEOUT", ...; "UNKNOWN" for values outside the enum. Never NULL,
+ * static storage. */
+GLIDE_API const char *glide_error_kind_name(glide_error_kind kind);
+
+/* ------------------------------------------------------------------ memory */
+
+/* Where the library's memory comes from (an extension of the contract): every allocation that
+ * glide-c's own code makes - reply arenas, buffers, configs, batches, clients, the C++ core's
+ * containers - goes through these four functions, so an embedder (Lua, a JVM, a game engine) can
+ * account for it or cap it. A function returning NULL is out of memory: the operation that needed
+ * it fails with GLIDE_ERR_OUT_OF_MEMORY (or an OUT_OF_MEMORY element), nothing crashes or leaks,
+ * and every callback still fires once. Not covered: memory that libevent and libc allocate inside
+ * their own calls (a few KiB per client: its event loop, name resolution).
+ * Call it before anything else of the library (configs, batches and values made before must not
+ * be freed after the switch); it returns GLIDE_ERR_INVALID_ARGUMENT while a client exists or when a
+ * function pointer is NULL. NULL restores malloc/calloc/realloc/free. The struct is copied. */
+typedef struct glide_allocator {
+  void *(*malloc_fn)(void *user_data, size_t size);
+  void *(*calloc_fn)(void *user_data, size_t count, size_t size);
+  void *(*realloc_fn)(void *user_data, void *ptr, size_t size);
+  void (*free_fn)(void *user_data, void *ptr);
+  void *user_data;
+} glide_allocator;
+GLIDE_API glide_status glide_set_allocator(const glide_allocator *allocator);
+
+/* ------------------------------------------------------------------ the reply value tree */
+
+typedef enum glide_value_type {
+  GLIDE_VALUE_NIL = 0,
+  GLIDE_VALUE_SIMPLE_STRING = 1, /* e.g. OK */
+  GLIDE_VALUE_BULK_STRING = 2,
+  GLIDE_VALUE_VERBATIM_STRING =
+      3, /* string holds the text; glide_value_verbatim_format the "txt" */
+  GLIDE_VALUE_INTEGER = 4,
+  GLIDE_VALUE_DOUBLE = 5, /* including inf, -inf and nan */
+  GLIDE_VALUE_BOOLEAN = 6,
+  GLIDE_VALUE_BIG_NUMBER = 7, /* decimal digits as a string */
+  GLIDE_VALUE_ARRAY = 8,
+  GLIDE_VALUE_MAP = 9, /* len counts pairs; items are key, value, key, value ... */
+  GLIDE_VALUE_SET = 10,
+  GLIDE_VALUE_PUSH = 11,
+  GLIDE_VALUE_ERROR = 12 /* string holds the message; error_kind says which kind */
+} glide_value_type;
+
+typedef struct glide_value glide_value;
+struct glide_value {
+  glide_value_type type;
+  glide_error_kind error_kind; /* ERROR only, else GLIDE_OK */
+  union {
+    int64_t integer; /* INTEGER */
+    double dbl;      /* DOUBLE */
+    bool boolean;    /* BOOLEAN */
+    struct {
+      const char *ptr; /* NUL-terminated for convenience; len excludes the NUL */
+      size_t len;
+    } string; /* SIMPLE/BULK/VERBATIM_STRING, BIG_NUMBER, ERROR */
+    struct {
+      glide_value *items;
+      size_t len; /* elements; for MAP the number of pairs (items holds 2*len) */
+    } aggregate;  /* ARRAY, MAP, SET, PUSH */
+  } u;
+};
+
+/* Accessors for runtimes where unions are awkward (JNA, cgo). Given NULL, the wrong type or an
+ * index out of range they return 0 / false / NULL and never crash. Any thread. */
+GLIDE_API glide_value_type glide_value_get_type(const glide_value *v); /* NIL for NULL */
+GLIDE_API int64_t glide_value_integer(const glide_value *v);
+GLIDE_API double glide_value_double(const glide_value *v);
+GLIDE_API bool glide_value_bool(const glide_value *v);
+/* Strings, big numbers, verbatim strings and error messages; *len (if len is not NULL) gets the
+ * byte count. The pointer lives as long as the tree. */
+GLIDE_API const char *glide_value_string(const glide_value *v, size_t *len);
+/* Items of array/set/push, pairs of a map, bytes of a string-like value; 0 otherwise. */
+GLIDE_API size_t glide_value_len(const glide_value *v);
+GLIDE_API const glide_value *glide_value_at(const glide_value *v, size_t i); /* array/set/push */
+GLIDE_API const glide_value *glide_value_map_key(const glide_value *v, size_t i);
+GLIDE_API const glide_value *glide_value_map_value(const glide_value *v, size_t i);
+/* Every child of an aggregate in one call (prefer it from FFI to one glide_value_at per item):
+ * writes pointers to the first min(total, max) children into out and returns total, the number
+ * of children: items of an array/set/push, 2 * pairs of a map (key, value, key, value ...);
+ * 0 for NULL or a non-aggregate. out may be NULL when max is 0 (ask for the count first).
+ * The children of one aggregate are also contiguous: out[k] == out[0] + k. */
+GLIDE_API size_t glide_value_children(const glide_value *v, const glide_value **out, size_t max);
+/* The kind of an ERROR value; GLIDE_OK for any other value or NULL. */
+GLIDE_API glide_error_kind glide_value_error_kind(const glide_value *v);
+/* The three-letter format of a VERBATIM_STRING ("txt", "mkd"), NUL-terminated; NULL otherwise. */
+GLIDE_API const char *glide_value_verbatim_format(const glide_value *v);
+/* Frees a whole tree. Only roots handed out by the library may be passed; NULL is a no-op. */
+GLIDE_API void glide_value_free(glide_value *root);
+
+/* ------------------------------------------------------------------ configuration */
+
+typedef struct glide_config glide_config;
+
+typedef enum glide_read_from {
+  GLIDE_READ_FROM_PRIMARY = 0,
+  GLIDE_READ_FROM_PREFER_REPLICA = 1
+} glide_read_from;
+
+typedef enum glide_callback_mode {
+  GLIDE_CALLBACKS_ON_IO_THREAD = 0,
+  GLIDE_CALLBACKS_DISPATCHED = 1
+} glide_callback_mode;
+
+typedef enum glide_pubsub_kind {
+  GLIDE_PUBSUB_EXACT = 0,
+  GLIDE_PUBSUB_PATTERN = 1,
+  GLIDE_PUBSUB_SHARDED = 2
+} glide_pubsub_kind;
+
+typedef struct glide_pubsub_message {
+  glide_pubsub_kind kind;
+  const char *channel;
+  size_t channel_len;
+  const char *pattern; /* PATTERN only, else NULL/0 */
+  size_t pattern_len;
+  const char *payload;
+  size_t payload_len;
+} glide_pubsub_message; /* valid only during the callback */
+typedef void (*glide_pubsub_callback)(void *user_data, const glide_pubsub_message *message);
+
+/* A config is a builder owned by one thread at a time; glide_client_new copies what it needs, so
+ * the config may be freed or reused right after. Defaults: cluster mode on, RESP3, connect timeout
+ * 2000 ms, request timeout 1000 ms, read from primary, reconnect 5 attempts 100..2000 ms,
+ * in-flight limit 1000, callbacks on the I/O thread. Returns NULL only when out of memory. */
+GLIDE_API glide_config *glide_config_new(void);
+GLIDE_API void glide_config_free(glide_config *cfg); /* NULL is a no-op */
+
+/* Seed address (cluster) or the server (standalone; the first address is used). host is a
+ * NUL-terminated name or IP literal, non-empty; port 1..65535. */
+GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host, uint16_t port);
+GLIDE_API glide_status glide_config_set_cluster_mode(glide_config *cfg, bool cluster);
+/* username NULL = the default user; password must not be NULL. Strings are copied. */
+GLIDE_API glide_status glide_config_set_credentials(glide_config *cfg, const char *username,
+                                                    const char *password);
+/* TLS: GLIDE_ERR_NOT_SUPPORTED in this version when enabling (set_tls(cfg, false) is OK). */
+GLIDE_API glide_status glide_config_set_tls(glide_config *cfg, bool enabled);
+GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const char *path);
+GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
+                                                        const char *key_path);
+GLIDE_API glide_status glide_config_set_tls_insecure(glide_config *cfg, bool skip_verification);
+/* Milliseconds, 1 .. 3,600,000. The request timeout is the default batch timeout too. */
+GLIDE_API glide_status glide_config_set_request_timeout_ms(glide_config *cfg, uint32_t ms);
+GLIDE_API glide_status glide_config_set_connect_timeout_ms(glide_config *cfg, uint32_t ms);
+/* Sent with HELLO ... SETNAME (or CLIENT SETNAME). NULL clears it. No spaces or newlines. */
+GLIDE_API glide_status glide_config_set_client_name(glide_config *cfg, const char *name);
+/* 2 or 3 (default 3: HELLO 3, falling back to RESP2 when the server does not know HELLO). */
+GLIDE_API glide_status glide_config_set_protocol(glide_config *cfg, int resp_version);
+/* PRIMARY (default): everything to primaries. PREFER_REPLICA (cluster mode): read-only commands
+ * go round-robin to the replicas of their slot (connections in READONLY mode), the primary when
+ * no replica is reachable. */
+GLIDE_API glide_status glide_config_set_read_from(glide_config *cfg, glide_read_from strategy);
+/* Reconnect after a lost connection. The first reconnect is immediate; after each further failure
+ * the node waits base_delay_ms, doubled up to max_attempts times and capped at max_delay_ms
+ * (GLIDE's "number of retries" semantics: the client never gives up on a node). While a node
+ * waits, requests for it fail at once with GLIDE_ERR_CONNECTION and the last error, rather than
+ * sit until their timeout. 1 <= base <= max <= 3,600,000; max_attempts <= 64. */
+GLIDE_API glide_status glide_config_set_reconnect(glide_config *cfg, uint32_t max_attempts,
+                                                  uint32_t base_delay_ms, uint32_t max_delay_ms);
+/* SELECT db after connecting; standalone mode only (a non-zero db in cluster mode makes
+ * glide_client_new fail with GLIDE_ERR_INVALID_ARGUMENT). */
+GLIDE_API glide_status glide_config_set_database(glide_config *cfg, uint32_t db);
+/* Maximum requests (commands or batches) pending at once; beyond it new requests fail with
+ * GLIDE_ERR_INFLIGHT_LIMIT. 1 .. 1,000,000 (default 1000). */
+GLIDE_API glide_status glide_config_set_inflight_limit(glide_config *cfg, uint32_t max_requests);
+GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_callback_mode mode);
+/* Pub/sub: GLIDE_ERR_NOT_SUPPORTED in this version (publishing works: PUBLISH/SPUBLISH). */
+GLIDE_API glide_status glide_config_set_pubsub_callback(glide_config *cfg, glide_pubsub_callback cb,
+                                                        void *user_data);
+GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_kind kind,
+                                              const char *channel, size_t len);
+/* Cluster topology refresh (an extension of the contract): besides refreshing on MOVED,
+ * connection loss and READONLY, the client checks the slot map every interval_ms (default 60000;
+ * 0 disables the periodic check; at least 100 otherwise). */
+GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg,
+                                                            uint32_t interval_ms);
+/* Redirect and retry rounds per command inside one exec (default 3, at most 16): MOVED, ASK,
+ * READONLY and, when the batch asks for it, TRYAGAIN/CLUSTERDOWN/... and lost connections. */
+GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_t rounds);
+/* Protocol limits (an extension of the contract): a reply nested deeper than max_depth, a bulk
+ * string longer than max_bulk_len bytes or an aggregate with more than max_aggregate_len elements
+ * is a GLIDE_ERR_PROTOCOL on that connection (which is then closed). The handshake replies count
+ * too (HELLO 3 answers a 7-pair map), so very small limits make glide_client_new fail. 0 keeps the
+ * current value.
+ * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024.
+ * Memory follows the bytes that arrived, not the sizes a header announces: a reply announcing a
+ * 512 MiB string or 16 million elements and sending a few bytes costs kilobytes. RESP3 pushes
+ * (out-of-band messages, e.g. from CLIENT TRACKING) are parsed into per-connection scratch memory
+ * and dropped until subscriptions are supported: a push stream never grows a pending request. */
+GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t max_depth,
+                                                     uint64_t max_bulk_len,
+                                                     uint64_t max_aggregate_len);
+
+/* Bounds for a node that stops reading or answering (an extension of the contract). Every
+ * connection's memory stays bounded whatever its peer does:
+ *  - max_unsent_bytes: once this many command bytes wait to be written to one node (it stopped
+ *    reading), new requests for that node fail at once with GLIDE_ERR_CONNECTION ("... bytes
+ *    unsent ...") instead of queueing. A request is never refused for its own size: the bound
+ *    applies to what other requests left queued before it. Default 64 MiB, at least 4096.
+ *  - stall_timeouts: after this many request timeouts on one connection with no whole reply read
+ *    in between, the connection is closed and opened again (a fresh connection, so a node that
+ *    stopped answering, or trickles an endless reply, cannot hold requests forever); the replies
+ *    it still owed fail with
+ *    GLIDE_ERR_CONNECTION, or are re-sent when their batch has retry_connection_error.
+ *    Default 3; 0 never tears a connection down for silence.
+ * 0 keeps the current value of max_unsent_bytes. */
+GLIDE_API glide_status glide_config_set_connection_limits(glide_config *cfg,
+                                                          uint64_t max_unsent_bytes,
+                                                          uint32_t stall_timeouts);
+/* TCP-level liveness of every connection: keepalive probes after idle_s seconds of silence (then
+ * every idle_s / 3 seconds, 3 probes; 0 turns keepalive off; default 15), and TCP_USER_TIMEOUT,
+ * the longest written data may stay unacknowledged (or the peer's window closed) before the
+ * kernel drops the connection (default 30000 ms; 0 = the operating system's default).
+ * idle_s at most 7200, user_timeout_ms at most 3,600,000. */
+GLIDE_API glide_status glide_config_set_tcp_keepalive(glide_config *cfg, uint32_t idle_s,
+                                                      uint32_t user_timeout_ms);
+
+/* ------------------------------------------------------------------ batch */
+
+typedef struct glide_batch glide_batch;
+
+/* is_atomic: a MULTI/EXEC transaction on one slot's primary; else a pipeline split by slot.
+ * Returns NULL only when out of memory. One thread at a time. */
+GLIDE_API glide_batch *glide_batch_new(bool is_atomic);
+GLIDE_API void glide_batch_free(glide_batch *b);         /* NULL is a no-op */
+GLIDE_API void glide_batch_clear(glide_batch *b);        /* keeps is_atomic and the memory */
+GLIDE_API size_t glide_batch_size(const glide_batch *b); /* 0 for NULL */
+/* Any command: argv[0] is its name. Keys are found with the command table generated from the
+ * server's own command metadata; an unknown command (a module's) goes to a random primary. */
+GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const char *const *argv,
+                                           const size_t *argvlen);
+/* Many commands in one call (the form to prefer from FFI: one crossing per batch). argv and
+ * argvlen hold the arguments of all ncmds commands back to back; argcs[i] says how many belong to
+ * command i (each >= 1, argv[0] of each command is its name). All or nothing: on any bad command
+ * (or out of memory) nothing is added and the status is that of the first failure; ncmds 0 is
+ * GLIDE_ERR_INVALID_ARGUMENT. */
+GLIDE_API glide_status glide_batch_command_many(glide_batch *b, size_t ncmds, const size_t *argcs,
+                                                const char *const *argv, const size_t *argvlen);
+/* Typed helpers, argument order as in the Python ClusterBatch. Replies:
+ * set -> "OK" (SIMPLE_STRING); get -> BULK_STRING or NIL; copy -> BOOLEAN (true if copied);
+ * publish -> INTEGER (receivers; SPUBLISH when sharded, routed by the channel's slot);
+ * pubsub_shardchannels -> ARRAY of channel names (pattern NULL = all);
+ * pubsub_shardnumsub -> MAP channel -> INTEGER (count 0 = empty map). */
+GLIDE_API glide_status glide_batch_set(glide_batch *b, const char *key, size_t key_len,
+                                       const char *value, size_t value_len);
+GLIDE_API glide_status glide_batch_get(glide_batch *b, const char *key, size_t key_len);
+GLIDE_API glide_status glide_batch_copy(glide_batch *b, const char *source, size_t source_len,
+                                        const char *destination, size_t destination_len,
+                                        bool replace);
+GLIDE_API glide_status glide_batch_publish(glide_batch *b, const char *message, size_t message_len,
+                                           const char *channel, size_t channel_len, bool sharded);
+GLIDE_API glide_status glide_batch_pubsub_shardchannels(glide_batch *b, const char *pattern,
+                                                        size_t pattern_len);
+GLIDE_API glide_status glide_batch_pubsub_shardnumsub(glide_batch *b, size_t count,
+                                                      const char *const *channels,
+                                                      const size_t *channel_lens);
+
+typedef enum glide_route_kind {
+  GLIDE_ROUTE_NONE = 0,     /* route each command by its keys (default) */
+  GLIDE_ROUTE_RANDOM = 1,   /* the whole batch to one random primary */
+  GLIDE_ROUTE_SLOT_KEY = 2, /* the node owning key's slot */
+  GLIDE_ROUTE_SLOT_ID = 3,  /* the node owning slot */
+  GLIDE_ROUTE_ADDRESS = 4   /* host:port */
+} glide_route_kind;
+
+typedef struct glide_route {
+  glide_route_kind kind;
+  bool replica;    /* SLOT_KEY, SLOT_ID: a replica of the slot (READONLY connection) */
+  const char *key; /* SLOT_KEY */
+  size_t key_len;
+  uint16_t slot;    /* SLOT_ID, 0..16383 */
+  const char *host; /* ADDRESS, NUL-terminated */
+  uint16_t port;    /* ADDRESS */
+} glide_route;
+
+/* Caller-allocated; starts with its own size so it can grow without breaking old callers: the
+ * library reads only the fields inside struct_size. Always fill it with glide_batch_options_init.
+ */
+typedef struct glide_batch_options {
+  size_t struct_size;  /* set by glide_batch_options_init */
+  uint32_t timeout_ms; /* 0 = the client's request timeout; covers the whole exec */
+  /* Non-atomic only: retry commands answered TRYAGAIN, CLUSTERDOWN, MASTERDOWN or LOADING after a
+   * short backoff. */
+  bool retry_server_error;
+  /* Non-atomic only: re-send a lost connection's unanswered commands after reconnecting (they
+   * may then run twice). */
+  bool retry_connection_error;
+  glide_route route;
+} glide_batch_options;
+GLIDE_API void glide_batch_options_init(glide_batch_options *options);
+
+/* ------------------------------------------------------------------ client */
+
+typedef struct glide_client glide_client;
+
+/* Connects (cluster: discovers the slot map from the seeds with CLUSTER SLOTS, all seeds at once)
+ * and returns within the connect timeout: connecting, the handshake and the CLUSTER SLOTS answer
+ * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused),
+ * PROTOCOL (a seed answered garbage or no slot map), TIMEOUT (a seed did not finish answering in
+ * time), CONNECTION (refused, unreachable, not a cluster), INVALID_ARGUMENT; with several seeds
+ * the most telling of their failures, in that order - and, if error_message is not NULL,
+ * *error_message gets a message naming each seed's failure, freed with glide_string_free. Starts
+ * one I/O thread. */
+GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **out,
+                                        char **error_message);
+/* Pending requests complete with GLIDE_ERR_CLOSING (their callbacks fire; a pending batch gets an
+ * ARRAY whose unanswered elements are CLOSING errors, like a timeout), then the I/O thread
+ * stops and the client is freed; in DISPATCHED mode completions still queued run on the closing
+ * thread before close returns. NULL is a no-op. No other thread may use the client once close
+ * has begun. From inside one of this client's callbacks on its I/O thread, close does not block:
+ * it marks the client closing (new requests get GLIDE_ERR_CLOSING) and returns at once; the
+ * close then completes on the I/O thread when the callback returns (pending requests fail with
+ * CLOSING, the thread stops and frees the client). From a dispatched callback it closes as from
+ * any thread. */
+GLIDE_API void glide_client_close(glide_client *client);
+GLIDE_API void glide_string_free(char *s); /* NULL is a no-op */
+
+/* One command, blocking. Never returns NULL: failures are an ERROR root with kind and message. A
+ * command with keys in several slots is split per slot and aggregated (cluster mode). */
+GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const char *const *argv,
+                                            const size_t *argvlen);
+/* A batch, blocking. The root is an ARRAY with one element per command in the order added (atomic:
+ * NIL if a WATCHed key changed; ERROR of kind EXEC_ABORT if the server discarded it). With
+ * raise_on_error the root is the first ERROR element instead of the array. options NULL =
+ * defaults. An empty batch, or an atomic batch with a retry flag, is an INVALID_ARGUMENT root. */
+GLIDE_API glide_value *glide_client_exec(glide_client *c, const glide_batch *batch,
+                                         bool raise_on_error, const glide_batch_options *options);
+
+/* The callback owns result (free it with glide_value_free). */
+typedef void (*glide_result_callback)(void *user_data, glide_value *result);
+/* Asynchronous forms. GLIDE_OK: cb is called exactly once. Any other status: cb is never called
+ * (INVALID_ARGUMENT for bad input, INFLIGHT_LIMIT, CLOSING, OUT_OF_MEMORY). */
+GLIDE_API glide_status glide_client_command_async(glide_client *c, size_t argc,
+                                                  const char *const *argv, const size_t *argvlen,
+                                                  glide_result_callback cb, void *user_data);
+GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batch *batch,
+                                               bool raise_on_error,
+                                               const glide_batch_options *options,
+                                               glide_result_callback cb, void *user_data);
+
+/* GLIDE_CALLBACKS_DISPATCHED: completions queue up and the returned fd becomes readable; the host's
+ * own thread runs up to max_callbacks of them with glide_client_dispatch (0 = all queued) and gets
+ * the count run, in completion order. A dispatched callback never runs on the I/O thread: its
+ * queue entry is allocated when the request is accepted (an async call returns
+ * GLIDE_ERR_OUT_OF_MEMORY otherwise), so queueing at completion cannot fail. The fd stays owned
+ * by the client. In the default mode event_fd is -1 and dispatch returns 0. */
+GLIDE_API int glide_client_event_fd(glide_client *c);
+GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GLIDE_C_H */

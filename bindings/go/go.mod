@@ -1,0 +1,3 @@
+module glide-c/glidec
+
+go 1.19
