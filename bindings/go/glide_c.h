@@ -421,6 +421,56 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
 GLIDE_API int glide_client_event_fd(glide_client *c);
 GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks);
 
+/* ------------------------------------------------------------------ logging */
+
+/* Ordered from the most to the least severe: a callback set for INFO gets ERROR, WARN and INFO. */
+typedef enum glide_log_level {
+  GLIDE_LOG_ERROR = 0,
+  GLIDE_LOG_WARN = 1,  /* a node lost, a reconnect failing, verification turned off */
+  GLIDE_LOG_INFO = 2,  /* connects and disconnects, slot-map changes */
+  GLIDE_LOG_DEBUG = 3, /* redirects, retries, reconnect backoff, refreshes */
+  GLIDE_LOG_TRACE = 4
+} glide_log_level;
+/* message: one line without a newline, NUL-terminated, valid during the call only (at most 511
+ * bytes; longer ones are cut). Called on whichever library thread logs (mostly a client's I/O
+ * thread), possibly on several at once; it must not block for long and must not call
+ * glide_set_log_callback. The library logs nothing else anywhere (never to stdout or stderr),
+ * never a password, and never a key, value or payload. */
+typedef void (*glide_log_callback)(void *user_data, glide_log_level level, const char *message);
+/* Process-wide; any thread, at any time. Messages of level <= min_level go to cb. cb NULL turns
+ * logging off (the default). When it returns, the previous callback is neither running nor
+ * called again, so its user_data may be freed. GLIDE_ERR_INVALID_ARGUMENT for a min_level
+ * outside the enum, or when called from inside the log callback. */
+GLIDE_API glide_status glide_set_log_callback(glide_log_level min_level, glide_log_callback cb,
+                                              void *user_data);
+
+/* ------------------------------------------------------------------ statistics */
+
+/* Counters of one client since it was made, exact, read without stopping it. Fields are only
+ * ever appended: set struct_size = sizeof(glide_stats) before the call; a caller built against
+ * an older, shorter struct gets only the fields it knows. Counted for the caller's requests only
+ * (not the library's own: handshakes, CLUSTER SLOTS, health checks). */
+typedef struct glide_stats {
+  size_t struct_size;
+  uint64_t commands_sent;      /* commands queued to nodes, re-sends and split parts each
+                                  counted, MULTI / EXEC / ASKING included */
+  uint64_t replies_received;   /* replies read for them (late ones after a timeout included) */
+  uint64_t requests_completed; /* glide_client_command / exec calls that completed, any way */
+  uint64_t moved_redirects;    /* MOVED followed */
+  uint64_t ask_redirects;      /* ASK followed */
+  uint64_t retries;            /* retries scheduled after TRYAGAIN & co (when the batch allows
+                                  them), READONLY, or a lost connection */
+  uint64_t reconnects;         /* connections made ready again after the node's first */
+  uint64_t timeouts;           /* requests completed by their timeout */
+  uint64_t topology_refreshes; /* slot-map refreshes started (periodic, MOVED, lost nodes) */
+  uint64_t pubsub_messages;    /* pub/sub messages delivered (0 until subscriptions exist) */
+  uint64_t inflight_requests;  /* now: accepted and not yet completed */
+  uint64_t connected_nodes;    /* now: connections ready */
+} glide_stats;
+/* Any thread. GLIDE_ERR_INVALID_ARGUMENT for NULL, or struct_size smaller than the two first
+ * fields (sizeof(size_t) + sizeof(uint64_t)). */
+GLIDE_API glide_status glide_client_get_stats(glide_client *c, glide_stats *out);
+
 #ifdef __cplusplus
 }
 #endif
