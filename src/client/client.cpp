@@ -417,7 +417,7 @@ void Client::complete(Request *req) {
   }
   req->outstanding -= static_cast<uint32_t>(req->retries.size());
   req->retries.clear();
-  glide_value *root = req->arena ? request_build_root(req) : oom_root();
+  glide_value *root = req->arena ? request_build_root(req) : oom_root_for_caller();
   const bool internal = req->internal;
   if (req->hook) {
     req->hook(req, root);
