@@ -103,8 +103,7 @@ typedef enum glide_value_type {
   GLIDE_VALUE_NIL = 0,
   GLIDE_VALUE_SIMPLE_STRING = 1, /* e.g. OK */
   GLIDE_VALUE_BULK_STRING = 2,
-  GLIDE_VALUE_VERBATIM_STRING =
-      3, /* string holds the text; glide_value_verbatim_format the "txt" */
+  GLIDE_VALUE_VERBATIM_STRING = 3, /* string holds the text; verbatim_format the "txt" */
   GLIDE_VALUE_INTEGER = 4,
   GLIDE_VALUE_DOUBLE = 5, /* including inf, -inf and nan */
   GLIDE_VALUE_BOOLEAN = 6,
@@ -116,10 +115,22 @@ typedef enum glide_value_type {
   GLIDE_VALUE_ERROR = 12 /* string holds the message; error_kind says which kind */
 } glide_value_type;
 
+/* One node of a reply tree. The layout is fixed (bindings read it directly): on LP64 it is 24
+ * bytes, type at offset 0, the small union at 4 and u at 8.
+ * The anonymous union after type holds what only one type needs, so read its member only after
+ * checking type (or use the accessors, which check it):
+ *   error_kind      ERROR values only: which kind of error. glide_value_error_kind gives
+ *                   GLIDE_OK for any other value.
+ *   verbatim_format VERBATIM_STRING values only: the three-letter format ("txt", "mkd"),
+ *                   NUL-terminated. glide_value_verbatim_format gives NULL for any other value.
+ * For other types the bytes hold nothing meaningful. */
 typedef struct glide_value glide_value;
 struct glide_value {
   glide_value_type type;
-  glide_error_kind error_kind; /* ERROR only, else GLIDE_OK */
+  union {
+    glide_error_kind error_kind; /* ERROR only: which kind */
+    char verbatim_format[4];     /* VERBATIM_STRING only: "txt", "mkd" (NUL-terminated) */
+  };
   union {
     int64_t integer; /* INTEGER */
     double dbl;      /* DOUBLE */
@@ -157,7 +168,8 @@ GLIDE_API const glide_value *glide_value_map_value(const glide_value *v, size_t 
 GLIDE_API size_t glide_value_children(const glide_value *v, const glide_value **out, size_t max);
 /* The kind of an ERROR value; GLIDE_OK for any other value or NULL. */
 GLIDE_API glide_error_kind glide_value_error_kind(const glide_value *v);
-/* The three-letter format of a VERBATIM_STRING ("txt", "mkd"), NUL-terminated; NULL otherwise. */
+/* The three-letter format of a VERBATIM_STRING ("txt", "mkd"), NUL-terminated: v->verbatim_format,
+ * living as long as the tree. NULL for any other value or NULL. */
 GLIDE_API const char *glide_value_verbatim_format(const glide_value *v);
 /* Frees a whole tree. Only roots handed out by the library may be passed; NULL is a no-op. */
 GLIDE_API void glide_value_free(glide_value *root);

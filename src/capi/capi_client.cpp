@@ -239,7 +239,7 @@ GLIDE_API void glide_string_free(char *s) { glide::mem::release(s); }
 
 GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const char *const *argv,
                                             const size_t *argvlen) {
-  return shielded(glide::oom_root(), [&] {
+  return shielded(glide::oom_root_for_caller(), [&] {
     if (!c) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client is NULL");
     if (bad_argv(argc, argv, argvlen))
       return error_root(GLIDE_ERR_INVALID_ARGUMENT, "argc must be > 0 and argv, argvlen non-NULL");
@@ -254,7 +254,7 @@ GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const 
 
 GLIDE_API glide_value *glide_client_exec(glide_client *c, const glide_batch *batch,
                                          bool raise_on_error, const glide_batch_options *options) {
-  return shielded(glide::oom_root(), [&] {
+  return shielded(glide::oom_root_for_caller(), [&] {
     if (!c || !batch) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client or batch is NULL");
     glide_status st;
     std::string why;

@@ -116,9 +116,7 @@ GLIDE_API glide_error_kind glide_value_error_kind(const glide_value *v) {
 }
 
 GLIDE_API const char *glide_value_verbatim_format(const glide_value *v) {
-  if (!v || v->type != GLIDE_VALUE_VERBATIM_STRING || !v->u.string.ptr) return nullptr;
-  // The parser stores "fmt:" right before the text; the ':' is replaced by a NUL there.
-  return v->u.string.ptr - 4;
+  return v && v->type == GLIDE_VALUE_VERBATIM_STRING ? v->verbatim_format : nullptr;
 }
 
 GLIDE_API void glide_value_free(glide_value *root) {

@@ -245,7 +245,7 @@ void Executor::complete(Request *req) {
   }
   req->outstanding -= static_cast<uint32_t>(req->retries.size());
   req->retries.clear();
-  glide_value *root = req->arena ? request_build_root(req) : oom_root();
+  glide_value *root = req->arena ? request_build_root(req) : oom_root_for_caller();
   host_.deliver(req, root);
   request_release(req);
 }

@@ -10,10 +10,7 @@
 namespace glide {
 namespace {
 
-void oom_value(glide_value *v) {
-  const glide_value *o = oom_root();
-  *v = *o;
-}
+void oom_value(glide_value *v) { *v = *oom_root(); }
 
 void set_error(Arena *a, glide_value *v, glide_error_kind kind, std::string_view message) {
   if (!a->set_error(v, kind, message)) oom_value(v);

@@ -110,7 +110,7 @@ void Parser::begin(glide_value *target, Arena *arena) {
   state_ = State::kLine;
   line_scanned_ = 0;
   bulk_dst_ = nullptr;
-  verbatim_ = nullptr;
+  verbatim_ = false;
   bulk_left_ = 0;
   crlf_seen_ = 0;
 }
@@ -402,7 +402,7 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
                   static_cast<unsigned long long>(len));
   }
   bulk_dst_ = nullptr;
-  verbatim_ = nullptr;
+  verbatim_ = false;
   if (v) {
     if (len >= std::numeric_limits<size_t>::max()) return reject("out of memory");
     // Room for what may plausibly come: the whole string when it is small or already here,
@@ -426,10 +426,12 @@ Parser::Step Parser::on_bulk_header(char type, const char *p, const char *e, gli
       v->type = GLIDE_VALUE_ERROR;
       v->error_kind = GLIDE_ERR_SERVER;
     } else {
+      // The whole payload ("txt:" and the text) streams into s; the text is s + 4 on, and
+      // finish_bulk moves the checked format into verbatim_format (all NULs until then).
       v->type = GLIDE_VALUE_VERBATIM_STRING;
       v->u.string.ptr = s + 4;
       v->u.string.len = static_cast<size_t>(len) - 4;
-      verbatim_ = s;
+      verbatim_ = true;
     }
     bulk_dst_ = s;
   }
@@ -452,7 +454,6 @@ bool Parser::grow_bulk(size_t need) {
   }
   std::memcpy(s, bulk_base_, static_cast<size_t>(written));
   bulk_value_->u.string.ptr = s + (bulk_value_->u.string.ptr - bulk_base_);
-  if (verbatim_) verbatim_ = s;
   bulk_base_ = s;
   bulk_dst_ = s + written;
   bulk_end_ = s + cap;
@@ -461,13 +462,15 @@ bool Parser::grow_bulk(size_t need) {
 
 Parser::Step Parser::finish_bulk() {
   if (verbatim_) {
-    char *f = verbatim_;
-    verbatim_ = nullptr;
+    verbatim_ = false;
+    const char *f = bulk_base_;  // "xxx:" then the text
     if (!format_char_ok(f[0]) || !format_char_ok(f[1]) || !format_char_ok(f[2]) || f[3] != ':') {
       return reject("protocol error: verbatim string without a 'xxx:' format prefix");
     }
-    // The ':' becomes a NUL so the format right before the text is a C string of its own.
-    f[3] = '\0';
+    // The format gets its own place in the value; the 4 bytes before the text are unused now.
+    char *fmt = bulk_value_->verbatim_format;
+    std::memcpy(fmt, f, 3);
+    fmt[3] = '\0';
   }
   return complete();
 }

@@ -89,9 +89,10 @@ class Parser {
   char *bulk_end_ = nullptr;
   glide_value *bulk_value_ = nullptr;  // the string value being streamed
   size_t avail_hint_ = 0;              // bytes at hand after the header being parsed
-  char *verbatim_ = nullptr;           // start of a verbatim string whose prefix is to be checked
-  uint64_t bulk_left_ = 0;             // payload bytes still to come
-  uint8_t crlf_seen_ = 0;              // bytes of the CRLF after a bulk payload already matched
+  bool verbatim_ = false;   // the string being streamed is verbatim: its "xxx:" prefix, at
+                            // bulk_base_, is checked and moved to verbatim_format at the end
+  uint64_t bulk_left_ = 0;  // payload bytes still to come
+  uint8_t crlf_seen_ = 0;   // bytes of the CRLF after a bulk payload already matched
   std::string error_;
 };
 

@@ -30,7 +30,9 @@ class Arena {
   // Copies bytes + NUL into the arena; nullptr when out of memory.
   const char *copy_string(std::string_view s);
 
-  // Convenience builders that fill *v (which may live anywhere in this arena).
+  // Convenience builders that fill *v (which may live anywhere in this arena). They zero the
+  // error_kind / verbatim_format bytes (set_error then sets the kind); no builder makes a
+  // VERBATIM_STRING, which only the parser produces, with its format.
   bool set_string(glide_value *v, glide_value_type type, std::string_view s);
   bool set_error(glide_value *v, glide_error_kind kind, std::string_view message);
   static void set_nil(glide_value *v);

@@ -5,8 +5,11 @@
 #include "glide_c.h"
 
 namespace glide {
-glide_value *oom_root();
+// Constant-initialised and const, so it lives in read-only memory: nothing may write through it.
+const glide_value *oom_root();
 bool is_oom_root(const glide_value *v);
-// make_error_root, falling back to oom_root(): never nullptr.
+// oom_root() as the non-const root the C API hands out (see the comment in oom.cpp).
+glide_value *oom_root_for_caller();
+// make_error_root, falling back to oom_root_for_caller(): never nullptr.
 glide_value *error_root(glide_error_kind kind, const char *message, size_t len);
 }  // namespace glide

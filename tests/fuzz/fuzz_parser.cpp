@@ -28,7 +28,12 @@ void walk(const glide_value *v, std::string &out) {
     case GLIDE_VALUE_BIG_NUMBER:
     case GLIDE_VALUE_ERROR:
       if (v->u.string.ptr[v->u.string.len] != '\0') std::abort();
-      if (v->type == GLIDE_VALUE_VERBATIM_STRING && v->u.string.ptr[-1] != '\0') std::abort();
+      if (v->type == GLIDE_VALUE_VERBATIM_STRING) {
+        // Three format bytes and a NUL, in the value itself.
+        const char *f = v->verbatim_format;
+        if (f[0] == '\0' || f[1] == '\0' || f[2] == '\0' || f[3] != '\0') std::abort();
+        out.append(f, 3);
+      }
       out += std::to_string(v->u.string.len) + ":";
       out.append(v->u.string.ptr, v->u.string.len);
       break;

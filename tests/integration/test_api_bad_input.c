@@ -12,6 +12,7 @@
 #include "harness.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -200,6 +201,61 @@ static void test_value_accessors_wrong_type(void **state) {
   assert_int_equal(len, sizeof msg - 1);
   assert_int_equal(glide_value_integer(&err), 0);
   assert_null(glide_value_at(&err, 0));
+}
+
+/* The struct's layout is ABI (bindings read the fields at fixed offsets): the error kind and the
+ * verbatim format share the 4 bytes after type, and u stays at 8. Checked at compile time on LP64
+ * and again at run time, so a failing layout also shows up as a named test. */
+#if defined(__LP64__) || defined(_LP64)
+_Static_assert(sizeof(glide_value) == 24, "glide_value is 24 bytes on LP64");
+_Static_assert(offsetof(glide_value, u) == 8, "glide_value.u is at offset 8");
+#endif
+_Static_assert(offsetof(glide_value, type) == 0, "glide_value.type is at offset 0");
+_Static_assert(offsetof(glide_value, error_kind) == 4, "glide_value.error_kind is at offset 4");
+_Static_assert(offsetof(glide_value, verbatim_format) == 4,
+               "glide_value.verbatim_format is at offset 4");
+_Static_assert(sizeof(((glide_value *)0)->verbatim_format) == 4, "verbatim_format is 4 bytes");
+_Static_assert(sizeof(glide_error_kind) == 4, "glide_error_kind is 4 bytes");
+
+static void test_value_layout(void **state) {
+  (void)state;
+  if (sizeof(void *) == 8 && sizeof(size_t) == 8) {
+    assert_int_equal(sizeof(glide_value), 24);
+    assert_int_equal(offsetof(glide_value, u), 8);
+  }
+  assert_int_equal(offsetof(glide_value, type), 0);
+  assert_int_equal(offsetof(glide_value, error_kind), 4);
+  assert_int_equal(offsetof(glide_value, verbatim_format), 4);
+  assert_int_equal(offsetof(glide_value, u.string.ptr), offsetof(glide_value, u));
+  assert_int_equal(offsetof(glide_value, u.aggregate.items), offsetof(glide_value, u));
+}
+
+/* error_kind and verbatim_format share their bytes: the accessors check the type first. */
+static void test_value_accessors_error_kind_and_verbatim_format(void **state) {
+  (void)state;
+  static const char text[] = "Some string";
+  glide_value verbatim;
+  memset(&verbatim, 0, sizeof verbatim);
+  verbatim.type = GLIDE_VALUE_VERBATIM_STRING;
+  memcpy(verbatim.verbatim_format, "mkd", 4);
+  verbatim.u.string.ptr = text;
+  verbatim.u.string.len = sizeof text - 1;
+  assert_ptr_equal(glide_value_verbatim_format(&verbatim), verbatim.verbatim_format);
+  assert_string_equal(glide_value_verbatim_format(&verbatim), "mkd");
+  /* the bytes "mkd\0" are no error kind: a verbatim string is no error */
+  assert_int_equal(glide_value_error_kind(&verbatim), GLIDE_OK);
+  size_t len = 0;
+  assert_ptr_equal(glide_value_string(&verbatim, &len), text);
+  assert_int_equal(len, sizeof text - 1);
+
+  glide_value err;
+  memset(&err, 0, sizeof err);
+  err.type = GLIDE_VALUE_ERROR;
+  err.error_kind = GLIDE_ERR_TIMEOUT;
+  err.u.string.ptr = text;
+  err.u.string.len = sizeof text - 1;
+  assert_int_equal(glide_value_error_kind(&err), GLIDE_ERR_TIMEOUT);
+  assert_null(glide_value_verbatim_format(&err));
 }
 
 static void test_value_accessors_out_of_range(void **state) {
@@ -717,6 +773,8 @@ int main(void) {
       T(test_error_kind_names),
       T(test_value_accessors_null),
       T(test_value_accessors_wrong_type),
+      T(test_value_layout),
+      T(test_value_accessors_error_kind_and_verbatim_format),
       T(test_value_accessors_out_of_range),
       T(test_free_null_is_noop),
       T(test_config_null_handle),

@@ -21,9 +21,12 @@
 static atomic_long g_countdown; /* > 0: allocations until the failing one; 0: off */
 static atomic_long g_failed;    /* allocations refused so far */
 static atomic_long g_calls;
+static atomic_bool g_refuse_all; /* every allocation fails while set */
+static atomic_long g_frees;
 
 static bool refuse(void) {
   atomic_fetch_add(&g_calls, 1);
+  if (atomic_load(&g_refuse_all)) return true;
   long left = atomic_load(&g_countdown);
   while (left > 0) {
     if (atomic_compare_exchange_weak(&g_countdown, &left, left - 1)) {
@@ -50,10 +53,39 @@ static void *t_realloc(void *u, void *p, size_t n) {
 }
 static void t_free(void *u, void *p) {
   (void)u;
+  atomic_fetch_add(&g_frees, 1);
   free(p);
 }
 
 /* ------------------------------------------------------------------ the sweep */
+
+/* The static OUT_OF_MEMORY root: what a blocking call returns when not even an error root can be
+ * allocated. glide_client_command(NULL, ...) wants to answer INVALID_ARGUMENT, but with every
+ * allocation refused it can only hand out this root. */
+static glide_value *static_oom_root(void) {
+  const char *argv[] = {"PING"};
+  const size_t argvlen[] = {4};
+  atomic_store(&g_refuse_all, true);
+  glide_value *r = glide_client_command(NULL, 1, argv, argvlen);
+  atomic_store(&g_refuse_all, false);
+  return r;
+}
+
+static void assert_is_static_oom_root(const glide_value *r) {
+  assert_non_null(r);
+  assert_int_equal(r->type, GLIDE_VALUE_ERROR);
+  assert_int_equal(r->error_kind, GLIDE_ERR_OUT_OF_MEMORY);
+  assert_int_equal(glide_value_error_kind(r), GLIDE_ERR_OUT_OF_MEMORY);
+  assert_null(glide_value_verbatim_format(r));
+  size_t len = 0;
+  const char *msg = glide_value_string(r, &len);
+  assert_non_null(msg);
+  assert_int_equal(len, strlen("out of memory"));
+  assert_string_equal(msg, "out of memory");
+}
+
+/* Taken before any client exists (refusing every allocation would hit its I/O thread too). */
+static const glide_value *g_static_root;
 
 typedef struct outcome {
   atomic_int calls;
@@ -137,6 +169,7 @@ static void sweep(const sweep_case *sc) {
         h_fail("%s, N=%ld: the callback fired %d times", sc->name, n_fail, atomic_load(&o.calls));
       char d[1024];
       glide_value *r = atomic_load(&o.root);
+      if (r == g_static_root) assert_is_static_oom_root(r); /* the free below ignores it */
       if (!is_oom(r)) {
         if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
           h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
@@ -186,6 +219,8 @@ static void test_out_of_memory_sweep(void **state) {
   (void)state;
   const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
   OK(glide_set_allocator(&counting));
+  g_static_root = static_oom_root();
+  assert_is_static_oom_root(g_static_root);
   fake_node *a = fake_node_start();
   fake_node *b = fake_node_start();
   const uint16_t sb = h_key_slot("b", 1), sr = h_key_slot("r", 1);
@@ -238,6 +273,29 @@ static void test_out_of_memory_sweep(void **state) {
   glide_client_close(c);
   fake_node_stop(a);
   fake_node_stop(b);
+  OK(glide_set_allocator(NULL));
+}
+
+/* The static root is shared and read-only: glide_value_free on it is a no-op (as often as one
+ * likes, and without calling the allocator), and every call hands out the same, intact value. */
+static void test_static_oom_root(void **state) {
+  (void)state;
+  const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
+  OK(glide_set_allocator(&counting));
+  glide_value *r = static_oom_root();
+  assert_is_static_oom_root(r);
+  const glide_value before = *r;
+  atomic_store(&g_calls, 0);
+  atomic_store(&g_frees, 0);
+  glide_value_free(r);
+  glide_value_free(r);
+  assert_int_equal(atomic_load(&g_calls), 0);
+  assert_int_equal(atomic_load(&g_frees), 0);
+  assert_memory_equal(r, &before, sizeof before); /* untouched by the frees */
+  assert_is_static_oom_root(r);
+  glide_value *again = static_oom_root();
+  assert_ptr_equal(again, r); /* one static value, not a copy */
+  glide_value_free(again);
   OK(glide_set_allocator(NULL));
 }
 
@@ -316,6 +374,7 @@ static void test_set_allocator_rules(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_set_allocator_rules),
+      cmocka_unit_test(test_static_oom_root),
       cmocka_unit_test(test_out_of_memory_sweep),
       cmocka_unit_test(test_out_of_memory_sweep_connect),
   };

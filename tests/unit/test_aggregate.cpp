@@ -214,6 +214,52 @@ void test_clone_is_deep(void **) {
   Arena::destroy(other);
 }
 
+// A verbatim string's format is part of the value, so the copy keeps it (and its text, binary
+// and empty alike) without the source arena; so does a copy made in place (src == dst), as
+// Client::detach does for the EXEC reply.
+void test_clone_keeps_verbatim_format(void **) {
+  Fixture f;
+  auto verbatim = [&](const char *fmt, const std::string &text) {
+    glide_value v{};
+    v.type = GLIDE_VALUE_VERBATIM_STRING;
+    std::memcpy(v.verbatim_format, fmt, 4);
+    v.u.string.ptr = f.arena->copy_string(text);
+    v.u.string.len = text.size();
+    return v;
+  };
+  const std::string binary("a\0b\r\n", 5);
+  glide_value src = f.list({verbatim("txt", "Some string"), verbatim("mkd", binary),
+                            verbatim("txt", ""), f.err("ERR x")});
+  Arena *other = Arena::create();
+  glide_value dst{};
+  assert_true(glide::clone_value(other, &src, &dst));
+  Arena::destroy(f.arena);  // the copy must not depend on the source arena
+  f.arena = Arena::create();
+  const glide_value *items = dst.u.aggregate.items;
+  assert_string_equal(items[0].verbatim_format, "txt");
+  assert_string_equal(glide_value_verbatim_format(&items[0]), "txt");
+  assert_int_equal(items[0].u.string.len, 11);
+  assert_string_equal(items[0].u.string.ptr, "Some string");
+  assert_string_equal(glide_value_verbatim_format(&items[1]), "mkd");
+  assert_int_equal(items[1].u.string.len, 5);
+  assert_memory_equal(items[1].u.string.ptr, "a\0b\r\n", 6);  // and NUL-terminated
+  assert_string_equal(glide_value_verbatim_format(&items[2]), "txt");
+  assert_int_equal(items[2].u.string.len, 0);
+  assert_int_equal(items[2].u.string.ptr[0], '\0');
+  assert_int_equal(glide_value_error_kind(&items[3]), GLIDE_ERR_SERVER);
+  assert_null(glide_value_verbatim_format(&items[3]));
+
+  glide_value in_place = verbatim("mkd", "# title");
+  Arena *third = Arena::create();
+  assert_true(glide::clone_value(third, &in_place, &in_place));
+  Arena::destroy(f.arena);
+  f.arena = Arena::create();
+  assert_string_equal(glide_value_verbatim_format(&in_place), "mkd");
+  assert_string_equal(in_place.u.string.ptr, "# title");
+  Arena::destroy(third);
+  Arena::destroy(other);
+}
+
 // Sums beyond int64 (only lying servers produce them) are a PROTOCOL error in place, never
 // signed overflow: multi-slot counts, fan-out sums, summed map values.
 void test_sums_that_overflow_are_errors(void **) {
@@ -266,6 +312,7 @@ int main() {
       cmocka_unit_test(test_multi_slot_mget_reorders),
       cmocka_unit_test(test_multi_slot_sum_and_partial_failure),
       cmocka_unit_test(test_clone_is_deep),
+      cmocka_unit_test(test_clone_keeps_verbatim_format),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -8,6 +8,7 @@ extern "C" {
 #include <cmocka.h>
 }
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -65,9 +66,13 @@ std::string render(const glide_value *v) {
           return "(" + body;
         case GLIDE_VALUE_ERROR:
           return (v->error_kind == GLIDE_ERR_SERVER ? "-" : "-?") + body;
-        default:
-          if (p[-1] != '\0' || std::strlen(p - 4) != 3) return "<bad verbatim format>";
-          return "=" + std::string(p - 4, 3) + ":" + body;
+        default: {
+          // The format lives in the value itself, NUL-terminated; the accessor gives that place.
+          const char *f = v->verbatim_format;
+          if (f[3] != '\0' || std::strlen(f) != 3 || glide_value_verbatim_format(v) != f)
+            return "<bad verbatim format>";
+          return "=" + std::string(f, 3) + ":" + body;
+        }
       }
     }
     case GLIDE_VALUE_INTEGER:
@@ -258,19 +263,90 @@ void test_verbatim(void **) {
   check1("=8\r\nmkd:a\r\nb\r\n", "=mkd:a\\x0d\\x0ab");
 }
 
-void test_verbatim_format_accessible(void **) {
+// Parses one whole reply into a fresh arena (the caller destroys it).
+Arena *parse_one(const std::string &in) {
   Arena *arena = Arena::create();
   Parser parser;
   parser.begin(arena->root(), arena);
-  const char in[] = "=15\r\ntxt:Some string\r\n";
   size_t consumed = 0;
-  assert_int_equal(parser.feed(in, sizeof in - 1, &consumed), Status::kDone);
-  assert_int_equal(consumed, sizeof in - 1);
+  assert_int_equal(parser.feed(in.data(), in.size(), &consumed), Status::kDone);
+  assert_int_equal(consumed, in.size());
+  return arena;
+}
+
+void test_verbatim_format_accessible(void **) {
+  Arena *arena = parse_one("=15\r\ntxt:Some string\r\n");
   const glide_value *v = arena->root();
   assert_int_equal(v->type, GLIDE_VALUE_VERBATIM_STRING);
   assert_int_equal(v->u.string.len, 11);
-  assert_memory_equal(v->u.string.ptr, "Some string", 12);
-  assert_string_equal(v->u.string.ptr - 4, "txt");  // format, NUL-terminated in place
+  assert_memory_equal(v->u.string.ptr, "Some string", 12);  // NUL-terminated like every string
+  // The format has its own place in the value: read through the struct and the accessor.
+  assert_string_equal(v->verbatim_format, "txt");
+  assert_ptr_equal(glide_value_verbatim_format(v), v->verbatim_format);
+  assert_int_equal(glide_value_error_kind(v), GLIDE_OK);  // the accessor checks the type
+  Arena::destroy(arena);
+
+  arena = parse_one("=8\r\nmkd:# hi\r\n");
+  v = arena->root();
+  assert_string_equal(glide_value_verbatim_format(v), "mkd");
+  assert_int_equal(v->u.string.len, 4);
+  assert_memory_equal(v->u.string.ptr, "# hi", 5);
+  Arena::destroy(arena);
+}
+
+void test_verbatim_binary_and_empty(void **) {
+  // Binary text: NUL, CR and LF in it (and a NUL right after the prefix) are kept byte for byte.
+  const std::string bin("=11\r\ntxt:\0a\0\r\nb\0\r\n", 18);
+  check1(bin, "=txt:\\x00a\\x00\\x0d\\x0ab\\x00");
+  Arena *arena = parse_one(bin);
+  const glide_value *v = arena->root();
+  assert_string_equal(glide_value_verbatim_format(v), "txt");
+  assert_int_equal(v->u.string.len, 7);
+  assert_memory_equal(v->u.string.ptr, "\0a\0\r\nb\0", 8);
+  Arena::destroy(arena);
+
+  // Empty text: the format alone.
+  check1("=4\r\ntxt:\r\n", "=txt:");
+  arena = parse_one("=4\r\ntxt:\r\n");
+  v = arena->root();
+  assert_int_equal(v->type, GLIDE_VALUE_VERBATIM_STRING);
+  assert_string_equal(v->verbatim_format, "txt");
+  assert_int_equal(v->u.string.len, 0);
+  assert_non_null(v->u.string.ptr);
+  assert_int_equal(v->u.string.ptr[0], '\0');
+  Arena::destroy(arena);
+
+  // Inside aggregates, next to errors: each value keeps its own format or kind.
+  arena = parse_one("*3\r\n=5\r\nmkd:x\r\n-ERR e\r\n=5\r\ntxt:y\r\n");
+  v = arena->root();
+  assert_string_equal(glide_value_verbatim_format(&v->u.aggregate.items[0]), "mkd");
+  assert_int_equal(glide_value_error_kind(&v->u.aggregate.items[1]), GLIDE_ERR_SERVER);
+  assert_null(glide_value_verbatim_format(&v->u.aggregate.items[1]));
+  assert_string_equal(glide_value_verbatim_format(&v->u.aggregate.items[2]), "txt");
+  Arena::destroy(arena);
+}
+
+// A verbatim string long enough to stream through grown room keeps its format.
+void test_verbatim_streamed_keeps_format(void **) {
+  const std::string text(300000, 'q');
+  const std::string in = "=300004\r\nmkd:" + text + "\r\n";
+  Parser parser;
+  Arena *arena = Arena::create();
+  parser.begin(arena->root(), arena);
+  size_t pos = 0;
+  Status st = Status::kNeedMore;
+  while (st == Status::kNeedMore && pos < in.size()) {
+    const size_t n = std::min<size_t>(in.size() - pos, 4096);  // arrives 4 KiB at a time
+    size_t consumed = 0;
+    st = parser.feed(in.data() + pos, n, &consumed);
+    pos += consumed;
+    if (st == Status::kNeedMore && consumed == 0) break;
+  }
+  assert_int_equal(st, Status::kDone);
+  const glide_value *v = arena->root();
+  assert_string_equal(glide_value_verbatim_format(v), "mkd");
+  assert_int_equal(v->u.string.len, text.size());
+  assert_true(std::string(v->u.string.ptr, v->u.string.len) == text);
   Arena::destroy(arena);
 }
 
@@ -460,8 +536,11 @@ void test_bad_double_boolean_bignum_null(void **) {
 }
 
 void test_bad_verbatim(void **) {
-  check_error("=3\r\ntxt\r\n", "has no format prefix");
+  check_error("=3\r\ntxt\r\n", "protocol error: verbatim string of 3 bytes has no format prefix");
   check_error("=0\r\n\r\n", "has no format prefix");
+  check_error("=4\r\ntxtx\r\n", "protocol error: verbatim string without a 'xxx:' format prefix");
+  check_error("=8\r\ntxt-abcd\r\n", "format prefix");  // no ':' after the format
+  check_error("*2\r\n=5\r\ntxt:a\r\n=5\r\ntx:ab\r\n", "format prefix");
   check_error("=5\r\ntxtxy\r\n", "format prefix");
   check_error("=5\r\nt:t:y\r\n", "format prefix");
   check_error("=5\r\n t x:\r\n", "format prefix");
@@ -600,6 +679,8 @@ int main(void) {
       cmocka_unit_test(test_bulk_error),
       cmocka_unit_test(test_verbatim),
       cmocka_unit_test(test_verbatim_format_accessible),
+      cmocka_unit_test(test_verbatim_binary_and_empty),
+      cmocka_unit_test(test_verbatim_streamed_keeps_format),
       cmocka_unit_test(test_arrays),
       cmocka_unit_test(test_maps_sets_pushes),
       cmocka_unit_test(test_every_type_in_one_array),
