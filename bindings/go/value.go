@@ -70,9 +70,16 @@ func convert(v *C.glide_value) any {
 		}
 		return out
 	case C.GLIDE_VALUE_ERROR:
-		return &RequestError{Kind: ErrorKind(v.error_kind), Message: string(bytesOf(v))}
+		return &RequestError{Kind: errorKindOf(v), Message: string(bytesOf(v))}
 	}
 	return &RequestError{Kind: Protocol, Message: fmt.Sprintf("unknown value type %d", int(v._type))}
+}
+
+// errorKindOf reads an ERROR value's kind: the 4 bytes after the type, which the header declares
+// in an anonymous union with the verbatim format (cgo cannot name anonymous union members).
+func errorKindOf(v *C.glide_value) ErrorKind {
+	p := unsafe.Add(unsafe.Pointer(v), unsafe.Sizeof(v._type))
+	return ErrorKind(*(*C.int)(p))
 }
 
 // bytesOf views a string-like value's bytes (valid while the tree lives).
