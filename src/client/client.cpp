@@ -191,7 +191,9 @@ void Client::shutdown_io() {
 }
 
 void Client::deliver(Request *req, glide_value *root) {
-  const bool internal = req->internal;
+  // No longer in flight once its result is handed over: counted off first, so that a woken
+  // caller (or the callback itself) sees the count without it.
+  if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
   if (req->hook) {
     req->hook(req, root);
   } else if (req->dispatch_node) {
@@ -209,7 +211,6 @@ void Client::deliver(Request *req, glide_value *root) {
   } else {
     req->cb(req->user_data, root);
   }
-  if (!internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Client::stats(glide_stats *out) const {
