@@ -69,8 +69,9 @@ void Executor::begin(Request *req) {
   req->seq = next_seq_++;
   req->count = static_cast<uint32_t>(req->batch->commands.size());
   req->unanswered = req->count;
-  req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16));
   const size_t words = (size_t{req->count} + 63) / 64;
+  req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16) +
+                             words * sizeof(uint64_t));
   if (req->arena) {
     req->results = req->arena->alloc_values(req->count);
     req->answered = words ? static_cast<uint64_t *>(

@@ -5,6 +5,7 @@
 // and everything stays inside the request's deadline (its timer completes it regardless).
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -138,7 +139,8 @@ bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide
   if (kind == ErrorClass::kNone) return false;
   if (kind == ErrorClass::kRetryable && !req->retry_server_error) return false;
   uint8_t *att = attempts_of(req, index, part);
-  if (!att || *att >= config_.max_redirects) return false;
+  if (!att) throw std::bad_alloc();  // the caller fails the element with OUT_OF_MEMORY
+  if (*att >= config_.max_redirects) return false;
   ++*att;
   uint16_t slot = 0;
   Address to;
