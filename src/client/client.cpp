@@ -55,6 +55,9 @@ Client::~Client() {
   if (refresh_timer_) event_free(refresh_timer_);
   if (periodic_timer_) event_free(periodic_timer_);
   if (wake_ev_) event_free(wake_ev_);
+  // Last before the loop itself: the connections have abandoned their lookups, whose callbacks
+  // the resolver lets run (the loop holds no other event now) before freeing its evdns_base.
+  resolver_.reset();
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
@@ -73,7 +76,8 @@ glide_status Client::start(std::string *error) {
   base_ = event_base_new_with_config(ec);
   event_config_free(ec);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (!base_ || wake_fd_ < 0) {
+  if (base_) resolver_.reset(new (std::nothrow) Resolver(base_, config_.nameserver));
+  if (!base_ || wake_fd_ < 0 || !resolver_) {
     *error = "cannot create the event loop";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -578,7 +582,8 @@ Node *Client::node_for(const Address &addr) {
   node->address = Address{cluster::normalize_host(addr.host), addr.port};
   node->name = name;
   node->client = this;
-  node->conn = std::make_unique<Connection>(node.get(), base_, config_, node->address, node->name);
+  node->conn = std::make_unique<Connection>(node.get(), base_, resolver_.get(), config_,
+                                            node->address, node->name);
   Node *raw = node.get();
   nodes_.emplace(std::move(name), std::move(node));
   return raw;

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "exec/request.h"
 #include "net/connection.h"
+#include "net/resolver.h"
 
 namespace glide {
 
@@ -174,6 +175,9 @@ class Client final : public plan::ClusterView {
   Config config_;
   plan::Planner planner_;
   struct event_base *base_ = nullptr;
+  // The loop's name resolver (its evdns_base is made on the first host name): freed after every
+  // connection and before base_.
+  std::unique_ptr<Resolver> resolver_;
   std::thread io_thread_;
 
   // Submit queue: caller threads push, the I/O thread swaps it out; one wake per burst.
