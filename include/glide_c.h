@@ -213,7 +213,11 @@ GLIDE_API glide_config *glide_config_new(void);
 GLIDE_API void glide_config_free(glide_config *cfg); /* NULL is a no-op */
 
 /* Seed address (cluster) or the server (standalone; the first address is used). host is a
- * NUL-terminated name or IP literal, non-empty; port 1..65535. */
+ * NUL-terminated name or IP literal, non-empty; port 1..65535. An IP literal is connected to at
+ * once; a name is resolved without blocking the client's I/O thread (libevent's evdns, through
+ * the system's /etc/resolv.conf and /etc/hosts, e.g. "localhost"), within the connect timeout:
+ * a lookup still pending then fails that connection with GLIDE_ERR_CONNECTION ("timed out
+ * resolving host:port after N ms"), a failed one with "cannot resolve host:port: reason". */
 GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host, uint16_t port);
 GLIDE_API glide_status glide_config_set_cluster_mode(glide_config *cfg, bool cluster);
 /* username NULL = the default user; password must not be NULL. Strings are copied. */
@@ -227,6 +231,8 @@ GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const
 GLIDE_API glide_status glide_config_set_tls_insecure(glide_config *cfg, bool skip_verification);
 /* Milliseconds, 1 .. 3,600,000. The request timeout is the default batch timeout too. */
 GLIDE_API glide_status glide_config_set_request_timeout_ms(glide_config *cfg, uint32_t ms);
+/* The connect timeout bounds each connection attempt as a whole: name lookup, TCP connect and
+ * handshake. */
 GLIDE_API glide_status glide_config_set_connect_timeout_ms(glide_config *cfg, uint32_t ms);
 /* Sent with HELLO ... SETNAME (or CLIENT SETNAME). NULL clears it. No spaces or newlines. */
 GLIDE_API glide_status glide_config_set_client_name(glide_config *cfg, const char *name);

@@ -41,6 +41,9 @@ Client::~Client() {
   // nodes (their connections' events) and timers before the loop.
   executor_.detach();
   if (wake_ev_) event_free(wake_ev_);
+  // Last before the loop itself: the connections have abandoned their lookups, whose callbacks
+  // the resolver lets run (the loop holds no other event now) before freeing its evdns_base.
+  resolver_.reset();
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
@@ -53,7 +56,8 @@ glide_status Client::start(std::string *error) {
   base_ = event_base_new_with_config(ec);
   event_config_free(ec);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (!base_ || wake_fd_ < 0) {
+  if (base_) resolver_.reset(new (std::nothrow) Resolver(base_, config_.nameserver));
+  if (!base_ || wake_fd_ < 0 || !resolver_) {
     *error = "cannot create the event loop";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -67,7 +71,7 @@ glide_status Client::start(std::string *error) {
   // Edge-triggered: every eventfd write is an edge, so the counter never needs reading (it would
   // take 2^64 wake-ups to fill it): one system call less per wake-up.
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST | EV_ET, &Client::on_wake, this);
-  if (!executor_.attach(base_)) {
+  if (!executor_.attach(base_, resolver_.get())) {
     *error = "cannot create the topology's timers";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }

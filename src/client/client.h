@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "exec/executor.h"
 #include "exec/request.h"
+#include "net/resolver.h"
 
 namespace glide {
 
@@ -67,6 +68,9 @@ class Client final : public ExecutorHost {
   Config config_;
   Executor executor_{config_, *this};
   struct event_base *base_ = nullptr;
+  // The loop's name resolver (its evdns_base is made on the first host name): freed after every
+  // connection and before base_.
+  std::unique_ptr<Resolver> resolver_;
   std::thread io_thread_;
 
   // Submit queue: caller threads push, the I/O thread swaps it out; one wake per burst.

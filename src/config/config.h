@@ -40,6 +40,9 @@ struct Config {
   uint32_t stall_timeouts = 3;           // consecutive timeouts with nothing read; 0 = never
   uint32_t keepalive_idle_s = 15;        // 0 = no TCP keepalive
   uint32_t tcp_user_timeout_ms = 30000;  // 0 = the OS default
+  // Not in the C API: the one DNS server ("ip:port") host names are resolved through, instead of
+  // resolv.conf's (the hosts file still answers first). For tests, to keep lookups on loopback.
+  std::string nameserver;
 };
 
 }  // namespace glide

@@ -22,9 +22,9 @@ Executor::Executor(const Config &config, ExecutorHost &host)
 
 Executor::~Executor() { detach(); }
 
-bool Executor::attach(struct event_base *base) {
+bool Executor::attach(struct event_base *base, Resolver *resolver) {
   base_ = base;
-  return topology_.attach(base);
+  return topology_.attach(base, resolver);
 }
 
 void Executor::detach() { topology_.detach(); }

@@ -17,6 +17,12 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kShrinkAbove = 1 << 20;  // give back output buffers grown by a huge batch
 
+// Addresses from the resolver, freed with it.
+struct FreeAddresses {
+  void operator()(struct evutil_addrinfo *res) const { Resolver::free_addresses(res); }
+};
+using AddressList = std::unique_ptr<struct evutil_addrinfo, FreeAddresses>;
+
 bool is_auth_error(const glide_value *v) {
   for (std::string_view p : {"WRONGPASS", "NOAUTH", "NOPERM", "ERR invalid password", "ERR AUTH",
                              "ERR Client sent AUTH"})
@@ -25,22 +31,26 @@ bool is_auth_error(const glide_value *v) {
 }
 }  // namespace
 
-Connection::Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
-                       const Address &address, const std::string &name)
+Connection::Connection(ConnectionOwner *owner, struct event_base *base, Resolver *resolver,
+                       const Config &config, const Address &address, const std::string &name)
     : owner_(owner),
       base_(base),
+      resolver_(resolver),
       config_(config),
       address_(address),
       name_(name),
       parser_(config.limits),
-      scratch_(Arena::create(4096)) {}
+      scratch_(Arena::create(4096)) {
+  evtimer_assign(&ev_timer_, base_, &Connection::on_connect_timer, this);
+}
 
 Connection::~Connection() {
+  if (lookup_) resolver_->abandon(lookup_);  // its late callback never reaches this object
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
-    event_del(&ev_timer_);
   }
+  event_del(&ev_timer_);
   transport_.reset();
   mem::release(rbuf_);
   Arena::destroy(scratch_);
@@ -66,37 +76,75 @@ void Connection::start_connect() {
     last_error_ = "out of memory";
     return;
   }
+  // The deadline covers the name lookup, the TCP connect and the handshake.
+  state_ = State::kConnecting;
+  struct timeval tv = ms_to_timeval(config_.connect_timeout_ms);
+  event_add(&ev_timer_, &tv);
+
+  // An IP literal (what cluster topologies announce) is parsed without any I/O and connected to
+  // at once.
   struct addrinfo hints {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
   struct addrinfo *res = nullptr;
   const std::string port = std::to_string(address_.port);
-  // Numeric hosts resolve without I/O; a name is resolved synchronously (cluster topologies
-  // announce IPs, so this is the seed's name at most once).
-  int rc = getaddrinfo(address_.host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0 || !res) {
-    fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
+  const int rc = getaddrinfo(address_.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != EAI_NONAME) {
+    const std::unique_ptr<struct addrinfo, void (*)(struct addrinfo *)> owned(res, &freeaddrinfo);
+    if (rc != 0) {
+      fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
+      return;
+    }
+    on_addresses(0, res);
     return;
   }
+  // A name: resolved by the loop's resolver, without blocking. The answer may be known at once
+  // (a hosts-file entry such as localhost).
+  int err = 0;
+  struct evutil_addrinfo *found = nullptr;
+  Resolver::Lookup *lookup = resolver_->resolve(address_.host, address_.port, this, &err, &found);
+  if (lookup) {
+    lookup_ = lookup;  // resolved() follows from the loop, or the connection abandons it
+    return;
+  }
+  const AddressList owned(found);
+  on_addresses(err, found);
+}
+
+void Connection::resolved(int err, struct evutil_addrinfo *res) {
+  lookup_ = nullptr;  // the resolver freed the ticket
+  try {
+    const AddressList owned(res);
+    on_addresses(err, res);
+  } catch (...) {
+    fail_out_of_memory();
+  }
+  guarded([&] { owner_->after_event(); });
+}
+
+void Connection::on_addresses(int err, const struct evutil_addrinfo *res) {
+  if (err != 0 || !res) {
+    fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " +
+                                   (err != 0 ? Resolver::error_string(err) : "no address"));
+    return;
+  }
+  connect_to(res->ai_addr, static_cast<socklen_t>(res->ai_addrlen));
+}
+
+void Connection::connect_to(const struct sockaddr *addr, socklen_t addrlen) {
   std::string why;
   bool oom = false;
-  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, config_, &why, &oom);
-  freeaddrinfo(res);
+  transport_ = tcp_connect(addr, addrlen, config_, &why, &oom);
   if (!transport_) {
     fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_CONNECTION,
          describe("cannot connect to") + ": " + why);
     return;
   }
   const int fd = transport_->fd();
-  state_ = State::kConnecting;
   event_assign(&ev_read_, base_, fd, EV_READ | EV_PERSIST, &Connection::on_event, this);
   event_assign(&ev_write_, base_, fd, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
-  evtimer_assign(&ev_timer_, base_, &Connection::on_connect_timer, this);
   events_assigned_ = true;
-  const uint32_t ms = config_.connect_timeout_ms;
-  struct timeval tv = ms_to_timeval(ms);
-  event_add(&ev_timer_, &tv);
   event_add(&ev_write_, nullptr);
   write_armed_ = true;
 }
@@ -104,10 +152,11 @@ void Connection::start_connect() {
 void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
   auto *c = static_cast<Connection *>(arg);
   try {
+    const char *what = c->lookup_                        ? "timed out resolving"
+                       : c->state_ == State::kConnecting ? "timed out connecting to"
+                                                         : "timed out in the handshake with";
     c->fail(GLIDE_ERR_CONNECTION,
-            c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
-                                                        : "timed out in the handshake with") +
-                " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
+            c->describe(what) + " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -405,11 +454,15 @@ void Connection::handle_readable() {
 
 void Connection::close_socket() {
   const bool was_ready = state_ == State::kReady;
+  if (lookup_) {
+    resolver_->abandon(lookup_);  // cancelled; its late callback only frees the ticket
+    lookup_ = nullptr;
+  }
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
-    event_del(&ev_timer_);
   }
+  event_del(&ev_timer_);
   write_armed_ = false;
   transport_.reset();
   if (in_reply_ && !cur_scratch_ && cur_.req) owner_->reply_abandoned(cur_);
