@@ -204,14 +204,30 @@ GLIDE_API void glide_config_free(glide_config *cfg); /* NULL is a no-op */
  * NUL-terminated name or IP literal, non-empty; port 1..65535. */
 GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host, uint16_t port);
 GLIDE_API glide_status glide_config_set_cluster_mode(glide_config *cfg, bool cluster);
-/* username NULL = the default user; password must not be NULL. Strings are copied. */
+/* username NULL = the default user; password must not be NULL. Sent on every new connection
+ * (HELLO 3 AUTH, or AUTH with RESP2); a refusal fails glide_client_new (or the node's requests)
+ * with GLIDE_ERR_AUTH and the server's message. Strings are copied; the library's copies are
+ * wiped when the config (or client) is freed, and never appear in messages. See also
+ * glide_client_update_password. */
 GLIDE_API glide_status glide_config_set_credentials(glide_config *cfg, const char *username,
                                                     const char *password);
-/* TLS: GLIDE_ERR_NOT_SUPPORTED in this version when enabling (set_tls(cfg, false) is OK). */
+/* TLS (OpenSSL, TLS 1.2 or later) on every connection: seeds, the slot map's nodes and redirect
+ * targets alike. By default each server's certificate must chain to a trusted CA (the system
+ * trust store, or glide_config_set_tls_ca_file) and name the host or IP address the client
+ * connects to (the seed as given, or the address the cluster announces); SNI is sent for host
+ * names. A refused handshake fails with GLIDE_ERR_TLS and a message naming the node and the
+ * reason (unknown CA, host name or IP address mismatch, expired certificate, certificate
+ * required, ...): glide_client_new for the seeds, the node's commands in place otherwise.
+ * The files below are read once, by glide_client_new: one that cannot be read or used makes it
+ * fail with GLIDE_ERR_TLS naming the file. Default: off. */
 GLIDE_API glide_status glide_config_set_tls(glide_config *cfg, bool enabled);
+/* PEM file of the CAs to trust instead of the system trust store. Non-empty path. */
 GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const char *path);
+/* Mutual TLS: the client's certificate chain and its unencrypted private key (PEM files). */
 GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
                                                         const char *key_path);
+/* true: no certificate or host name verification at all (encryption without authentication of
+ * the server: an explicit opt-out, for tests). Default false. */
 GLIDE_API glide_status glide_config_set_tls_insecure(glide_config *cfg, bool skip_verification);
 /* Milliseconds, 1 .. 3,600,000. The request timeout is the default batch timeout too. */
 GLIDE_API glide_status glide_config_set_request_timeout_ms(glide_config *cfg, uint32_t ms);
@@ -369,8 +385,9 @@ typedef struct glide_client glide_client;
 
 /* Connects (cluster: discovers the slot map from the seeds with CLUSTER SLOTS, all seeds at once)
  * and returns within the connect timeout: connecting, the handshake and the CLUSTER SLOTS answer
- * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused),
- * PROTOCOL (a seed answered garbage or no slot map), TIMEOUT (a seed did not finish answering in
+ * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused), TLS
+ * (a TLS file unusable, or a seed's TLS handshake refused), PROTOCOL (a seed answered garbage or
+ * no slot map), TIMEOUT (a seed did not finish answering in
  * time), CONNECTION (refused, unreachable, not a cluster), INVALID_ARGUMENT; with several seeds
  * the most telling of their failures, in that order - and, if error_message is not NULL,
  * *error_message gets a message naming each seed's failure, freed with glide_string_free. Starts

@@ -8,6 +8,7 @@
 
 #include "cluster/slot_map.h"
 #include "cluster/topology.h"
+#include "net/tls_context.h"
 #include "util/guard.h"
 #include "value/alloc.h"
 
@@ -47,6 +48,13 @@ Client::~Client() {
 }
 
 glide_status Client::start(std::string *error) {
+  if (config_.tls) {
+    // Read the CA file, certificate and key once, here: an unusable one fails glide_client_new.
+    bool oom = false;
+    tls_ = TlsContext::create(config_, error, &oom);
+    if (!tls_) return oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_TLS;
+    config_.tls_context = tls_.get();
+  }
   struct event_config *ec = event_config_new();
   if (!ec) return GLIDE_ERR_OUT_OF_MEMORY;
   event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);  // only the I/O thread touches the base

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "exec/executor.h"
 #include "exec/request.h"
+#include "net/tls_context.h"
 
 namespace glide {
 
@@ -62,6 +63,7 @@ class Client final : public ExecutorHost {
   void take_discovery_answer(Request *req, glide_value *root);
 
   Config config_;
+  std::unique_ptr<TlsContext> tls_;  // config_.tls_context: the SSL_CTX of every connection
   Executor executor_{config_, *this};
   struct event_base *base_ = nullptr;
   std::thread io_thread_;

@@ -22,7 +22,8 @@ namespace glide {
 
 class Connection {
  public:
-  enum class State { kDisconnected, kConnecting, kHandshake, kReady };
+  // kSecuring: the transport's own handshake (TLS); kHandshake: the RESP handshake (HELLO...).
+  enum class State { kDisconnected, kConnecting, kSecuring, kHandshake, kReady };
 
   // name: "host:port", for messages. The owner outlives the connection.
   Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
@@ -95,6 +96,7 @@ class Connection {
   static void on_connect_timer(evutil_socket_t fd, short what, void *arg);
   void start_connect();
   void connected();
+  void secure();  // one step of the transport's handshake (TLS), then the RESP handshake
   void start_handshake();
   void handle_readable();
   void handle_writable();
