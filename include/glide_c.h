@@ -405,6 +405,16 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
  * any thread. */
 GLIDE_API void glide_client_close(glide_client *client);
 GLIDE_API void glide_string_free(char *s); /* NULL is a no-op */
+/* Password rotation: connections made from now on authenticate with `password` (the user set by
+ * glide_config_set_credentials, or the default user); NULL clears the password (new connections
+ * send no credentials). With immediate_auth (and a password) every live connection sends AUTH
+ * with it now, and the call returns once all have answered: GLIDE_OK, or the first failure
+ * (GLIDE_ERR_AUTH when a server refused it; that connection stays authenticated as before).
+ * Blocks at most about the request timeout; the string is copied and the library's copies are
+ * wiped when no longer needed; it never appears in a message. Thread-safe; from one of this
+ * client's callbacks (the I/O thread) it returns GLIDE_ERR_INVALID_ARGUMENT. */
+GLIDE_API glide_status glide_client_update_password(glide_client *c, const char *password,
+                                                    bool immediate_auth);
 
 /* One command, blocking. Never returns NULL: failures are an ERROR root with kind and message. A
  * command with keys in several slots is split per slot and aggregated (cluster mode). */

@@ -713,6 +713,8 @@ static void test_client_null_handle(void **state) {
   assert_int_equal(glide_client_event_fd(NULL), -1);
   assert_int_equal(glide_client_dispatch(NULL, 0), 0);
   assert_int_equal(glide_client_dispatch(NULL, 10), 0);
+  INVALID(glide_client_update_password(NULL, "pw", true));
+  INVALID(glide_client_update_password(NULL, NULL, false));
   glide_client_close(NULL);
 
   /* rejected async calls never call back */
