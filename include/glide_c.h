@@ -83,8 +83,9 @@ GLIDE_API const char *glide_error_kind_name(glide_error_kind kind);
  * containers - goes through these four functions, so an embedder (Lua, a JVM, a game engine) can
  * account for it or cap it. A function returning NULL is out of memory: the operation that needed
  * it fails with GLIDE_ERR_OUT_OF_MEMORY (or an OUT_OF_MEMORY element), nothing crashes or leaks,
- * and every callback still fires once. Not covered: memory that libevent and libc allocate inside
- * their own calls (a few KiB per client: its event loop, name resolution).
+ * and every callback still fires once. Not covered: memory that libevent, OpenSSL and libc
+ * allocate inside their own calls (a few KiB per client: its event loop, name resolution; with
+ * TLS, the SSL context and tens of KiB per connection).
  * Call it before anything else of the library (configs, batches and values made before must not
  * be freed after the switch); it returns GLIDE_ERR_INVALID_ARGUMENT while a client exists or when a
  * function pointer is NULL. NULL restores malloc/calloc/realloc/free. The struct is copied. */
