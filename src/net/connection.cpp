@@ -157,7 +157,7 @@ void Connection::connected() {
   if (config_.tls_context) {
     std::string why;
     std::unique_ptr<Transport> tls =
-        tls_wrap(std::move(transport_), *config_.tls_context, address_.host, &why);
+        tls_wrap(std::move(transport_), *config_.tls_context, address_.host, &tls_session_, &why);
     if (!tls) {
       fail(GLIDE_ERR_TLS, describe("cannot start TLS with") + ": " + why);
       return;

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "net/connection_owner.h"
 #include "net/ring.h"
+#include "net/tls_context.h"
 #include "net/transport.h"
 #include "resp/parser.h"
 #include "value/arena.h"
@@ -85,6 +86,8 @@ class Connection {
   bool note_timeout();
   // RESP3 pushes read and dropped (no subscriptions yet), for tests and statistics.
   uint64_t pushes_dropped() const { return pushes_dropped_; }
+  // TLS handshakes that resumed this node's previous session, for tests and statistics.
+  uint64_t tls_resumptions() const { return tls_session_.resumed(); }
 
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
@@ -116,6 +119,7 @@ class Connection {
   const Address &address_;
   const std::string &name_;
   State state_ = State::kDisconnected;
+  TlsSession tls_session_;                // this node's last TLS session (resumption)
   std::unique_ptr<Transport> transport_;  // the socket; null while disconnected
   struct event ev_read_ {};
   struct event ev_write_ {};

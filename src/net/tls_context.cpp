@@ -100,4 +100,14 @@ std::unique_ptr<TlsContext> TlsContext::create(const Config &cfg, std::string *e
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
+void TlsSession::store(SSL_SESSION *s) {
+  clear();
+  session_ = s;
+}
+
+void TlsSession::clear() {
+  SSL_SESSION_free(session_);  // NULL is a no-op
+  session_ = nullptr;
+}
+
 }  // namespace glide

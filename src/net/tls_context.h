@@ -3,12 +3,14 @@
 // itself is initialised once per process. Nothing here runs for a client without TLS.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "config/config.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_session_st SSL_SESSION;
 
 namespace glide {
 
@@ -30,6 +32,28 @@ class TlsContext {
   TlsContext(SSL_CTX *ctx, bool verify) : ctx_(ctx), verify_(verify) {}
   SSL_CTX *ctx_;
   bool verify_;
+};
+
+// One node's last TLS session, kept by its connection across reconnects so the next handshake
+// can resume it (abbreviated handshake, no certificate exchange: the session was verified for
+// this very node). Dropped when a handshake fails.
+class TlsSession {
+ public:
+  TlsSession() = default;
+  ~TlsSession() { clear(); }
+  TlsSession(const TlsSession &) = delete;
+  TlsSession &operator=(const TlsSession &) = delete;
+
+  SSL_SESSION *get() const { return session_; }
+  void store(SSL_SESSION *s);  // takes the reference
+  void clear();
+  // Handshakes that resumed the stored session (for tests and statistics).
+  uint64_t resumed() const { return resumed_; }
+  void note_resumed() { ++resumed_; }
+
+ private:
+  SSL_SESSION *session_ = nullptr;
+  uint64_t resumed_ = 0;
 };
 
 // The OpenSSL error queue of this thread as one line ("reason; reason"), emptied; `fallback`

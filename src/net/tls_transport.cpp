@@ -3,9 +3,11 @@
 // net/transport.h). Each connection verifies its own node: the certificate must name the host or
 // IP address this connection was made to.
 #include <arpa/inet.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <climits>
@@ -25,10 +27,62 @@ bool is_ip_literal(const std::string &host) {
 
 int clamp_len(size_t len) { return len > INT_MAX ? INT_MAX : static_cast<int>(len); }
 
+// OpenSSL's socket BIO writes with write(2): a peer that reset the connection would raise SIGPIPE
+// and end the host process. This BIO is the socket BIO with send(MSG_NOSIGNAL) for writes, as
+// the plain TCP transport does.
+int nosignal_write(BIO *b, const char *buf, int len) {
+  int fd = -1;
+  BIO_get_fd(b, &fd);
+  BIO_clear_retry_flags(b);
+  ssize_t n;
+  do {
+    n = ::send(fd, buf, static_cast<size_t>(len), MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_write(b);
+  return static_cast<int>(n);
+}
+
+int nosignal_puts(BIO *b, const char *s) { return nosignal_write(b, s, clamp_len(std::strlen(s))); }
+
+const BIO_METHOD *socket_method() {
+  static BIO_METHOD *method = [] {
+    const BIO_METHOD *base = BIO_s_socket();
+    BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOCKET, "glide socket");
+    if (!m) return m;
+    BIO_meth_set_write(m, nosignal_write);
+    BIO_meth_set_puts(m, nosignal_puts);
+    BIO_meth_set_read(m, BIO_meth_get_read(base));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(base));
+    BIO_meth_set_create(m, BIO_meth_get_create(base));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(base));
+    return m;
+  }();
+  return method;
+}
+
 class TlsTransport final : public Transport {
  public:
-  TlsTransport(std::unique_ptr<Transport> inner, SSL *ssl) : inner_(std::move(inner)), ssl_(ssl) {}
-  ~TlsTransport() override { SSL_free(ssl_); }  // no close_notify: the socket closes anyway
+  TlsTransport(std::unique_ptr<Transport> inner, SSL *ssl, TlsSession *session)
+      : inner_(std::move(inner)), ssl_(ssl), session_(session) {}
+  ~TlsTransport() override {
+    // The session (with TLS 1.3, the latest ticket the server sent) for the next connection to
+    // this node; none after a failure.
+    if (secured_ && !broken_) {
+      // close_notify, once, without waiting for the peer's: without it OpenSSL marks the
+      // session as not resumable when the SSL is freed.
+      ERR_clear_error();
+      SSL_shutdown(ssl_);
+      ERR_clear_error();
+      if (session_) {
+        SSL_SESSION *s = SSL_get1_session(ssl_);
+        if (s && SSL_SESSION_is_resumable(s))
+          session_->store(s);
+        else
+          SSL_SESSION_free(s);
+      }
+    }
+    SSL_free(ssl_);
+  }
   TlsTransport(const TlsTransport &) = delete;
   TlsTransport &operator=(const TlsTransport &) = delete;
 
@@ -39,10 +93,16 @@ class TlsTransport final : public Transport {
     ERR_clear_error();
     errno = 0;
     const int rc = SSL_connect(ssl_);
-    if (rc == 1) return HandshakeStep::kDone;
+    if (rc == 1) {
+      secured_ = true;
+      if (session_ && SSL_session_reused(ssl_)) session_->note_resumed();
+      return HandshakeStep::kDone;
+    }
     const int e = SSL_get_error(ssl_, rc);
     if (e == SSL_ERROR_WANT_READ) return HandshakeStep::kWantRead;
     if (e == SSL_ERROR_WANT_WRITE) return HandshakeStep::kWantWrite;
+    broken_ = true;
+    if (session_) session_->clear();  // a refused node starts afresh next time
     const long verify = SSL_get_verify_result(ssl_);
     if (verify != X509_V_OK) {
       ERR_clear_error();
@@ -92,6 +152,7 @@ class TlsTransport final : public Transport {
  private:
   // A failed step: the socket's error (CONNECTION) or the TLS layer's (TLS), with its reasons.
   void failed(int ssl_error, const char *eof_text) {
+    if (ssl_error == SSL_ERROR_SSL) broken_ = true;
     if (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
       kind_ = GLIDE_ERR_CONNECTION;
       error_ = errno ? std::strerror(errno) : eof_text;
@@ -115,8 +176,11 @@ class TlsTransport final : public Transport {
   }
 
   std::unique_ptr<Transport> inner_;  // the TCP socket (closed after SSL_free)
-  bool read_any_ = false;             // application data has arrived
   SSL *ssl_;
+  TlsSession *session_;    // the node's, kept by its connection (may be null)
+  bool read_any_ = false;  // application data has arrived
+  bool secured_ = false;   // the handshake succeeded
+  bool broken_ = false;    // a TLS-level failure: keep no session from it
   std::string error_;
   glide_error_kind kind_ = GLIDE_ERR_TLS;
 };
@@ -124,14 +188,21 @@ class TlsTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> tls_wrap(std::unique_ptr<Transport> inner, const TlsContext &ctx,
-                                    const std::string &host, std::string *error) {
+                                    const std::string &host, TlsSession *session,
+                                    std::string *error) {
   ERR_clear_error();
   SSL *ssl = SSL_new(ctx.ctx());
   if (!ssl) {
     *error = "cannot create a TLS session: " + tls_error_text("out of memory");
     return nullptr;
   }
-  bool ok = SSL_set_fd(ssl, inner->fd()) == 1;
+  const BIO_METHOD *method = socket_method();
+  BIO *bio = method ? BIO_new(method) : nullptr;
+  bool ok = bio != nullptr;
+  if (ok) {
+    BIO_set_fd(bio, inner->fd(), BIO_NOCLOSE);  // the TCP transport closes it
+    SSL_set_bio(ssl, bio, bio);                 // the SSL owns the BIO from here on
+  }
   const bool ip = is_ip_literal(host);
   // SNI names the host; IP literals are not sent (RFC 6066).
   if (ok && !ip) ok = SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
@@ -151,8 +222,13 @@ std::unique_ptr<Transport> tls_wrap(std::unique_ptr<Transport> inner, const TlsC
     SSL_free(ssl);
     return nullptr;
   }
+  // Resumption: the node's last session, if any (a failure to set it only costs a full handshake).
+  if (ok && session && session->get() && SSL_set_session(ssl, session->get()) != 1) {
+    session->clear();
+    ERR_clear_error();
+  }
   SSL_set_connect_state(ssl);
-  std::unique_ptr<Transport> t(new (std::nothrow) TlsTransport(std::move(inner), ssl));
+  std::unique_ptr<Transport> t(new (std::nothrow) TlsTransport(std::move(inner), ssl, session));
   if (!t) {
     SSL_free(ssl);
     *error = "out of memory";

@@ -64,10 +64,14 @@ std::unique_ptr<Transport> tcp_connect(const sockaddr *addr, socklen_t addrlen, 
                                        std::string *error, bool *out_of_memory);
 
 class TlsContext;
+class TlsSession;
 // TLS over `inner` (connected), verifying the peer's certificate against `host` (a name or an
-// IP literal) unless the context skips verification; SNI for names. nullptr with *error set when
-// the TLS session cannot be made (net/tls_transport.cpp).
+// IP literal) unless the context skips verification; SNI for names. `session` (may be null) is
+// the node's last session: offered for resumption, and replaced by this connection's when it
+// closes after a good handshake. nullptr with *error set when the TLS session cannot be made
+// (net/tls_transport.cpp).
 std::unique_ptr<Transport> tls_wrap(std::unique_ptr<Transport> inner, const TlsContext &ctx,
-                                    const std::string &host, std::string *error);
+                                    const std::string &host, TlsSession *session,
+                                    std::string *error);
 
 }  // namespace glide

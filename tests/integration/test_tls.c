@@ -334,9 +334,7 @@ static void test_unreadable_files_fail_client_new(void **state) {
   expect_refused(cfg, GLIDE_ERR_TLS, NULL, "ca.cnf");
 }
 
-/* A plain (non-TLS) client against a TLS port fails, and a TLS client fails on a plain port
- * (here: the TLS cluster's bus is not RESP either; use a port nobody speaks TLS on: the
- * wrong-name server with TLS off). */
+/* A plain (non-TLS) client against a TLS port fails. */
 static void test_plain_client_on_tls_port_fails(void **state) {
   (void)state;
   glide_config *cfg = glide_config_new();
@@ -350,6 +348,42 @@ static void test_plain_client_on_tls_port_fails(void **state) {
   glide_string_free(msg);
   assert_null(c);
   assert_int_not_equal(st, GLIDE_OK);
+}
+
+/* The server drops the connection (CLIENT KILL): writes meet a reset socket (no SIGPIPE may
+ * end the process), and the client reconnects over TLS. */
+static void test_server_drops_connection(void **state) {
+  (void)state;
+  glide_client *c = h_connect(good_config(tls.host));
+  glide_client *admin = h_connect(good_config(tls.host));
+  for (int round = 0; round < 3; round++) {
+    glide_value *id = h_cmd(c, "CLIENT", "ID", NULL);
+    assert_type(id, GLIDE_VALUE_INTEGER);
+    char idbuf[32];
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->u.integer);
+    glide_value_free(id);
+    glide_value *v = h_cmd(admin, "CLIENT", "KILL", "ID", idbuf, NULL);
+    assert_int(v, 1);
+    glide_value_free(v);
+    glide_batch *b = glide_batch_new(false);
+    for (int i = 0; i < 200; i++) OK(h_batch_cmd(b, "PING", NULL));
+    for (int attempt = 0; attempt < 2; attempt++) {
+      glide_value *r = glide_client_exec(c, b, false, NULL);
+      assert_array(r, 200);
+      glide_value_free(r); /* the first may fail with CONNECTION: the connection was dropped */
+    }
+    glide_batch_free(b);
+    v = h_cmd(c, "PING", NULL);
+    if (v->type == GLIDE_VALUE_ERROR) {
+      glide_value_free(v);
+      h_sleep_ms(100);
+      v = h_cmd(c, "PING", NULL);
+    }
+    assert_type(v, GLIDE_VALUE_SIMPLE_STRING);
+    glide_value_free(v);
+  }
+  glide_client_close(admin);
+  glide_client_close(c);
 }
 
 /* ------------------------------------------------------------------ auth over TLS */
@@ -388,6 +422,7 @@ int main(void) {
       cmocka_unit_test(test_insecure_skips_verification),
       cmocka_unit_test(test_unreadable_files_fail_client_new),
       cmocka_unit_test(test_plain_client_on_tls_port_fails),
+      cmocka_unit_test(test_server_drops_connection),
       cmocka_unit_test(test_auth_over_tls),
   };
   return cmocka_run_group_tests(tests, load_servers, NULL);
