@@ -206,6 +206,26 @@ static void test_cluster_2000_command_batch(void **state) {
   glide_client_close(c);
 }
 
+/* Seeded by host name: the seed is checked against "localhost" (with SNI), the nodes of the
+ * slot map against the IP addresses the cluster announces. */
+static void test_cluster_seeded_by_name(void **state) {
+  (void)state;
+  glide_client *c = h_connect(tls_config("localhost", tls.cluster[1], true));
+  glide_batch *b = glide_batch_new(false);
+  char k[3][KEYLEN];
+  for (int i = 0; i < 3; i++) {
+    h_key(k[i], KEYLEN, "byname%d", i);
+    OK(h_batch_cmd(b, "SET", k[i], "v", NULL));
+  }
+  for (int i = 0; i < 3; i++) OK(h_batch_cmd(b, "DEL", k[i], NULL));
+  glide_value *r = glide_client_exec(c, b, true, NULL);
+  glide_batch_free(b);
+  assert_array(r, 6);
+  for (size_t i = 0; i < 3; i++) assert_ok(h_at(r, i));
+  glide_value_free(r);
+  glide_client_close(c);
+}
+
 /* A batch routed to a node whose certificate is refused gets TLS errors in place, and again (the
  * node's last failure kind) while the node waits to reconnect. */
 static void test_refused_node_errors_in_place(void **state) {
@@ -413,6 +433,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cluster_seed_examples),
       cmocka_unit_test(test_cluster_2000_command_batch),
+      cmocka_unit_test(test_cluster_seeded_by_name),
       cmocka_unit_test(test_refused_node_errors_in_place),
       cmocka_unit_test(test_standalone_by_ip_and_by_name),
       cmocka_unit_test(test_wrong_ca_refused),
