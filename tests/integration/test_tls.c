@@ -226,6 +226,62 @@ static void test_cluster_seeded_by_name(void **state) {
   glide_client_close(c);
 }
 
+/* INFO commandstats of one node (route to its address): cmdstat_auth calls. */
+static long long node_auth_calls(glide_client *c, uint16_t port) {
+  glide_batch_options o;
+  glide_batch_options_init(&o);
+  o.route.kind = GLIDE_ROUTE_ADDRESS;
+  o.route.host = tls.host;
+  o.route.port = port;
+  glide_batch *b = glide_batch_new(false);
+  OK(h_batch_cmd(b, "INFO", "commandstats", NULL));
+  glide_value *r = glide_client_exec(c, b, true, &o);
+  glide_batch_free(b);
+  assert_array(r, 1);
+  size_t len = 0;
+  const char *text = glide_value_string(h_at(r, 0), &len);
+  assert_non_null(text);
+  char *copy = malloc(len + 1);
+  memcpy(copy, text, len);
+  copy[len] = 0;
+  long long n = (long long)h_info_int(copy, "cmdstat_auth:calls=");
+  free(copy);
+  glide_value_free(r);
+  return n;
+}
+
+/* glide_client_update_password with immediate_auth sends AUTH to every connected node of the
+ * cluster (here the servers have no password, so each refuses it: GLIDE_ERR_AUTH, and the
+ * connections stay as they were). */
+static void test_cluster_update_password_reaches_every_node(void **state) {
+  (void)state;
+  glide_client *c = tls_cluster_client();
+  static uint16_t owner[16384];
+  h_cluster_slot_map(c, owner);
+  uint16_t primaries[3];
+  size_t np = 0;
+  for (size_t slot = 0; slot < 16384 && np < 3; slot++) {
+    bool seen = owner[slot] == 0;
+    for (size_t j = 0; j < np; j++) seen = seen || primaries[j] == owner[slot];
+    if (!seen) primaries[np++] = owner[slot];
+  }
+  assert_int_equal(np, 3);
+  long long before[3];
+  for (size_t i = 0; i < 3; i++) before[i] = node_auth_calls(c, primaries[i]);
+  ST(glide_client_update_password(c, "rot-x-pass", true), GLIDE_ERR_AUTH);
+  for (size_t i = 0; i < 3; i++) {
+    const long long after = node_auth_calls(c, primaries[i]);
+    if (after < before[i] + 1)
+      h_fail("node %u: AUTH calls %lld -> %lld", (unsigned)primaries[i], before[i], after);
+  }
+  OK(glide_client_update_password(c, NULL, true)); /* cleared: nothing to send */
+  glide_value *v = h_cmd(c, "SET", "key", "v", NULL);
+  assert_ok(v);
+  glide_value_free(v);
+  h_del_keys(c, "key", NULL);
+  glide_client_close(c);
+}
+
 /* A batch routed to a node whose certificate is refused gets TLS errors in place, and again (the
  * node's last failure kind) while the node waits to reconnect. */
 static void test_refused_node_errors_in_place(void **state) {
@@ -435,6 +491,7 @@ int main(void) {
       cmocka_unit_test(test_cluster_2000_command_batch),
       cmocka_unit_test(test_cluster_seeded_by_name),
       cmocka_unit_test(test_refused_node_errors_in_place),
+      cmocka_unit_test(test_cluster_update_password_reaches_every_node),
       cmocka_unit_test(test_standalone_by_ip_and_by_name),
       cmocka_unit_test(test_wrong_ca_refused),
       cmocka_unit_test(test_wrong_name_refused),
