@@ -226,6 +226,59 @@ static void test_cluster_seeded_by_name(void **state) {
   glide_client_close(c);
 }
 
+/* Reads from replicas; one replica's certificate names another host: within one batch, the
+ * reads routed to it fail in place with TLS errors naming it, every other answer is intact. */
+static void test_refused_replica_in_place(void **state) {
+  (void)state;
+  glide_client *c = tls_cluster_client();
+  enum { N = 60 };
+  static char keys[N][KEYLEN];
+  glide_batch *b = glide_batch_new(false);
+  for (int i = 0; i < N; i++) {
+    h_key(keys[i], KEYLEN, "replica%d", i);
+    OK(h_batch_cmd(b, "SET", keys[i], keys[i], NULL));
+  }
+  glide_value *r = glide_client_exec(c, b, true, NULL);
+  assert_array(r, N);
+  glide_value_free(r);
+  glide_batch_free(b);
+  /* replica writes arrive asynchronously: WAIT (sent to every primary) for them */
+  r = h_cmd(c, "WAIT", "1", "2000", NULL);
+  glide_value_free(r);
+  glide_client_close(c);
+
+  glide_config *cfg = tls_config(tls.host, tls.cluster[0], true);
+  OK(glide_config_set_read_from(cfg, GLIDE_READ_FROM_PREFER_REPLICA));
+  c = h_connect(cfg);
+  char bad[80];
+  node_name(tls.cluster[5], bad, sizeof bad);
+  b = glide_batch_new(false);
+  for (int i = 0; i < N; i++) OK(h_batch_cmd(b, "GET", keys[i], NULL));
+  r = glide_client_exec(c, b, false, NULL);
+  assert_array(r, N);
+  int refused = 0, answered = 0;
+  for (int i = 0; i < N; i++) {
+    const glide_value *e = h_at(r, (size_t)i);
+    if (e->type == GLIDE_VALUE_ERROR) {
+      assert_error_kind(e, GLIDE_ERR_TLS);
+      if (!strstr(e->u.string.ptr, bad)) h_fail("element %d does not name %s", i, bad);
+      refused++;
+    } else {
+      assert_bulk(e, keys[i]);
+      answered++;
+    }
+  }
+  glide_value_free(r);
+  glide_batch_free(b);
+  if (refused == 0 || answered == 0)
+    h_fail("%d refused, %d answered: expected both (the refused replica serves one shard of 3)",
+           refused, answered);
+  glide_client_close(c);
+  c = tls_cluster_client();
+  for (int i = 0; i < N; i++) h_del_keys(c, keys[i], NULL);
+  glide_client_close(c);
+}
+
 /* INFO commandstats of one node (route to its address): cmdstat_auth calls. */
 static long long node_auth_calls(glide_client *c, uint16_t port) {
   glide_batch_options o;
@@ -491,6 +544,7 @@ int main(void) {
       cmocka_unit_test(test_cluster_2000_command_batch),
       cmocka_unit_test(test_cluster_seeded_by_name),
       cmocka_unit_test(test_refused_node_errors_in_place),
+      cmocka_unit_test(test_refused_replica_in_place),
       cmocka_unit_test(test_cluster_update_password_reaches_every_node),
       cmocka_unit_test(test_standalone_by_ip_and_by_name),
       cmocka_unit_test(test_wrong_ca_refused),

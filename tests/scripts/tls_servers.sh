@@ -11,7 +11,9 @@
 #   ca2.crt           a second CA; server2.crt (SAN as server.crt) is signed by it
 # Servers (bind 127.0.0.1 and ::1 when present, port 0, TLS only; tls-cluster and
 # tls-replication yes):
-#   a cluster of 3 primaries + 3 replicas (server.crt, tls-auth-clients no)
+#   a cluster of 3 primaries + 3 replicas (server.crt, tls-auth-clients no), made by redis-cli
+#   from the ports in order (the first three are the primaries); the last replica has other.crt
+#   (refused by a verifying client, accepted by the cluster, which checks no host names)
 #   standalone: good (server.crt, tls-auth-clients no; requirepass glide-secret and user
 #   glideuser/glide-pass with every permission, user limited/limited-pass with +get +ping +hello
 #   +auth only), wrongca (server2.crt), othername (other.crt), expired (expired.crt),
@@ -138,7 +140,7 @@ write_conf() {
   local sub=$1 port=$2 kind=$3 cert=server auth=no
   case "$kind" in
     wrongca) cert=server2 ;;
-    othername) cert=other ;;
+    othername | cluster-othername) cert=other ;;
     expired) cert=expired ;;
     mtls) auth=yes ;;
   esac
@@ -162,7 +164,7 @@ write_conf() {
     echo "appendonly no"
     echo "repl-diskless-sync-delay 0"
     echo "repl-ping-replica-period 1"
-    if [[ "$kind" == cluster ]]; then
+    if [[ "$kind" == cluster* ]]; then
       echo "cluster-enabled yes"
       echo "cluster-config-file nodes.conf"
       echo "cluster-node-timeout 5000"
@@ -225,6 +227,10 @@ cluster_ready() {
     info=$(cli "$port" cluster info | tr -d '\r') || return 1
     grep -qx 'cluster_state:ok' <<<"$info" || return 1
     grep -qx 'cluster_known_nodes:6' <<<"$info" || return 1
+    # CLUSTER SLOTS lists each range's replica only once its replication offset is non-zero:
+    # wait until every node's map shows 3 ranges x 2 nodes (6 node ids).
+    info=$(cli "$port" cluster slots | tr -d '\r') || return 1
+    (($(grep -cE '^[0-9a-f]{40}$' <<<"$info") == 6)) || return 1
     info=$(cli "$port" info replication | tr -d '\r') || return 1
     role=$(sed -n 's/^role://p' <<<"$info")
     if [[ "$role" == master ]]; then
@@ -238,7 +244,7 @@ cluster_ready() {
 }
 
 start_servers() {
-  local attempt next_base=$BASE_PORT port ok i
+  local attempt next_base=$BASE_PORT port ok i kind
   exec 9>>"$LOCK_FILE"
   flock -w 120 9 || die "could not lock $LOCK_FILE within 120 s"
   for attempt in 1 2 3; do
@@ -246,9 +252,14 @@ start_servers() {
       die "no free block of $BLOCK_SIZE ports in $BASE_PORT..$MAX_PORT"
     CLUSTER_PORTS=("${PORTS[@]:0:6}")
     ok=1
-    for port in "${CLUSTER_PORTS[@]}"; do
-      write_conf "$DIR/node-$port" "$port" cluster
-      launch "$DIR/node-$port" "$port" cluster || { ok=0; break; }
+    for i in "${!CLUSTER_PORTS[@]}"; do
+      port=${CLUSTER_PORTS[$i]}
+      # The last node (a replica once the cluster is made) has a certificate for another name:
+      # the cluster does not mind (no host name checks between nodes), the client refuses it.
+      kind=cluster
+      ((i == 5)) && kind=cluster-othername
+      write_conf "$DIR/node-$port" "$port" "$kind"
+      launch "$DIR/node-$port" "$port" "$kind" || { ok=0; break; }
     done
     for i in "${!STANDALONE[@]}"; do
       ((ok)) || break
