@@ -515,6 +515,17 @@ static void test_server_drops_connection(void **state) {
   glide_client_close(c);
 }
 
+/* A TLS client against a plain server: the handshake fails (TLS) within the connect timeout. */
+static void test_tls_client_on_plain_port_fails(void **state) {
+  (void)state;
+  char name[80];
+  /* the server waits for the end of a line that never comes: the connect timeout ends it */
+  glide_config *cfg = tls_config(tls.host, h_standalone_port(), false);
+  OK(glide_config_set_connect_timeout_ms(cfg, 300));
+  expect_refused(cfg, GLIDE_ERR_TLS, node_name(h_standalone_port(), name, sizeof name),
+                 "TLS handshake");
+}
+
 /* ------------------------------------------------------------------ auth over TLS */
 
 static void test_auth_over_tls(void **state) {
@@ -554,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_insecure_skips_verification),
       cmocka_unit_test(test_unreadable_files_fail_client_new),
       cmocka_unit_test(test_plain_client_on_tls_port_fails),
+      cmocka_unit_test(test_tls_client_on_plain_port_fails),
       cmocka_unit_test(test_server_drops_connection),
       cmocka_unit_test(test_auth_over_tls),
   };
