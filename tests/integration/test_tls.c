@@ -1,8 +1,10 @@
 /*
  * test_tls.c - TLS against the real servers of tests/scripts/tls_servers.sh (a TLS cluster of 3
- * primaries + 3 replicas and standalone TLS servers with a good certificate, one from another CA,
- * one for another name, an expired one, and one that requires client certificates). Their ports
- * and the certificates come from the file named by GLIDE_TLS_SERVERS.
+ * primaries + 3 replicas, the last replica with a certificate for another name, and standalone
+ * TLS servers with a good certificate and ACLs, one from another CA, one for another name, an
+ * expired one, and one that requires client certificates). Their ports and the certificates come
+ * from the file named by GLIDE_TLS_SERVERS; the plain servers' (GLIDE_TEST_SERVERS) give a
+ * server that speaks no TLS.
  */
 #define _POSIX_C_SOURCE 200809L
 
