@@ -19,6 +19,7 @@ PACKAGES=(
   pkg-config
   libevent-dev
   libssl-dev
+  openssl # the CLI: certificates for the TLS tests (tests/scripts/tls_servers.sh)
   libcmocka-dev
   redis-server
   redis-tools # redis-cli

@@ -154,8 +154,9 @@ void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
   try {
     const char *what = c->lookup_                        ? "timed out resolving"
                        : c->state_ == State::kConnecting ? "timed out connecting to"
+                       : c->state_ == State::kSecuring   ? "timed out in the TLS handshake with"
                                                          : "timed out in the handshake with";
-    c->fail(GLIDE_ERR_CONNECTION,
+    c->fail(c->state_ == State::kSecuring ? GLIDE_ERR_TLS : GLIDE_ERR_CONNECTION,
             c->describe(what) + " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
   } catch (...) {
     c->fail_out_of_memory();
@@ -165,7 +166,9 @@ void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
 void Connection::on_event(evutil_socket_t, short what, void *arg) {
   auto *c = static_cast<Connection *>(arg);
   try {
-    if (what & EV_WRITE) {
+    if (c->state_ == State::kSecuring) {
+      c->secure();
+    } else if (what & EV_WRITE) {
       if (c->state_ == State::kConnecting) {
         const std::string err = c->transport_->connect_error();
         if (!err.empty()) {
@@ -177,7 +180,12 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
         c->handle_writable();
       }
     }
-    if ((what & EV_READ) && c->transport_) c->handle_readable();
+    // A TLS transport may hold decoded bytes the socket will not announce again: read on.
+    if ((what & EV_READ) && c->transport_ && c->state_ != State::kSecuring) {
+      do {
+        c->handle_readable();
+      } while (c->transport_ && c->transport_->has_buffered());
+    }
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -194,11 +202,47 @@ void Connection::fail_out_of_memory() {
 }
 
 void Connection::connected() {
-  state_ = State::kHandshake;
   event_del(&ev_write_);
   write_armed_ = false;
-  event_add(&ev_read_, nullptr);
-  start_handshake();
+  if (config_.tls_context) {
+    std::string why;
+    std::unique_ptr<Transport> tls =
+        tls_wrap(std::move(transport_), *config_.tls_context, address_.host, &tls_session_, &why);
+    if (!tls) {
+      fail(GLIDE_ERR_TLS, describe("cannot start TLS with") + ": " + why);
+      return;
+    }
+    transport_ = std::move(tls);
+  }
+  state_ = State::kSecuring;
+  secure();
+}
+
+void Connection::secure() {
+  // Plain TCP is done at once: the RESP handshake starts right after the connect.
+  switch (transport_->handshake()) {
+    case HandshakeStep::kDone:
+      state_ = State::kHandshake;
+      if (write_armed_) event_del(&ev_write_);
+      write_armed_ = false;
+      event_add(&ev_read_, nullptr);
+      start_handshake();
+      return;
+    case HandshakeStep::kWantRead:
+      if (write_armed_) event_del(&ev_write_);
+      write_armed_ = false;
+      event_add(&ev_read_, nullptr);
+      return;
+    case HandshakeStep::kWantWrite:
+      event_del(&ev_read_);
+      if (!write_armed_) event_add(&ev_write_, nullptr);
+      write_armed_ = true;
+      return;
+    case HandshakeStep::kError:
+      fail(transport_->error_kind(),
+           describe("TLS handshake failed with") + ": " + transport_->error());
+      return;
+  }
 }
 
 namespace {
@@ -209,7 +253,7 @@ void encode(std::string &out, std::initializer_list<std::string_view> args) {
 
 void Connection::start_handshake() {
   const Config &cfg = config_;
-  hs_out_.clear();
+  wipe(hs_out_);
   hs_pos_ = 0;
   hs_expected_ = 0;
   if (hs_phase_ == 0 && cfg.protocol == 3) {
@@ -285,6 +329,8 @@ bool Connection::handle_handshake_reply(const glide_value *v) {
 }
 
 void Connection::handshake_done() {
+  wipe(hs_out_);  // HELLO ... AUTH carried the password
+  hs_pos_ = 0;
   state_ = State::kReady;
   failures_ = 0;
   event_del(&ev_timer_);
@@ -330,7 +376,7 @@ bool Connection::write_out(const std::string &buf, size_t *pos) {
     const IoResult r = transport_->write(buf.data() + *pos, buf.size() - *pos);
     if (r.status == IoStatus::kWouldBlock) break;
     if (r.status != IoStatus::kOk) {
-      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + transport_->error());
+      fail(transport_->error_kind(), describe("write failed to") + ": " + transport_->error());
       return false;
     }
     *pos += r.bytes;
@@ -379,7 +425,7 @@ void Connection::handle_readable() {
     return;
   }
   if (r.status != IoStatus::kOk) {
-    fail(GLIDE_ERR_CONNECTION, describe("read failed from") + ": " + transport_->error());
+    fail(transport_->error_kind(), describe("read failed from") + ": " + transport_->error());
     return;
   }
   rlen_ += r.bytes;
@@ -473,7 +519,7 @@ void Connection::close_socket() {
   hs_phase_ = 0;
   hello_failed_ = false;
   hs_expected_ = 0;
-  hs_out_.clear();
+  wipe(hs_out_);
   hs_pos_ = 0;
   out_.clear();
   out_pos_ = 0;

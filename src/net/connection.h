@@ -18,6 +18,7 @@
 #include "net/connection_owner.h"
 #include "net/resolver.h"
 #include "net/ring.h"
+#include "net/tls_context.h"
 #include "net/transport.h"
 #include "resp/parser.h"
 #include "value/arena.h"
@@ -27,7 +28,8 @@ namespace glide {
 class Connection final : private Resolver::Waiter {
  public:
   // kConnecting covers resolving the host's name too (requests queue behind both alike).
-  enum class State { kDisconnected, kConnecting, kHandshake, kReady };
+  // kSecuring: the transport's own handshake (TLS); kHandshake: the RESP handshake (HELLO...).
+  enum class State { kDisconnected, kConnecting, kSecuring, kHandshake, kReady };
 
   // name: "host:port", for messages. The owner and the resolver (of the same event loop)
   // outlive the connection.
@@ -88,6 +90,8 @@ class Connection final : private Resolver::Waiter {
   bool note_timeout();
   // RESP3 pushes read and dropped (no subscriptions yet), for tests and statistics.
   uint64_t pushes_dropped() const { return pushes_dropped_; }
+  // TLS handshakes that resumed this node's previous session, for tests and statistics.
+  uint64_t tls_resumptions() const { return tls_session_.resumed(); }
 
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
@@ -104,6 +108,7 @@ class Connection final : private Resolver::Waiter {
   void connect_to(const struct sockaddr *addr, socklen_t addrlen);
   void resolved(int err, struct evutil_addrinfo *res) override;  // Resolver::Waiter
   void connected();
+  void secure();  // one step of the transport's handshake (TLS), then the RESP handshake
   void start_handshake();
   void handle_readable();
   void handle_writable();
@@ -125,6 +130,7 @@ class Connection final : private Resolver::Waiter {
   const Address &address_;
   const std::string &name_;
   State state_ = State::kDisconnected;
+  TlsSession tls_session_;                // this node's last TLS session (resumption)
   std::unique_ptr<Transport> transport_;  // the socket; null while disconnected
   struct event ev_read_ {};
   struct event ev_write_ {};

@@ -320,8 +320,6 @@ static void dummy_pubsub(void *u, const glide_pubsub_message *m) {
 static void test_not_supported_yet(void **state) {
   (void)state;
   glide_config *cfg = glide_config_new();
-  assert_int_equal(glide_config_set_tls(cfg, true), GLIDE_ERR_NOT_SUPPORTED);
-  assert_int_equal(glide_config_set_tls(cfg, false), GLIDE_OK);
   assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL),
                    GLIDE_ERR_NOT_SUPPORTED);
   assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2),
