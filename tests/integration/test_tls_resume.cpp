@@ -61,6 +61,8 @@ class Owner final : public glide::ConnectionOwner {
     event_base_loopbreak(base_);
   }
   void on_queued(glide::Connection *) override {}
+  void on_ready() override {}
+  void on_down() override {}
   void after_event() override {
     if (conn && conn->state() == glide::Connection::State::kReady) event_base_loopbreak(base_);
   }
@@ -99,7 +101,8 @@ struct Fixture {
     name = address.host + ":" + std::to_string(address.port);
     base = event_base_new();
     owner = std::make_unique<Owner>(base);
-    conn = std::make_unique<glide::Connection>(owner.get(), base, cfg, address, name);
+    // No resolver: the address is an IP literal, which never needs one.
+    conn = std::make_unique<glide::Connection>(owner.get(), base, nullptr, cfg, address, name);
     owner->conn = conn.get();
   }
   ~Fixture() {
