@@ -7,6 +7,7 @@ asyncio clients here, blocking ones in glide_c.sync. See bindings/python/README.
 
 import types as _types
 
+from . import sync  # noqa: F401 - glide_c.sync.GlideClusterClient without a second import
 from ._ffi import VERSION as LIBRARY_VERSION
 from .batch import Batch, ClusterBatch, ClusterTransaction, Transaction
 from .client import GlideClient, GlideClusterClient
