@@ -32,25 +32,39 @@ class BaseBatch:
         if not isinstance(is_atomic, bool):
             raise TypeError(f"is_atomic must be a bool, not {type(is_atomic).__name__}")
         self.is_atomic = is_atomic
-        self.commands: List[List[bytes]] = []
+        # Kept flat, the way glide_batch_command_many takes them: every argument back to back,
+        # and how many belong to each command.
+        self._args: List[bytes] = []
+        self._argcs: List[int] = []
         self._shapers: List[Tuple[int, Shaper]] = []  # only the commands that have one
 
     def _cmd(self, args: List[bytes], shaper: Shaper = None):
         if shaper is not None:
-            self._shapers.append((len(self.commands), shaper))
-        self.commands.append(args)
+            self._shapers.append((len(self._argcs), shaper))
+        self._args += args
+        self._argcs.append(len(args))
         return self
+
+    @property
+    def commands(self) -> List[List[bytes]]:
+        """The commands added so far, each as its argument list (a copy)."""
+        out, i = [], 0
+        for n in self._argcs:
+            out.append(self._args[i:i + n])
+            i += n
+        return out
 
     def clear(self) -> None:
         """Removes every command (is_atomic stays)."""
-        self.commands.clear()
+        self._args.clear()
+        self._argcs.clear()
         self._shapers.clear()
 
     def __len__(self) -> int:
-        return len(self.commands)
+        return len(self._argcs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(is_atomic={self.is_atomic}, {len(self.commands)} commands)"
+        return f"{type(self).__name__}(is_atomic={self.is_atomic}, {len(self)} commands)"
 
 
 class ClusterBatch(BaseBatch, ClusterCommands):
@@ -84,7 +98,7 @@ def check_exec(batch, batch_type, raise_on_error, options, options_type):
         raise TypeError(f"batch must be a {batch_type.__name__}, not {type(batch).__name__}")
     if not isinstance(raise_on_error, bool):
         raise TypeError("raise_on_error must be a bool")
-    if not batch.commands:
+    if not batch._argcs:
         raise ValueError("the batch is empty")
     if options is not None:
         if not isinstance(options, options_type):

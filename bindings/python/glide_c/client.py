@@ -104,7 +104,7 @@ class BaseClient:
     def _cmd(self, args: List[bytes], shaper: Shaper = None):
         h = self._live_handle()
         key, future = self._track(command_result, shaper)
-        ptrs, lens = _ffi.argv(args)
+        keep, ptrs, lens = _ffi.argv(args)  # noqa: F841 - keep: alive through the call
         st = lib.glide_client_command_async(h, len(args), ptrs, lens, self._callback, key)
         if st != _ffi.OK:
             del self._pending[key]
@@ -118,7 +118,7 @@ class BaseClient:
         check_exec(batch, self._batch_type, raise_on_error, options, self._options_type)
         h = self._live_handle()
         opts = c_options(options)
-        b = _ffi.new_batch(batch.is_atomic, batch.commands)
+        b = _ffi.new_batch(batch.is_atomic, batch._args, batch._argcs)
         key, future = self._track(exec_result, list(batch._shapers))
         try:
             st = lib.glide_client_exec_async(h, b, raise_on_error, opts, self._callback, key)

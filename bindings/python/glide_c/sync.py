@@ -39,7 +39,7 @@ class BaseClient:
 
     def _cmd(self, args: List[bytes], shaper: Shaper = None):
         h = self._live_handle()
-        ptrs, lens = _ffi.argv(args)
+        keep, ptrs, lens = _ffi.argv(args)  # noqa: F841 - keep: alive through the call
         return command_result(_ffi.take_value(lib.glide_client_command(h, len(args), ptrs, lens)),
                               shaper)
 
@@ -48,7 +48,7 @@ class BaseClient:
         check_exec(batch, self._batch_type, raise_on_error, options, self._options_type)
         h = self._live_handle()
         opts = c_options(options)
-        b = _ffi.new_batch(batch.is_atomic, batch.commands)
+        b = _ffi.new_batch(batch.is_atomic, batch._args, batch._argcs)
         try:
             root = lib.glide_client_exec(h, b, raise_on_error, opts)
         finally:
