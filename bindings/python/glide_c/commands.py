@@ -127,7 +127,10 @@ class CoreCommands:
         """SET key value [NX|XX|IFEQ v] [GET] [EX|PX|EXAT|PXAT|KEEPTTL].
         Command response: Optional[str]: "OK", or None if conditional_set stopped it; with
         return_old_value the old value (Optional[bytes]) instead."""
-        args = [b"SET", _enc(key, "key"), _enc(value, "value")]
+        args = [b"SET", key if type(key) is bytes else _enc(key, "key"),
+                value if type(value) is bytes else _enc(value, "value")]
+        if conditional_set is None and expiry is None and return_old_value is False:
+            return self._cmd(args)  # the common case, kept short: batches add many of these
         if conditional_set is not None:
             if isinstance(conditional_set, ConditionalChange):
                 args.append(conditional_set.value.encode())
@@ -145,7 +148,7 @@ class CoreCommands:
 
     def get(self, key: TEncodable):
         """Command response: Optional[bytes]: the value, None if the key does not exist."""
-        return self._cmd([b"GET", _enc(key, "key")])
+        return self._cmd([b"GET", key if type(key) is bytes else _enc(key, "key")])
 
     def getdel(self, key: TEncodable):
         """Command response: Optional[bytes]: the value, then deleted."""
