@@ -369,7 +369,7 @@ def test_struct_reader_agrees_with_glide_value_children(key):
     try:
         client.hset(k, {"a": "1", "b": "2"})
         argv = [b"HGETALL", k.encode()]
-        ptrs, lens = _ffi.argv(argv)
+        keep, ptrs, lens = _ffi.argv(argv)  # noqa: F841 - alive through the call
         root = _ffi.lib.glide_client_command(client._handle, 2, ptrs, lens)
         try:
             value = _ffi.GlideValue.from_address(root)
