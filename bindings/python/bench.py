@@ -7,6 +7,7 @@
 Scenarios (keys drawn at random from --keyspace, so a batch spans every primary):
   batch   a non-atomic ClusterBatch of --batch-size SETs, built anew and exec'd each iteration;
           redis-py: RedisCluster.pipeline(transaction=False) with the same SETs, execute()
+  batch, N in flight  --batches-in-flight such batches at once (asyncio.gather), async only
   get     one GET at a time, each awaited (or returned) before the next is sent
   get, N in flight   --concurrency GETs at once (asyncio.gather), glide_c's async client only
 redis-py is Debian's python3-redis with python3-hiredis (its C reply parser).
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,17 +43,26 @@ def read_env(path):
     return env
 
 
+def cpu_seconds():
+    """User + system CPU of the whole process (every thread: the caller and glide's I/O
+    thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def measure(fn, warmup, duration, ops_per_call):
-    """Calls fn until duration seconds have passed (after warmup seconds); ops per second."""
+    """Calls fn until duration seconds have passed (after warmup seconds).
+    Returns (ops per second, CPU microseconds per op)."""
     end = time.perf_counter() + warmup
     while time.perf_counter() < end:
         fn()
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu = 0, time.perf_counter(), cpu_seconds()
     end = start + duration
     while time.perf_counter() < end:
         fn()
         calls += 1
-    return calls * ops_per_call / (time.perf_counter() - start)
+    ops = calls * ops_per_call
+    return ops / (time.perf_counter() - start), (cpu_seconds() - cpu) * 1e6 / ops
 
 
 async def measure_async(fn, warmup, duration, ops_per_call):
@@ -59,12 +70,13 @@ async def measure_async(fn, warmup, duration, ops_per_call):
     end = time.perf_counter() + warmup
     while time.perf_counter() < end:
         await fn()
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu = 0, time.perf_counter(), cpu_seconds()
     end = start + duration
     while time.perf_counter() < end:
         await fn()
         calls += 1
-    return calls * ops_per_call / (time.perf_counter() - start)
+    ops = calls * ops_per_call
+    return ops / (time.perf_counter() - start), (cpu_seconds() - cpu) * 1e6 / ops
 
 
 def main():
@@ -77,7 +89,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--value-size", type=int, default=16)
     ap.add_argument("--keyspace", type=int, default=10000)
-    ap.add_argument("--concurrency", type=int, default=100)
+    ap.add_argument("--concurrency", type=int, default=100, help="GETs in flight (get, N in flight)")
+    ap.add_argument("--batches-in-flight", type=int, default=8)
     args = ap.parse_args()
 
     tmp = None
@@ -118,6 +131,9 @@ def run(args, host, port):
             b.set(k, value)
         return b
 
+    async def batches():
+        await asyncio.gather(*(aio.exec(batch(), True) for _ in range(args.batches_in_flight)))
+
     async def gets():
         await asyncio.gather(*(aio.get(rnd.choice(keys)) for _ in range(args.concurrency)))
 
@@ -125,6 +141,8 @@ def run(args, host, port):
     rows += [
         ("batch", "glide_c async", lambda: aio.exec(batch(), True), n),
         ("batch", "glide_c.sync", lambda: sync.exec(batch(), True), n),
+        (f"batch, {args.batches_in_flight} in flight", "glide_c async", batches,
+         n * args.batches_in_flight),
         ("get", "glide_c async", lambda: aio.get(rnd.choice(keys)), 1),
         ("get", "glide_c.sync", lambda: sync.get(rnd.choice(keys)), 1),
         (f"get, {args.concurrency} in flight", "glide_c async", gets, args.concurrency),
@@ -168,7 +186,8 @@ def run(args, host, port):
     if rc is not None:
         rc.close()
 
-    medians = [statistics.median(r) for r in results]
+    medians = [statistics.median(ops for ops, _ in r) for r in results]
+    cpus = [statistics.median(cpu for _, cpu in r) for r in results]
     base = {s: m for (s, c, _, _), m in zip(rows, medians) if c.startswith("redis-py")}
     try:
         import hiredis
@@ -181,14 +200,15 @@ def run(args, host, port):
           f"{args.duration:g} s; cluster {host}:{port}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f}")
     print()
-    print("| scenario | client | commands/s (median) | rounds min..max | µs per command "
-          "| vs redis-py |")
+    print("| scenario | client | commands/s (median) | rounds min..max | vs redis-py "
+          "| client CPU µs per command |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for (scenario, client, _, _), med, r in zip(rows, medians, results):
+    for (scenario, client, _, _), med, cpu, r in zip(rows, medians, cpus, results):
         ref = base.get(scenario)
         ratio = f"{med / ref:.1f}x" if ref and not client.startswith("redis-py") else ""
-        print(f"| {scenario} | {client} | {med:,.0f} | {min(r):,.0f}..{max(r):,.0f} "
-              f"| {1e6 / med:.1f} | {ratio} |")
+        lo, hi = min(ops for ops, _ in r), max(ops for ops, _ in r)
+        print(f"| {scenario} | {client} | {med:,.0f} | {lo:,.0f}..{hi:,.0f} | {ratio} "
+              f"| {cpu:.1f} |")
 
 
 if __name__ == "__main__":
