@@ -417,3 +417,22 @@ def test_reply_trees_are_freed(key):
             await client.close()
 
     run(go())
+
+
+def test_every_resp3_type_converts(sync_cluster):
+    """DEBUG PROTOCOL answers each RESP3 type (the test servers allow DEBUG from loopback)."""
+    expected = {
+        "string": b"Hello World", "integer": 12345, "double": 3.141,
+        "bignum": 1234567999999999999999999999999999999, "null": None, "array": [0, 1, 2],
+        "set": {0, 1, 2}, "map": {0: False, 1: True, 2: False}, "true": True, "false": False,
+        "verbatim": b"This is a verbatim\nstring",
+        "attrib": b"Some real reply following the attribute",
+    }
+    b = ClusterBatch(is_atomic=False)
+    for name in expected:
+        b.custom_command(["DEBUG", "PROTOCOL", name])
+    assert sync_cluster.exec(b, True) == list(expected.values())
+    assert type(sync_cluster.custom_command(["DEBUG", "PROTOCOL", "true"])) is bool
+    big = b"\x00" * (8 << 20)
+    assert sync_cluster.set("py:big", big) == "OK" and sync_cluster.get("py:big") == big
+    assert sync_cluster.delete(["py:big"]) == 1
