@@ -8,7 +8,8 @@
 #      (the hiredis floor on one primary, or the ceiling: redis-benchmark --cluster -P 100) and
 #      the glide_bench scenarios compared with it, alternated ROUNDS times, with one more
 #      reference run at the end; so each ratio compares figures taken seconds apart
-#   4. scenario e (one batch of 1,000 / 10,000 / 100,000 GETs: time, RSS)
+#   4. scenario e (one batch of 1,000 / 10,000 / 100,000 GETs: time, RSS); then group tls: the TLS
+#      cluster of tests/scripts/tls_servers.sh, a-set-1 and d-get-1 alternated plain and over TLS
 #   5. starts a 6-node cluster (3 primaries + 3 replicas) for scenario f (idle client)
 #   6. parser_bench: timed, then under callgrind (instructions per reply, ours vs hiredis's reader)
 #   7. prints ONE table: figures, ratios and the issue's targets (met / NOT MET)
@@ -263,11 +264,13 @@ for p in glide_bench hiredis_floor parser_bench; do [[ -x "$BIN/$p" ]] || die "$
 
 SERVERS=$(mktemp -d "${TMPDIR:-/tmp}/glide-bench.XXXXXX")
 SERVERS6=$SERVERS-6
+TLS_SERVERS=$SERVERS-tls
 : >"$SERVERS/.bench-servers"
 cleanup() {
   local rc=$?
   cluster_stop "$SERVERS" || true
   cluster_stop "$SERVERS6" || true
+  [[ -d "$TLS_SERVERS" ]] && bash "$ROOT/tests/scripts/tls_servers.sh" stop "$TLS_SERVERS" >/dev/null 2>&1
   exit "$rc"
 }
 trap cleanup EXIT
@@ -327,6 +330,19 @@ glide() {
   fi
 }
 
+# The same scenario over TLS (the cluster of tests/scripts/tls_servers.sh, every node verified
+# against its CA); its rows are named SCENARIO+tls.
+glide_tls() {
+  local s=$1 group=$2 rc=0
+  timeout 120 "$BIN/glide_bench" --port "$TLS_SEED" "${COMMON[@]}" --tls-ca "$TLS_CA" --no-preload \
+    --scenario "$s" >"$OUT/glide-$s-tls.json" 2>"$OUT/glide-$s-tls.err" || rc=$?
+  jq -c '.scenario += "+tls"' <"$OUT/glide-$s-tls.json" | tag "$group" run >>"$RESULTS"
+  if ((rc != 0)); then
+    GLIDE_FAILED+=("$s+tls (exit $rc: $(tail -2 "$OUT/glide-$s-tls.err" | tr '\n' ' '))")
+    log "glide_bench $s over TLS FAILED (exit $rc): $(tail -3 "$OUT/glide-$s-tls.err")"
+  fi
+}
+
 # group floor|ceiling REF GROUP SCENARIO...: ROUNDS x (reference, scenarios), then the reference
 group() {
   local kind=$1 ref=$2 g=$3 s r
@@ -351,6 +367,22 @@ group floor pipeline-get d64get d-get-64
 group floor pipeline-set d64set d-set-64
 log "group e: one big batch of 1,000 / 10,000 / 100,000 GETs"
 for s in e-1000 e-10000 e-100000; do glide "$s" e; done
+
+log "group tls: starting the TLS cluster (3 primaries + 3 replicas, tests/scripts/tls_servers.sh)"
+bash "$ROOT/tests/scripts/tls_servers.sh" start "$TLS_SERVERS" >"$OUT/tls-servers.log" 2>&1 ||
+  die "the TLS servers did not start: $(tail -5 "$OUT/tls-servers.log")"
+TLS_SEED=$(sed -n 's/^GLIDE_TLS_CLUSTER_PORTS=//p' "$TLS_SERVERS/servers.env" | cut -d, -f1)
+TLS_CA=$(sed -n 's/^GLIDE_TLS_CERTS=//p' "$TLS_SERVERS/servers.env")/ca.crt
+timeout 120 "$BIN/glide_bench" --port "$TLS_SEED" "${COMMON[@]}" --tls-ca "$TLS_CA" --preload-only ||
+  die "preload over TLS failed"
+log "group tls: $ROUNDS x (a-set-1, a-set-1+tls, d-get-1, d-get-1+tls)"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for s in a-set-1 d-get-1; do
+    glide "$s" tls
+    glide_tls "$s" tls
+  done
+done
+bash "$ROOT/tests/scripts/tls_servers.sh" stop "$TLS_SERVERS" >/dev/null 2>&1 || true
 
 if ((PROFILE)); then
   log "profile: glide_bench a-set-1 and hiredis_floor pipeline-set under callgrind"
@@ -400,7 +432,7 @@ cg_top() {
 }
 
 to_tsv() {
-  jq -r 'select(.scenario != null) | [(.group // "-"), (.phase // "-"), .tool, .scenario, .cmds_per_s,
+  jq -r --arg skip "${2:-}" 'select(.scenario != null and .group != $skip) | [(.group // "-"), (.phase // "-"), .tool, .scenario, .cmds_per_s,
     .cpu_us_per_cmd, .p50_us, .p99_us, .lat_unit, .peak_rss_kb, .errors, (.exec_ms // -1),
     (.reply_bytes // -1), (.peak_delta_kb // -1), (.idle_rss_kb_1 // -1), (.threads_1 // -1),
     (.idle_rss_kb_2 // -1), (.threads_2 // -1), (.batch_kb // -1), (.exec_peak_kb // -1),
@@ -418,7 +450,7 @@ echo "kernel part, csw/c its context switches per command; p50/p99 per batch (a,
 echo "command (d, blocking floor, ceiling); xceil/xflr = rate over the ceiling/floor of the same group (else the"
 echo "run's mean); CPUxf = CPU per command over the floor's."
 echo
-to_tsv "$RESULTS" | awk -F'\t' '
+to_tsv "$RESULTS" tls | awk -F'\t' '
   function fmt_rate(x) { return x < 0 ? "-" : sprintf("%.0f", x) }
   function r2(x) { return sprintf("%.2f", x) }
   function met(c) { return c ? "met" : "NOT MET" }
@@ -524,6 +556,26 @@ to_tsv "$RESULTS" | awk -F'\t' '$4 ~ /^e-/ {
   n = substr($4, 3) + 0
   printf "  %-9s exec %8.2f ms (%.3f us/cmd)  batch +%6d kB  exec peak +%6d kB  total +%6d kB  replies %8d B  (%.1f B of RSS per reply byte)\n",
     $4, $12, $12 * 1000 / n, $19, $20, $14, $13, $14 * 1024 / $13 }'
+
+echo
+echo "tls (group tls: each scenario plain and over TLS, alternated $ROUNDS times, plain on the 3-primary cluster,"
+echo "TLS on the 3+3 TLS cluster, every node verified against its CA): means over the runs, TLS over plain"
+to_tsv "$RESULTS" | awk -F'\t' '$1 == "tls" {
+    k = $4; n[k]++; rate[k] += $5; cpu[k] += $6; p50[k] += $7; rss[k] += $10
+  }
+  END {
+    printf "  %-10s %11s %11s %9s %12s %12s %10s %10s %9s %9s\n", "scenario", "plain c/s", "TLS c/s",
+      "TLS/plain", "plain CPUus", "TLS CPUus", "plain p50", "TLS p50", "plain RSS", "TLS RSS"
+    split("a-set-1 d-get-1", ks, " ")
+    for (i = 1; i <= 2; i++) {
+      k = ks[i]; t = k "+tls"
+      if (!n[k] || !n[t]) continue
+      printf "  %-10s %11.0f %11.0f %8.2fx %12.3f %12.3f %10.0f %10.0f %9.0f %9.0f\n", k, rate[k] / n[k],
+        rate[t] / n[t], (rate[k] > 0 ? (rate[t] / n[t]) / (rate[k] / n[k]) : 0), cpu[k] / n[k], cpu[t] / n[t],
+        p50[k] / n[k], p50[t] / n[t], rss[k] / n[k], rss[t] / n[t]
+    }
+  }'
+echo "  (TLS reconnects with and without session resumption: tests/integration/test_tls_resume.cpp prints them)"
 
 echo
 echo "parser: instructions per reply (callgrind, parse loop only; free = releasing the trees)"
