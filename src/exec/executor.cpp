@@ -328,6 +328,8 @@ void Executor::on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
   request_set_error(req, tag.index, tag.part, kind, message);
 }
 
+bool Executor::on_push(Node *, glide_value *) { return false; }  // no subscriptions yet
+
 void Executor::on_connection_failed(Node *node) { topology_.on_connection_failed(node); }
 
 void Executor::on_node_ready(Node *node) {

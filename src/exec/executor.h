@@ -96,6 +96,7 @@ class Executor final : public plan::ClusterView,
   void on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) override;
   void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                      const std::string &message) override;
+  bool on_push(Node *from, glide_value *push) override;
   void on_connection_failed(Node *node) override;
   void on_node_ready(Node *node) override;
   void on_node_down(Node *node) override;
