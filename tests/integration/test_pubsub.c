@@ -7,6 +7,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,6 +592,88 @@ static void test_failover_resubscribes_sharded(void **state) {
   rx_free(rx);
 }
 
+/* ------------------------------------------------------------------ the dispatch queue's bound */
+
+static void count_only(void *user_data, const glide_pubsub_message *m) {
+  (void)m;
+  atomic_fetch_add((atomic_int *)user_data, 1);
+}
+
+/* A host that does not dispatch: at most 100,000 messages wait in the queue, the rest are
+ * dropped and counted; memory stays bounded; what was queued is delivered in full afterwards. */
+static void test_dispatch_queue_is_bounded(void **state) {
+  (void)state;
+  enum { QUEUED = 100000, EXTRA = 500, PER_BATCH = 10000 };
+  static atomic_int delivered;
+  atomic_store(&delivered, 0);
+  char ch[96];
+  h_key(ch, sizeof ch, "flood");
+  glide_config *cfg = h_config_cluster();
+  OK(glide_config_set_callback_mode(cfg, GLIDE_CALLBACKS_DISPATCHED));
+  OK(glide_config_set_pubsub_callback(cfg, count_only, &delivered));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, ch, strlen(ch)));
+  glide_client *sub = h_connect(cfg);
+  glide_client *pub = h_cluster_client();
+  const size_t rss0 = h_vmrss_kb();
+  const char payload[] = "0123456789abcdef0123456789abcdef"; /* 32 bytes */
+  glide_batch *b = glide_batch_new(false);
+  assert_non_null(b);
+  for (int i = 0; i < PER_BATCH; i++)
+    OK(glide_batch_publish(b, payload, sizeof payload - 1, ch, strlen(ch), true));
+  const uint64_t t0 = h_now_ms();
+  int sent = 0;
+  while (sent < QUEUED + EXTRA) {
+    if (sent + PER_BATCH > QUEUED + EXTRA) { /* the last, short batch */
+      glide_batch_clear(b);
+      for (int i = sent; i < QUEUED + EXTRA; i++)
+        OK(glide_batch_publish(b, payload, sizeof payload - 1, ch, strlen(ch), true));
+    }
+    glide_value *v = glide_client_exec(pub, b, false, NULL);
+    assert_int_equal(glide_value_get_type(v), GLIDE_VALUE_ARRAY);
+    sent += (int)glide_value_len(v);
+    glide_value_free(v);
+  }
+  glide_batch_free(b);
+  glide_stats st = {.struct_size = sizeof st};
+  const uint64_t deadline = h_now_ms() + 20000;
+  do {
+    OK(glide_client_get_stats(sub, &st));
+    if (st.pubsub_dropped >= EXTRA) break;
+    h_sleep_ms(10);
+  } while (h_now_ms() < deadline);
+  const size_t rss1 = h_vmrss_kb();
+  print_message(
+      "      %d messages published in %llu ms; %llu dropped, RSS +%zu KiB while "
+      "queued\n",
+      sent, (unsigned long long)(h_now_ms() - t0), (unsigned long long)st.pubsub_dropped,
+      rss1 > rss0 ? rss1 - rss0 : 0);
+  assert_int_equal(st.pubsub_dropped, EXTRA);
+  assert_int_equal(st.pubsub_messages, 0);
+  assert_int_equal(atomic_load(&delivered), 0);
+  /* 100,000 entries of ~150 bytes: well under 64 MiB */
+  h_expect_growth_below("RSS with a full dispatch queue", rss0, rss1, 64 * 1024);
+  size_t ran = 0;
+  while (ran < QUEUED) {
+    const size_t n = glide_client_dispatch(sub, 0);
+    if (n == 0) break;
+    ran += n;
+  }
+  assert_int_equal(ran, QUEUED);
+  assert_int_equal(atomic_load(&delivered), QUEUED);
+  OK(glide_client_get_stats(sub, &st));
+  assert_int_equal(st.pubsub_messages, QUEUED);
+  /* room again: new messages queue */
+  publish_one(pub, ch, strlen(ch), "after", 5, true);
+  const uint64_t until = h_now_ms() + 3000;
+  while (atomic_load(&delivered) < QUEUED + 1 && h_now_ms() < until) {
+    struct pollfd p = {.fd = glide_client_event_fd(sub), .events = POLLIN};
+    if (poll(&p, 1, 20) > 0) glide_client_dispatch(sub, 0);
+  }
+  assert_int_equal(atomic_load(&delivered), QUEUED + 1);
+  glide_client_close(sub);
+  glide_client_close(pub);
+}
+
 static void log_to_stderr(void *user_data, glide_log_level level, const char *message) {
   (void)user_data;
   fprintf(stderr, "[glide %d] %s\n", (int)level, message);
@@ -605,6 +688,7 @@ int main(void) {
       cmocka_unit_test(test_runtime_subscribe_and_unsubscribe),
       cmocka_unit_test(test_killed_connections_resubscribe),
       cmocka_unit_test(test_failover_resubscribes_sharded),
+      cmocka_unit_test(test_dispatch_queue_is_bounded),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }
