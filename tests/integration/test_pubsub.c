@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -674,6 +675,73 @@ static void test_dispatch_queue_is_bounded(void **state) {
   glide_client_close(pub);
 }
 
+/* ------------------------------------------------------------------ a refused subscribe */
+
+/* Runs one command on the auth server as the default user (raw connection). */
+static void auth_server_cmd(char *buf, size_t cap, const char *a0, const char *a1, const char *a2,
+                            const char *a3, const char *a4, const char *a5) {
+  const int fd = h_raw_connect(h_auth_port());
+  h_raw_send(fd, "AUTH", "glide-secret", NULL);
+  h_raw_read(fd, buf, cap);
+  assert_true(strncmp(buf, "+OK", 3) == 0);
+  h_raw_send(fd, a0, a1, a2, a3, a4, a5, NULL);
+  h_raw_read(fd, buf, cap);
+  h_raw_close(fd);
+}
+
+/* The server refuses a SUBSCRIBE with an ordinary error reply (NOPERM): the PING fence behind
+ * it keeps the connection's replies in step, so commands on the same connection still get their
+ * own answers; the subscribe call ends in TIMEOUT, the allowed one succeeds. */
+static void test_refused_subscribe_keeps_replies_in_step(void **state) {
+  (void)state;
+  char buf[512];
+  char user[64];
+  snprintf(user, sizeof user, "ps-%d", (int)getpid());
+  auth_server_cmd(buf, sizeof buf, "ACL", "SETUSER", user, "on", ">ps-pass",
+                  "+@all"); /* no channel allowed (acl-pubsub-default resetchannels) */
+  auth_server_cmd(buf, sizeof buf, "ACL", "SETUSER", user, "~*", "&allowed*", "on");
+  rx_state *rx = rx_new();
+  glide_config *cfg = h_config_standalone(h_auth_port());
+  OK(glide_config_set_credentials(cfg, user, "ps-pass"));
+  OK(glide_config_set_request_timeout_ms(cfg, 500));
+  OK(glide_config_set_pubsub_callback(cfg, on_message, rx));
+  glide_client *c = h_connect(cfg);
+  char key[96];
+  h_key(key, sizeof key, "refused");
+  const char *bad[] = {"forbidden"};
+  const size_t bad_len[] = {9};
+  const char *good[] = {"allowed-ch"};
+  const size_t good_len[] = {10};
+  /* commands queued around the refused subscribe, on the same connection */
+  h_waiter *w1 = h_waiter_new();
+  const char *set_argv[] = {"SET", key, "v1"};
+  const size_t set_lens[] = {3, strlen(key), 2};
+  OK(glide_client_command_async(c, 3, set_argv, set_lens, h_waiter_cb, w1));
+  ST(glide_client_subscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1), GLIDE_ERR_TIMEOUT);
+  glide_value *v = h_waiter_wait(w1, 3000);
+  assert_ok(v);
+  glide_value_free(v);
+  h_waiter_free(w1);
+  for (int i = 0; i < 5; i++) {
+    v = h_cmd(c, "GET", key, NULL);
+    assert_bulk(v, "v1");
+    glide_value_free(v);
+    v = h_cmd(c, "PING", NULL);
+    assert_type(v, GLIDE_VALUE_SIMPLE_STRING);
+    glide_value_free(v);
+  }
+  OK(glide_client_subscribe(c, GLIDE_PUBSUB_EXACT, good, good_len, 1));
+  v = h_cmd(c, "PUBLISH", "allowed-ch", "hello", NULL);
+  assert_int(v, 1);
+  glide_value_free(v);
+  assert_true(rx_wait(rx, NULL, 1, 3000));
+  assert_int_equal(rx_payload_count(rx, "hello", 5), 1);
+  OK(glide_client_unsubscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1));
+  glide_client_close(c);
+  auth_server_cmd(buf, sizeof buf, "ACL", "DELUSER", user, NULL, NULL, NULL);
+  rx_free(rx);
+}
+
 static void log_to_stderr(void *user_data, glide_log_level level, const char *message) {
   (void)user_data;
   fprintf(stderr, "[glide %d] %s\n", (int)level, message);
@@ -689,6 +757,7 @@ int main(void) {
       cmocka_unit_test(test_killed_connections_resubscribe),
       cmocka_unit_test(test_failover_resubscribes_sharded),
       cmocka_unit_test(test_dispatch_queue_is_bounded),
+      cmocka_unit_test(test_refused_subscribe_keeps_replies_in_step),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }
