@@ -742,6 +742,93 @@ static void test_refused_subscribe_keeps_replies_in_step(void **state) {
   rx_free(rx);
 }
 
+/* ------------------------------------------------------------------ slot move */
+
+static void raw_myid(uint16_t port, char id[41]) {
+  char buf[128];
+  h_raw_cmd(port, buf, sizeof buf, "CLUSTER", "MYID", NULL);
+  assert_true(strncmp(buf, "$40\r\n", 5) == 0);
+  memcpy(id, buf + 5, 40);
+  id[40] = '\0';
+}
+
+/* Gives an empty slot to `to` on every primary (the new owner first), then waits until every
+ * node's CLUSTER SLOTS (through c) names it. */
+static void give_slot(glide_client *c, uint16_t slot, uint16_t from, uint16_t to,
+                      const uint16_t *primaries, size_t np) {
+  char id[41], s[8], buf[256];
+  raw_myid(to, id);
+  snprintf(s, sizeof s, "%u", (unsigned)slot);
+  h_raw_cmd(to, buf, sizeof buf, "CLUSTER", "SETSLOT", s, "NODE", id, NULL);
+  assert_true(strncmp(buf, "+OK", 3) == 0);
+  h_raw_cmd(from, buf, sizeof buf, "CLUSTER", "SETSLOT", s, "NODE", id, NULL);
+  assert_true(strncmp(buf, "+OK", 3) == 0);
+  for (size_t i = 0; i < np; i++) {
+    if (primaries[i] == from || primaries[i] == to) continue;
+    h_raw_cmd(primaries[i], buf, sizeof buf, "CLUSTER", "SETSLOT", s, "NODE", id, NULL);
+  }
+  const uint64_t deadline = h_now_ms() + 10000;
+  while (h_slot_owner_port(c, slot) != to && h_now_ms() < deadline) h_sleep_ms(20);
+  assert_int_equal(h_slot_owner_port(c, slot), to);
+}
+
+/* The sharded channel's slot is moved to another primary (and back): the old owner drops the
+ * subscription (sunsubscribe), the client subscribes on the new owner. */
+static void test_slot_move_resubscribes_sharded(void **state) {
+  (void)state;
+  glide_client *pub = h_cluster_client();
+  static uint16_t owner[16384];
+  h_cluster_slot_map(pub, owner);
+  uint16_t primaries[H_MAX_CLUSTER_PORTS];
+  size_t np = 0;
+  for (int i = 0; i < 16384; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < np; j++) seen |= primaries[j] == owner[i];
+    if (!seen && owner[i] && np < H_MAX_CLUSTER_PORTS) primaries[np++] = owner[i];
+  }
+  assert_true(np >= 2);
+  /* a channel whose slot holds no key (an empty slot moves without MIGRATE) */
+  char ch[96];
+  uint16_t slot = 0;
+  for (int i = 0;; i++) {
+    assert_true(i < 100);
+    h_key(ch, sizeof ch, "move:%d", i);
+    slot = h_key_slot(ch, strlen(ch));
+    char s[8], buf[64];
+    snprintf(s, sizeof s, "%u", (unsigned)slot);
+    h_raw_cmd(owner[slot], buf, sizeof buf, "CLUSTER", "COUNTKEYSINSLOT", s, NULL);
+    if (strcmp(buf, ":0\r\n") == 0) break;
+  }
+  const uint16_t from = owner[slot];
+  const uint16_t to = primaries[0] == from ? primaries[1] : primaries[0];
+  rx_state *rx = rx_new();
+  glide_config *cfg = h_config_cluster();
+  OK(glide_config_set_pubsub_callback(cfg, on_message, rx));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, ch, strlen(ch)));
+  glide_client *sub = h_connect(cfg);
+  assert_int_equal(shard_numsub(from, ch, strlen(ch)), 1);
+
+  const uint64_t t0 = h_now_ms();
+  give_slot(pub, slot, from, to, primaries, np);
+  const uint64_t moved = wait_numsub(to, ch, strlen(ch), 1, t0);
+  wait_numsub(from, ch, strlen(ch), 0, t0);
+  wait_resubscribed(rx, pub, ch, strlen(ch), true, t0, 10000);
+  print_message("      slot %u moved %u -> %u: SSUBSCRIBEd on the new owner after %llu ms\n",
+                (unsigned)slot, (unsigned)from, (unsigned)to, (unsigned long long)moved);
+  expect_exactly_once(rx, pub, ch, strlen(ch), true, "after-move");
+
+  const uint64_t t1 = h_now_ms();
+  give_slot(pub, slot, to, from, primaries, np);
+  const uint64_t back = wait_numsub(from, ch, strlen(ch), 1, t1);
+  wait_numsub(to, ch, strlen(ch), 0, t1);
+  print_message("      and back: SSUBSCRIBEd on %u after %llu ms\n", (unsigned)from,
+                (unsigned long long)back);
+  expect_exactly_once(rx, pub, ch, strlen(ch), true, "after-move-back");
+  glide_client_close(sub);
+  glide_client_close(pub);
+  rx_free(rx);
+}
+
 static void log_to_stderr(void *user_data, glide_log_level level, const char *message) {
   (void)user_data;
   fprintf(stderr, "[glide %d] %s\n", (int)level, message);
@@ -756,6 +843,7 @@ int main(void) {
       cmocka_unit_test(test_runtime_subscribe_and_unsubscribe),
       cmocka_unit_test(test_killed_connections_resubscribe),
       cmocka_unit_test(test_failover_resubscribes_sharded),
+      cmocka_unit_test(test_slot_move_resubscribes_sharded),
       cmocka_unit_test(test_dispatch_queue_is_bounded),
       cmocka_unit_test(test_refused_subscribe_keeps_replies_in_step),
   };
