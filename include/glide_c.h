@@ -262,7 +262,8 @@ GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_c
  * subscribed from the start; binary-safe, non-empty; the config keeps the set (a channel given
  * twice counts once). A config with subscriptions and no callback makes glide_client_new fail with
  * GLIDE_ERR_INVALID_ARGUMENT. glide_client_new returns once the server confirmed every one of them
- * (or fails, within the connect timeout, with GLIDE_ERR_TIMEOUT).
+ * (or fails, within the connect timeout, with GLIDE_ERR_TIMEOUT, or with GLIDE_ERR_SERVER when
+ * the server refused one, e.g. NOPERM from an ACL).
  * Where: a SHARDED channel on the primary owning its slot; EXACT channels and patterns on one
  * primary (classic pub/sub reaches every node of a cluster). The client keeps them there: after a
  * reconnect, a failover or a slot move (the slot map refreshed, or the server's own sunsubscribe)
@@ -459,7 +460,9 @@ GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks);
 /* Runtime pub/sub on a client made with a pubsub callback (glide_config_set_pubsub_callback):
  * subscribes to (unsubscribes from) n channels, patterns or sharded channels of one kind, where
  * glide_config_subscribe says, and returns once the server confirmed each one, at most the
- * request timeout later (GLIDE_ERR_TIMEOUT; the client keeps trying). Idempotent: subscribing a
+ * request timeout later (GLIDE_ERR_TIMEOUT; the client keeps trying). GLIDE_ERR_SERVER: the server
+ * refused a channel (NOPERM from an ACL, say); the refused channels are not kept (the others of
+ * the call are). Idempotent: subscribing a
  * channel already subscribed, or unsubscribing one that is not, succeeds at once. unsubscribe
  * with n == 0 (channels and lens may then be NULL) drops every subscription of that kind.
  * Channels are binary-safe and non-empty. GLIDE_ERR_INVALID_ARGUMENT: bad input, a client made

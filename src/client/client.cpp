@@ -449,6 +449,13 @@ void Client::take_discovery_answer(Request *req, glide_value *root) {
 
 void Client::on_initial_subscriptions(PubSubChange *change, glide_status status) {
   auto *c = static_cast<Client *>(change->ctx);
+  if (status == GLIDE_ERR_SERVER) {
+    try {
+      c->discovery_finished(status, "a subscription was refused: " + change->error);
+      return;
+    } catch (...) {
+    }
+  }
   c->discovery_finished(status, status == GLIDE_ERR_TIMEOUT
                                     ? "the subscriptions were not confirmed within the connect "
                                       "timeout"

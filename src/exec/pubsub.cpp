@@ -236,24 +236,56 @@ void PubSub::on_fence_reply(Node *from, const ReplyTag &tag, glide_value *v) {
   GLIDE_LOG(GLIDE_LOG_WARN, "pub/sub: %s on %s failed: %.*s",
             fenced.subscribe ? kSubscribe[fenced.kind] : kUnsubscribe[fenced.kind],
             from->name.c_str(), static_cast<int>(std::min<size_t>(err.size(), 200)), err.data());
+  // Redirects and a cluster in flux pass: the channels go again (after a refresh). Anything
+  // else (NOPERM, CROSSSLOT) is the server's answer for good: those channels leave the wanted
+  // set and the changes waiting for them fail with it.
+  const bool redirect = value::is_error_with(*v, "MOVED") || value::is_error_with(*v, "ASK") ||
+                        value::is_error_with(*v, "CLUSTERDOWN");
+  const bool transient = redirect || value::is_error_with(*v, "TRYAGAIN") ||
+                         value::is_error_with(*v, "LOADING") ||
+                         value::is_error_with(*v, "MASTERDOWN");
   Map &m = subs_[fenced.kind];
+  std::vector<std::string> refused;
   for (const std::string &ch : fenced.channels) {
     auto it = m.find(ch);
     if (it == m.end() || it->second.at != from) continue;
-    if (fenced.subscribe) {
+    if (!fenced.subscribe) {
+      sub_gone(fenced.kind, it);
+    } else if (transient) {
       it->second.at = nullptr;
       it->second.confirmed = false;
       it->second.unsub_inflight = 0;
       it->second.retry_at_ms = events_.now_ms() + kRetryMs;
     } else {
-      sub_gone(fenced.kind, it);
+      refused.push_back(key_of(fenced.kind, ch));
+      m.erase(it);
     }
   }
-  if (value::is_error_with(*v, "MOVED") || value::is_error_with(*v, "ASK") ||
-      value::is_error_with(*v, "CLUSTERDOWN"))
-    topology_.request_refresh(true);
+  if (redirect) topology_.request_refresh(true);
   schedule(kRetryMs);
+  if (!refused.empty()) fail_changes(refused, err);
   check_changes();
+}
+
+void PubSub::fail_changes(const std::vector<std::string> &refused, std::string_view error) {
+  std::vector<PubSubChange *> failed;
+  std::erase_if(changes_, [&](PubSubChange *c) {
+    if (!c->subscribe) return false;
+    for (const std::string &k : c->keys) {
+      if (std::find(refused.begin(), refused.end(), k) != refused.end()) {
+        failed.push_back(c);
+        return true;
+      }
+    }
+    return false;
+  });
+  for (PubSubChange *c : failed) {
+    try {
+      c->error.assign(error);
+    } catch (...) {
+    }
+    c->done(c, GLIDE_ERR_SERVER);
+  }
 }
 
 void PubSub::on_fence_lost(const ReplyTag &tag) { fences_.erase(tag.index); }

@@ -39,7 +39,8 @@ namespace glide {
 
 // A change asked by a caller (glide_client_subscribe / unsubscribe, the config's set at start):
 // done(change, status) is called once, on the I/O thread, when the server confirmed every
-// channel (GLIDE_OK), at the deadline (TIMEOUT) or at close (CLOSING).
+// channel (GLIDE_OK), refused one (SERVER: NOPERM, CROSSSLOT; the refused channels are dropped
+// from the wanted set), at the deadline (TIMEOUT) or at close (CLOSING).
 struct PubSubChange {
   glide_pubsub_kind kind = GLIDE_PUBSUB_EXACT;
   bool subscribe = true;
@@ -51,6 +52,7 @@ struct PubSubChange {
   // The I/O thread's
   std::vector<std::string> keys;  // what is waited for
   uint64_t deadline_ms = 0;
+  std::string error;  // GLIDE_ERR_SERVER: the server's refusal
 };
 
 // Where delivered messages go (the client).
@@ -120,6 +122,7 @@ class PubSub {
   void write(Node *node, int kind, bool subscribe, std::vector<std::string> channels);
   void sub_gone(int kind, Map::iterator it);  // an unsubscribe of `at` confirmed (or unasked)
   void check_changes();
+  void fail_changes(const std::vector<std::string> &refused, std::string_view error);
   bool change_done(const PubSubChange *c) const;
   bool anything_pending() const;
 

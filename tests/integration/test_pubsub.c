@@ -691,7 +691,8 @@ static void auth_server_cmd(char *buf, size_t cap, const char *a0, const char *a
 
 /* The server refuses a SUBSCRIBE with an ordinary error reply (NOPERM): the PING fence behind
  * it keeps the connection's replies in step, so commands on the same connection still get their
- * own answers; the subscribe call ends in TIMEOUT, the allowed one succeeds. */
+ * own answers; the subscribe call fails with SERVER, the allowed one succeeds; a config-time
+ * subscription refused makes glide_client_new fail with SERVER. */
 static void test_refused_subscribe_keeps_replies_in_step(void **state) {
   (void)state;
   char buf[512];
@@ -717,7 +718,7 @@ static void test_refused_subscribe_keeps_replies_in_step(void **state) {
   const char *set_argv[] = {"SET", key, "v1"};
   const size_t set_lens[] = {3, strlen(key), 2};
   OK(glide_client_command_async(c, 3, set_argv, set_lens, h_waiter_cb, w1));
-  ST(glide_client_subscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1), GLIDE_ERR_TIMEOUT);
+  ST(glide_client_subscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1), GLIDE_ERR_SERVER);
   glide_value *v = h_waiter_wait(w1, 3000);
   assert_ok(v);
   glide_value_free(v);
@@ -736,8 +737,21 @@ static void test_refused_subscribe_keeps_replies_in_step(void **state) {
   glide_value_free(v);
   assert_true(rx_wait(rx, NULL, 1, 3000));
   assert_int_equal(rx_payload_count(rx, "hello", 5), 1);
-  OK(glide_client_unsubscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1));
+  OK(glide_client_unsubscribe(c, GLIDE_PUBSUB_EXACT, bad, bad_len, 1)); /* not kept: no-op */
   glide_client_close(c);
+  cfg = h_config_standalone(h_auth_port());
+  OK(glide_config_set_credentials(cfg, user, "ps-pass"));
+  OK(glide_config_set_pubsub_callback(cfg, on_message, rx));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, "allowed-x", 9));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_PATTERN, "forbidden*", 10));
+  c = NULL;
+  char *err = NULL;
+  ST(glide_client_new(cfg, &c, &err), GLIDE_ERR_SERVER);
+  assert_null(c);
+  assert_non_null(err);
+  assert_non_null(strstr(err, "NOPERM"));
+  glide_string_free(err);
+  glide_config_free(cfg);
   auth_server_cmd(buf, sizeof buf, "ACL", "DELUSER", user, NULL, NULL, NULL);
   rx_free(rx);
 }
