@@ -207,11 +207,8 @@ glide_status Client::pubsub_change(PubSubChange *change) {
   std::lock_guard<std::mutex> lock(submit_mu_);
   if (closing_.load()) return GLIDE_ERR_CLOSING;
   try {
-    // Room for the swap on the I/O thread too, so draining never allocates.
-    pubsub_changes_.push_back(change);
-    pubsub_draining_.reserve(pubsub_changes_.capacity());
+    pubsub_changes_.push_back(change);  // the I/O thread swaps the vector out: no allocation there
   } catch (...) {
-    if (!pubsub_changes_.empty() && pubsub_changes_.back() == change) pubsub_changes_.pop_back();
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
   if (!wake_pending_.exchange(true)) wake(wake_fd_);
