@@ -42,10 +42,12 @@ typedef struct options {
   bool json;
   bool callgrind; /* count only the measured window (valgrind --instr-atstart=no) */
   uint32_t timeout_ms;
-  int preload; /* 1 = preload then run (default), 0 = --no-preload, 2 = --preload-only */
+  int preload;        /* 1 = preload then run (default), 0 = --no-preload, 2 = --preload-only */
+  const char *tls_ca; /* --tls-ca FILE: TLS, trusting that CA (verified per node) */
 } options;
 
-static options O = {"127.0.0.1", 7000, 0, 16, 10000, 100, 500, 3000, "all", false, false, 5000, 1};
+static options O = {"127.0.0.1", 7000,  0,     16,    10000, 100, 500,
+                    3000,        "all", false, false, 5000,  1,   NULL};
 
 static char *g_keys;   /* keyspace * BENCH_KEY_LEN */
 static char *g_values; /* keyspace * value_size */
@@ -131,6 +133,9 @@ static glide_client *connect_client(uint16_t port) {
     die("bad address %s:%u", O.host, port);
   glide_config_set_request_timeout_ms(cfg, O.timeout_ms);
   glide_config_set_inflight_limit(cfg, 100000);
+  if (O.tls_ca && (glide_config_set_tls(cfg, true) != GLIDE_OK ||
+                   glide_config_set_tls_ca_file(cfg, O.tls_ca) != GLIDE_OK))
+    die("bad --tls-ca %s", O.tls_ca);
   glide_client *c = NULL;
   char *msg = NULL;
   glide_status st = glide_client_new(cfg, &c, &msg);
@@ -619,9 +624,10 @@ static void usage(void) {
       "usage: glide_bench [--host H] [--port P] [--idle-port P] [--value-size N] [--keyspace N]\n"
       "                   [--batch-size N] [--warmup-ms N] [--duration-ms N] [--timeout-ms N]\n"
       "                   [--scenario NAME|LETTER|all] [--json] [--callgrind] [--list]\n"
-      "                   [--no-preload | --preload-only]\n"
+      "                   [--no-preload | --preload-only] [--tls-ca FILE]\n"
       "  --no-preload: the keyspace already holds this --value-size's values (an earlier\n"
-      "  --preload-only run); keeps the preload's freed heap out of the RSS figures.\n");
+      "  --preload-only run); keeps the preload's freed heap out of the RSS figures.\n"
+      "  --tls-ca: connect with TLS, verifying each node against that CA (PEM).\n");
   exit(2);
 }
 
@@ -658,6 +664,8 @@ int main(int argc, char **argv) {
       O.preload = 0;
     else if (!strcmp(a, "--preload-only"))
       O.preload = 2;
+    else if (!strcmp(a, "--tls-ca"))
+      O.tls_ca = NEXT();
     else if (!strcmp(a, "--list")) {
       for (size_t s = 0; s < sizeof SCENARIOS / sizeof *SCENARIOS; ++s) puts(SCENARIOS[s].name);
       return 0;

@@ -83,8 +83,9 @@ GLIDE_API const char *glide_error_kind_name(glide_error_kind kind);
  * containers - goes through these four functions, so an embedder (Lua, a JVM, a game engine) can
  * account for it or cap it. A function returning NULL is out of memory: the operation that needed
  * it fails with GLIDE_ERR_OUT_OF_MEMORY (or an OUT_OF_MEMORY element), nothing crashes or leaks,
- * and every callback still fires once. Not covered: memory that libevent and libc allocate inside
- * their own calls (a few KiB per client: its event loop, name resolution).
+ * and every callback still fires once. Not covered: memory that libevent, OpenSSL and libc
+ * allocate inside their own calls (a few KiB per client: its event loop, name resolution; with
+ * TLS, the SSL context and tens of KiB per connection).
  * Call it before anything else of the library (configs, batches and values made before must not
  * be freed after the switch); it returns GLIDE_ERR_INVALID_ARGUMENT while a client exists or when a
  * function pointer is NULL. NULL restores malloc/calloc/realloc/free. The struct is copied. */
@@ -216,20 +217,42 @@ GLIDE_API glide_config *glide_config_new(void);
 GLIDE_API void glide_config_free(glide_config *cfg); /* NULL is a no-op */
 
 /* Seed address (cluster) or the server (standalone; the first address is used). host is a
- * NUL-terminated name or IP literal, non-empty; port 1..65535. */
+ * NUL-terminated name or IP literal, non-empty; port 1..65535. An IP literal is connected to at
+ * once; a name is resolved without blocking the client's I/O thread (libevent's evdns, through
+ * the system's /etc/resolv.conf and /etc/hosts, e.g. "localhost"), within the connect timeout:
+ * a lookup still pending then fails that connection with GLIDE_ERR_CONNECTION ("timed out
+ * resolving host:port after N ms"), a failed one with "cannot resolve host:port: reason". */
 GLIDE_API glide_status glide_config_add_address(glide_config *cfg, const char *host, uint16_t port);
 GLIDE_API glide_status glide_config_set_cluster_mode(glide_config *cfg, bool cluster);
-/* username NULL = the default user; password must not be NULL. Strings are copied. */
+/* username NULL = the default user; password must not be NULL. Sent on every new connection
+ * (HELLO 3 AUTH, or AUTH with RESP2); a refusal fails glide_client_new (or the node's requests)
+ * with GLIDE_ERR_AUTH and the server's message. Strings are copied; the library's copies are
+ * wiped when the config (or client) is freed, and never appear in messages. See also
+ * glide_client_update_password. */
 GLIDE_API glide_status glide_config_set_credentials(glide_config *cfg, const char *username,
                                                     const char *password);
-/* TLS: GLIDE_ERR_NOT_SUPPORTED in this version when enabling (set_tls(cfg, false) is OK). */
+/* TLS (OpenSSL, TLS 1.2 or later) on every connection: seeds, the slot map's nodes and redirect
+ * targets alike. By default each server's certificate must chain to a trusted CA (the system
+ * trust store, or glide_config_set_tls_ca_file) and name the host or IP address the client
+ * connects to (the seed as given, or the address the cluster announces); SNI is sent for host
+ * names. A refused handshake fails with GLIDE_ERR_TLS and a message naming the node and the
+ * reason (unknown CA, host name or IP address mismatch, expired certificate, certificate
+ * required, ...): glide_client_new for the seeds, the node's commands in place otherwise.
+ * The files below are read once, by glide_client_new: one that cannot be read or used makes it
+ * fail with GLIDE_ERR_TLS naming the file. Default: off. */
 GLIDE_API glide_status glide_config_set_tls(glide_config *cfg, bool enabled);
+/* PEM file of the CAs to trust instead of the system trust store. Non-empty path. */
 GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const char *path);
+/* Mutual TLS: the client's certificate chain and its unencrypted private key (PEM files). */
 GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
                                                         const char *key_path);
+/* true: no certificate or host name verification at all (encryption without authentication of
+ * the server: an explicit opt-out, for tests). Default false. */
 GLIDE_API glide_status glide_config_set_tls_insecure(glide_config *cfg, bool skip_verification);
 /* Milliseconds, 1 .. 3,600,000. The request timeout is the default batch timeout too. */
 GLIDE_API glide_status glide_config_set_request_timeout_ms(glide_config *cfg, uint32_t ms);
+/* The connect timeout bounds each connection attempt as a whole: name lookup, TCP connect and
+ * handshake. */
 GLIDE_API glide_status glide_config_set_connect_timeout_ms(glide_config *cfg, uint32_t ms);
 /* Sent with HELLO ... SETNAME (or CLIENT SETNAME). NULL clears it. No spaces or newlines. */
 GLIDE_API glide_status glide_config_set_client_name(glide_config *cfg, const char *name);
@@ -405,8 +428,9 @@ typedef struct glide_client glide_client;
 
 /* Connects (cluster: discovers the slot map from the seeds with CLUSTER SLOTS, all seeds at once)
  * and returns within the connect timeout: connecting, the handshake and the CLUSTER SLOTS answer
- * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused),
- * PROTOCOL (a seed answered garbage or no slot map), TIMEOUT (a seed did not finish answering in
+ * all count. On failure *out stays NULL, the status says why - AUTH (credentials refused), TLS
+ * (a TLS file unusable, or a seed's TLS handshake refused), PROTOCOL (a seed answered garbage or
+ * no slot map), TIMEOUT (a seed did not finish answering in
  * time), CONNECTION (refused, unreachable, not a cluster), INVALID_ARGUMENT; with several seeds
  * the most telling of their failures, in that order - and, if error_message is not NULL,
  * *error_message gets a message naming each seed's failure, freed with glide_string_free. Starts
@@ -424,6 +448,16 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
  * any thread. */
 GLIDE_API void glide_client_close(glide_client *client);
 GLIDE_API void glide_string_free(char *s); /* NULL is a no-op */
+/* Password rotation: connections made from now on authenticate with `password` (the user set by
+ * glide_config_set_credentials, or the default user); NULL clears the password (new connections
+ * send no credentials). With immediate_auth (and a password) every live connection sends AUTH
+ * with it now, and the call returns once all have answered: GLIDE_OK, or the first failure
+ * (GLIDE_ERR_AUTH when a server refused it; that connection stays authenticated as before).
+ * Blocks at most about the request timeout; the string is copied and the library's copies are
+ * wiped when no longer needed; it never appears in a message. Thread-safe; from one of this
+ * client's callbacks (the I/O thread) it returns GLIDE_ERR_INVALID_ARGUMENT. */
+GLIDE_API glide_status glide_client_update_password(glide_client *c, const char *password,
+                                                    bool immediate_auth);
 
 /* One command, blocking. Never returns NULL: failures are an ERROR root with kind and message. A
  * command with keys in several slots is split per slot and aggregated (cluster mode). */

@@ -19,12 +19,16 @@ PACKAGES=(
   pkg-config
   libevent-dev
   libssl-dev
+  openssl # the CLI: certificates for the TLS tests (tests/scripts/tls_servers.sh)
   libcmocka-dev
   redis-server
   redis-tools # redis-cli
   python3
   iproute2 # ss, used to find free ports
-  golang-go # the Go binding (bindings/go): go vet and go test with cgo, standard library only
+  golang-go       # the Go binding (bindings/go): go vet and go test with cgo, standard library only
+  python3-pytest  # the Python binding's tests (bindings/python, ctest bindings.python)
+  python3-redis   # bindings/python/bench.py: redis-py's RedisCluster, the comparison
+  python3-hiredis # redis-py's C reply parser, so the comparison is redis-py at its fastest
 )
 
 installed() {

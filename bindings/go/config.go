@@ -32,7 +32,8 @@ type ClusterClientConfiguration struct {
 	// Addresses are seed nodes; any node of the cluster will do. At least one.
 	Addresses   []NodeAddress
 	Credentials *ServerCredentials
-	// UseTLS is not supported by this version of the library (NOT_SUPPORTED).
+	// UseTLS connects with TLS, verified against the system trust store (the C library's
+	// glide_config_set_tls; CA files and client certificates are not exposed here yet).
 	UseTLS   bool
 	ReadFrom ReadFrom
 	// RequestTimeout bounds each request, and each batch without its own timeout (default 1 s).
@@ -53,7 +54,8 @@ type ClientConfiguration struct {
 	// Addresses: the server (the first address is used).
 	Addresses   []NodeAddress
 	Credentials *ServerCredentials
-	// UseTLS is not supported by this version of the library (NOT_SUPPORTED).
+	// UseTLS connects with TLS, verified against the system trust store (the C library's
+	// glide_config_set_tls; CA files and client certificates are not exposed here yet).
 	UseTLS bool
 	// RequestTimeout bounds each request, and each batch without its own timeout (default 1 s).
 	RequestTimeout time.Duration

@@ -85,8 +85,9 @@ func TestBadConfig(t *testing.T) {
 		}
 		requestError(t, err, InvalidArgument)
 	}
+	// TLS to a plain-text server: the TLS handshake never completes (a TLS error, not a hang).
 	_, err := NewClusterClient(ClusterClientConfiguration{Addresses: []NodeAddress{good}, UseTLS: true})
-	requestError(t, err, NotSupported)
+	requestError(t, err, TLS)
 	if s.authPort != 0 {
 		addr := []NodeAddress{{Host: s.host, Port: s.authPort}}
 		_, err = NewClient(ClientConfiguration{Addresses: addr, Credentials: &ServerCredentials{Password: "wrong"}})

@@ -346,6 +346,15 @@ GLIDE_API glide_status glide_client_unsubscribe(glide_client *c, glide_pubsub_ki
   return pubsub_call(c, kind, channels, lens, n, false);
 }
 
+GLIDE_API glide_status glide_client_update_password(glide_client *c, const char *password,
+                                                    bool immediate_auth) {
+  return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
+    if (!c) return GLIDE_ERR_INVALID_ARGUMENT;
+    std::string error;
+    return c->impl->update_password(password, immediate_auth, &error);
+  });
+}
+
 GLIDE_API int glide_client_event_fd(glide_client *c) { return c ? c->impl->event_fd() : -1; }
 
 GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks) {

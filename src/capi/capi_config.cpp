@@ -50,6 +50,8 @@ GLIDE_API glide_status glide_config_set_credentials(glide_config *cfg, const cha
     cfg->c.username.swap(user);
     cfg->c.password.swap(pass);
     cfg->c.has_credentials = true;
+    glide::wipe(user);  // the previous values
+    glide::wipe(pass);
   } catch (...) {
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -58,24 +60,40 @@ GLIDE_API glide_status glide_config_set_credentials(glide_config *cfg, const cha
 
 GLIDE_API glide_status glide_config_set_tls(glide_config *cfg, bool enabled) {
   if (!cfg) return GLIDE_ERR_INVALID_ARGUMENT;
-  return enabled ? GLIDE_ERR_NOT_SUPPORTED : GLIDE_OK;
+  cfg->c.tls = enabled;
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const char *path) {
-  if (!cfg || !path || !*path) return GLIDE_ERR_INVALID_ARGUMENT;
-  return GLIDE_ERR_NOT_SUPPORTED;
+  if (!cfg || !path || !*path || std::strlen(path) > 4096) return GLIDE_ERR_INVALID_ARGUMENT;
+  try {
+    cfg->c.tls_ca_file = path;
+  } catch (...) {
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
                                                         const char *key_path) {
-  if (!cfg || !cert_path || !*cert_path || !key_path || !*key_path)
+  if (!cfg || !cert_path || !*cert_path || !key_path || !*key_path ||
+      std::strlen(cert_path) > 4096 || std::strlen(key_path) > 4096)
     return GLIDE_ERR_INVALID_ARGUMENT;
-  return GLIDE_ERR_NOT_SUPPORTED;
+  try {
+    std::string cert = cert_path;
+    std::string key = key_path;
+    cfg->c.tls_cert_file.swap(cert);
+    cfg->c.tls_key_file.swap(key);
+  } catch (...) {
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_tls_insecure(glide_config *cfg, bool skip_verification) {
   if (!cfg) return GLIDE_ERR_INVALID_ARGUMENT;
-  return skip_verification ? GLIDE_ERR_NOT_SUPPORTED : GLIDE_OK;
+  cfg->c.tls_insecure = skip_verification;
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_request_timeout_ms(glide_config *cfg, uint32_t ms) {

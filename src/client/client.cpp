@@ -10,6 +10,7 @@
 
 #include "cluster/slot_map.h"
 #include "cluster/topology.h"
+#include "net/tls_context.h"
 #include "util/guard.h"
 #include "value/alloc.h"
 
@@ -49,6 +50,9 @@ Client::~Client() {
   // nodes (their connections' events) and timers before the loop.
   executor_.detach();
   if (wake_ev_) event_free(wake_ev_);
+  // Last before the loop itself: the connections have abandoned their lookups, whose callbacks
+  // the resolver lets run (the loop holds no other event now) before freeing its evdns_base.
+  resolver_.reset();
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
@@ -56,13 +60,21 @@ Client::~Client() {
 
 glide_status Client::start(std::string *error) {
   start_ms_ = steady_ms();
+  if (config_.tls) {
+    // Read the CA file, certificate and key once, here: an unusable one fails glide_client_new.
+    bool oom = false;
+    tls_ = TlsContext::create(config_, error, &oom);
+    if (!tls_) return oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_TLS;
+    config_.tls_context = tls_.get();
+  }
   struct event_config *ec = event_config_new();
   if (!ec) return GLIDE_ERR_OUT_OF_MEMORY;
   event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);  // only the I/O thread touches the base
   base_ = event_base_new_with_config(ec);
   event_config_free(ec);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (!base_ || wake_fd_ < 0) {
+  if (base_) resolver_.reset(new (std::nothrow) Resolver(base_, config_.nameserver));
+  if (!base_ || wake_fd_ < 0 || !resolver_) {
     *error = "cannot create the event loop";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -76,7 +88,7 @@ glide_status Client::start(std::string *error) {
   // Edge-triggered: every eventfd write is an edge, so the counter never needs reading (it would
   // take 2^64 wake-ups to fill it): one system call less per wake-up.
   wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST | EV_ET, &Client::on_wake, this);
-  if (!executor_.attach(base_)) {
+  if (!executor_.attach(base_, resolver_.get())) {
     *error = "cannot create the topology's timers";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
@@ -186,11 +198,15 @@ void Client::on_wake(evutil_socket_t, short, void *arg) {
 }
 
 void Client::drain_submissions() {
+  std::vector<PasswordChange *> changes;
   {
     std::lock_guard<std::mutex> lock(submit_mu_);
     draining_.swap(submitted_);
     pubsub_draining_.swap(pubsub_changes_);
+    changes.swap(password_changes_);
   }
+  // Password changes first: requests submitted after one reconnect with the new password.
+  for (PasswordChange *pc : changes) apply_password(pc);
   for (Request *req : draining_) executor_.begin(req);
   draining_.clear();
   for (PubSubChange *change : pubsub_draining_) {
@@ -213,6 +229,102 @@ glide_status Client::pubsub_change(PubSubChange *change) {
   }
   if (!wake_pending_.exchange(true)) wake(wake_fd_);
   return GLIDE_OK;
+}
+
+glide_status Client::update_password(const char *password, bool immediate_auth,
+                                     std::string *error) {
+  if (on_io_thread()) {
+    *error = "glide_client_update_password cannot wait on the client's own I/O thread";
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  }
+  PasswordChange pc;
+  pc.client = this;
+  pc.clear = password == nullptr;
+  pc.immediate = immediate_auth;
+  try {
+    if (password) pc.password = password;
+    std::lock_guard<std::mutex> lock(submit_mu_);
+    if (closing_.load()) {
+      wipe(pc.password);
+      return GLIDE_ERR_CLOSING;
+    }
+    password_changes_.push_back(&pc);
+    if (!wake_pending_.exchange(true)) wake(wake_fd_);
+  } catch (...) {
+    wipe(pc.password);
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  pc.done.acquire();  // the I/O thread touches pc no more after its release
+  wipe(pc.password);
+  if (pc.status != GLIDE_OK) *error = pc.error;
+  return pc.status;
+}
+
+void Client::apply_password(PasswordChange *pc) {
+  // The connections read config_.password at each handshake, on this thread.
+  if (pc->clear) {
+    wipe(config_.password);
+    config_.has_credentials = false;
+  } else {
+    config_.password.assign(pc->password);
+    config_.has_credentials = true;
+  }
+  std::vector<Node *> live;
+  if (pc->immediate && !pc->clear) {
+    executor_.topology().for_each_node([&](Node *n) {
+      if (n->conn->state() != Connection::State::kDisconnected) live.push_back(n);
+    });
+  }
+  pc->waiting = static_cast<uint32_t>(live.size()) + 1;  // + 1 until every AUTH is sent
+  for (Node *n : live) {
+    const bool user = !config_.username.empty();
+    const char *argv[3] = {"AUTH", user ? config_.username.c_str() : config_.password.c_str(),
+                           config_.password.c_str()};
+    const size_t lens[3] = {4, user ? config_.username.size() : config_.password.size(),
+                            config_.password.size()};
+    Request *req = executor_.make_internal(argv, lens, user ? 3 : 2, &Client::on_auth_reply, pc);
+    if (req) {
+      try {
+        req->route.kind = GLIDE_ROUTE_ADDRESS;
+        req->route.host = n->address.host;
+        req->route.port = n->address.port;
+      } catch (...) {
+        wipe(req->owned.buffer);
+        delete req;
+        req = nullptr;
+      }
+    }
+    if (!req) {
+      if (pc->status == GLIDE_OK) pc->status = GLIDE_ERR_OUT_OF_MEMORY;
+      --pc->waiting;
+      continue;
+    }
+    req->timeout_ms = config_.request_timeout_ms;
+    executor_.begin(req);  // may answer at once (on_auth_reply)
+  }
+  if (--pc->waiting == 0) pc->done.release();
+}
+
+void Client::on_auth_reply(Request *req, glide_value *root) {
+  auto *pc = static_cast<PasswordChange *>(req->hook_ctx);
+  wipe(req->owned.buffer);  // AUTH's bytes held the password
+  if (root->type == GLIDE_VALUE_ERROR && pc->status == GLIDE_OK) {
+    const std::string_view msg(root->u.string.ptr, root->u.string.len);
+    bool refused = false;
+    if (root->error_kind == GLIDE_ERR_SERVER)
+      for (std::string_view p : {"WRONGPASS", "NOAUTH", "NOPERM", "ERR invalid password",
+                                 "ERR AUTH", "ERR Client sent AUTH"})
+        refused = refused || msg.starts_with(p);
+    pc->status = refused ? GLIDE_ERR_AUTH : root->error_kind;
+    try {
+      pc->error = "AUTH with the new password failed on " + req->route.host + ":" +
+                  std::to_string(req->route.port) + ": " + std::string(msg);
+    } catch (...) {
+      pc->error.clear();
+    }
+  }
+  glide_value_free(root);
+  if (--pc->waiting == 0) pc->done.release();
 }
 
 void Client::shutdown_io() {
@@ -390,8 +502,11 @@ void Client::discover() {
 void Client::on_standalone_ping(Request *req, glide_value *root) {
   auto *c = static_cast<Client *>(req->hook_ctx);
   if (root->type == GLIDE_VALUE_ERROR) {
-    const glide_error_kind kind =
-        root->error_kind == GLIDE_ERR_SERVER ? GLIDE_ERR_CONNECTION : root->error_kind;
+    // A server that wants a password and got none (RESP2: no HELLO) answers PING with NOAUTH.
+    const std::string_view msg(root->u.string.ptr, root->u.string.len);
+    const glide_error_kind kind = root->error_kind != GLIDE_ERR_SERVER ? root->error_kind
+                                  : msg.starts_with("NOAUTH")          ? GLIDE_ERR_AUTH
+                                                                       : GLIDE_ERR_CONNECTION;
     c->discovery_finished(kind, std::string_view(root->u.string.ptr, root->u.string.len));
   } else {
     c->discovery_finished(GLIDE_OK, "");

@@ -19,6 +19,8 @@
 #include "config/config.h"
 #include "exec/executor.h"
 #include "exec/request.h"
+#include "net/resolver.h"
+#include "net/tls_context.h"
 
 namespace glide {
 
@@ -38,6 +40,11 @@ class Client final : public ExecutorHost {
 
   // Caller threads. submit() takes ownership of req on GLIDE_OK.
   glide_status submit(Request *req);
+  // glide_client_update_password (caller threads, not the I/O thread): the I/O thread changes the
+  // password its connections' handshakes send (nullptr: none); with immediate_auth it also sends
+  // AUTH on every connected node and this returns once all have answered (the first failure's
+  // kind and message, which never holds the password).
+  glide_status update_password(const char *password, bool immediate_auth, std::string *error);
   bool on_io_thread() const;
 
   // Dispatched callbacks.
@@ -66,6 +73,20 @@ class Client final : public ExecutorHost {
   static void on_wake(evutil_socket_t fd, short what, void *arg);
   void run();
   void drain_submissions();
+
+  // A password change handed to the I/O thread (update_password waits on `done`).
+  struct PasswordChange {
+    std::string password;  // wiped once applied
+    bool clear = false;
+    bool immediate = false;
+    uint32_t waiting = 0;  // AUTH answers still expected
+    glide_status status = GLIDE_OK;
+    std::string error;
+    Client *client = nullptr;
+    std::binary_semaphore done{0};
+  };
+  void apply_password(PasswordChange *pc);
+  static void on_auth_reply(Request *req, glide_value *root);
   void shutdown_io();
 
   void discover();
@@ -77,8 +98,12 @@ class Client final : public ExecutorHost {
   void take_discovery_answer(Request *req, glide_value *root);
 
   Config config_;
+  std::unique_ptr<TlsContext> tls_;  // config_.tls_context: the SSL_CTX of every connection
   Executor executor_{config_, *this};
   struct event_base *base_ = nullptr;
+  // The loop's name resolver (its evdns_base is made on the first host name): freed after every
+  // connection and before base_.
+  std::unique_ptr<Resolver> resolver_;
   std::thread io_thread_;
 
   // Submit queue: caller threads push, the I/O thread swaps it out; one wake per burst.
@@ -87,6 +112,7 @@ class Client final : public ExecutorHost {
   std::vector<Request *> draining_;
   std::vector<PubSubChange *> pubsub_changes_;  // glide_client_(un)subscribe, under submit_mu_
   std::vector<PubSubChange *> pubsub_draining_;
+  std::vector<PasswordChange *> password_changes_;  // under submit_mu_, like submitted_
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> closing_{false};
   std::atomic<uint32_t> inflight_{0};

@@ -38,8 +38,9 @@ Topology::Topology(const Config &config, NodeEvents &events, TopologyHost &host)
 
 Topology::~Topology() { detach(); }
 
-bool Topology::attach(struct event_base *base) {
+bool Topology::attach(struct event_base *base, Resolver *resolver) {
   base_ = base;
+  resolver_ = resolver;
   refresh_timer_ = evtimer_new(base, &Topology::on_refresh_timer, this);
   fast_refresh_timer_ = evtimer_new(base, &Topology::on_fast_refresh_timer, this);
   sweep_ev_ = evtimer_new(base, &Topology::on_sweep, this);
@@ -72,7 +73,8 @@ Node *Topology::node_for(const Address &addr) {
   node->events = &events_;
   node->address = Address{normalize_host(addr.host), addr.port};
   node->name = name;
-  node->conn = std::make_unique<Connection>(node.get(), base_, config_, node->address, node->name);
+  node->conn = std::make_unique<Connection>(node.get(), base_, resolver_, config_, node->address,
+                                            node->name);
   Node *raw = node.get();
   nodes_.emplace(std::move(name), std::move(node));
   return raw;

@@ -51,8 +51,9 @@ class Topology {
   Topology(const Topology &) = delete;
   Topology &operator=(const Topology &) = delete;
 
-  // The timers, on the I/O thread's loop; false when out of memory.
-  bool attach(struct event_base *base);
+  // The timers, on the I/O thread's loop, and the loop's name resolver for the connections;
+  // false when out of memory.
+  bool attach(struct event_base *base, Resolver *resolver);
   // Before the loop is freed: connections and timers go.
   void detach();
 
@@ -123,6 +124,7 @@ class Topology {
   NodeEvents &events_;
   TopologyHost &host_;
   struct event_base *base_ = nullptr;
+  Resolver *resolver_ = nullptr;
 
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   SlotMap slots_;

@@ -23,9 +23,9 @@ Executor::Executor(const Config &config, ExecutorHost &host)
 
 Executor::~Executor() { detach(); }
 
-bool Executor::attach(struct event_base *base) {
+bool Executor::attach(struct event_base *base, Resolver *resolver) {
   base_ = base;
-  return topology_.attach(base) && pubsub_.attach(base);
+  return topology_.attach(base, resolver) && pubsub_.attach(base);
 }
 
 void Executor::detach() {

@@ -72,7 +72,7 @@ class Executor final : public plan::ClusterView,
   Executor &operator=(const Executor &) = delete;
 
   // The I/O thread's loop; false when out of memory. detach() before the loop is freed.
-  bool attach(struct event_base *base);
+  bool attach(struct event_base *base, Resolver *resolver);
   void detach();
 
   // Starts a request: plans and sends it, or completes it at once (closing, out of memory).

@@ -95,12 +95,14 @@ void Executor::plan(Request *req) {
 bool Executor::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
   if (!node->conn->ensure_connecting()) {
     // In its reconnect backoff: fail now with the reason rather than wait for the timeout.
-    // Refused credentials and a lack of memory keep their kind; anything else is a connection
-    // that is not there.
+    // Refused credentials, a refused TLS handshake and a lack of memory keep their kind;
+    // anything else is a connection that is not there.
     const glide_error_kind last = node->conn->last_error_kind();
     request_set_error(
         req, index, part,
-        last == GLIDE_ERR_AUTH || last == GLIDE_ERR_OUT_OF_MEMORY ? last : GLIDE_ERR_CONNECTION,
+        last == GLIDE_ERR_AUTH || last == GLIDE_ERR_TLS || last == GLIDE_ERR_OUT_OF_MEMORY
+            ? last
+            : GLIDE_ERR_CONNECTION,
         "not connected to " + node->name + ": " + node->conn->last_error());
     return false;
   }

@@ -17,6 +17,12 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kShrinkAbove = 1 << 20;  // give back output buffers grown by a huge batch
 
+// Addresses from the resolver, freed with it.
+struct FreeAddresses {
+  void operator()(struct evutil_addrinfo *res) const { Resolver::free_addresses(res); }
+};
+using AddressList = std::unique_ptr<struct evutil_addrinfo, FreeAddresses>;
+
 bool is_auth_error(const glide_value *v) {
   for (std::string_view p : {"WRONGPASS", "NOAUTH", "NOPERM", "ERR invalid password", "ERR AUTH",
                              "ERR Client sent AUTH"})
@@ -25,22 +31,26 @@ bool is_auth_error(const glide_value *v) {
 }
 }  // namespace
 
-Connection::Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
-                       const Address &address, const std::string &name)
+Connection::Connection(ConnectionOwner *owner, struct event_base *base, Resolver *resolver,
+                       const Config &config, const Address &address, const std::string &name)
     : owner_(owner),
       base_(base),
+      resolver_(resolver),
       config_(config),
       address_(address),
       name_(name),
       parser_(config.limits),
-      scratch_(Arena::create(4096)) {}
+      scratch_(Arena::create(4096)) {
+  evtimer_assign(&ev_timer_, base_, &Connection::on_connect_timer, this);
+}
 
 Connection::~Connection() {
+  if (lookup_) resolver_->abandon(lookup_);  // its late callback never reaches this object
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
-    event_del(&ev_timer_);
   }
+  event_del(&ev_timer_);
   transport_.reset();
   mem::release(rbuf_);
   Arena::destroy(scratch_);
@@ -66,37 +76,75 @@ void Connection::start_connect() {
     last_error_ = "out of memory";
     return;
   }
+  // The deadline covers the name lookup, the TCP connect and the handshake.
+  state_ = State::kConnecting;
+  struct timeval tv = ms_to_timeval(config_.connect_timeout_ms);
+  event_add(&ev_timer_, &tv);
+
+  // An IP literal (what cluster topologies announce) is parsed without any I/O and connected to
+  // at once.
   struct addrinfo hints {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
   struct addrinfo *res = nullptr;
   const std::string port = std::to_string(address_.port);
-  // Numeric hosts resolve without I/O; a name is resolved synchronously (cluster topologies
-  // announce IPs, so this is the seed's name at most once).
-  int rc = getaddrinfo(address_.host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0 || !res) {
-    fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
+  const int rc = getaddrinfo(address_.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != EAI_NONAME) {
+    const std::unique_ptr<struct addrinfo, void (*)(struct addrinfo *)> owned(res, &freeaddrinfo);
+    if (rc != 0) {
+      fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " + gai_strerror(rc));
+      return;
+    }
+    on_addresses(0, res);
     return;
   }
+  // A name: resolved by the loop's resolver, without blocking. The answer may be known at once
+  // (a hosts-file entry such as localhost).
+  int err = 0;
+  struct evutil_addrinfo *found = nullptr;
+  Resolver::Lookup *lookup = resolver_->resolve(address_.host, address_.port, this, &err, &found);
+  if (lookup) {
+    lookup_ = lookup;  // resolved() follows from the loop, or the connection abandons it
+    return;
+  }
+  const AddressList owned(found);
+  on_addresses(err, found);
+}
+
+void Connection::resolved(int err, struct evutil_addrinfo *res) {
+  lookup_ = nullptr;  // the resolver freed the ticket
+  try {
+    const AddressList owned(res);
+    on_addresses(err, res);
+  } catch (...) {
+    fail_out_of_memory();
+  }
+  guarded([&] { owner_->after_event(); });
+}
+
+void Connection::on_addresses(int err, const struct evutil_addrinfo *res) {
+  if (err != 0 || !res) {
+    fail(GLIDE_ERR_CONNECTION, describe("cannot resolve") + ": " +
+                                   (err != 0 ? Resolver::error_string(err) : "no address"));
+    return;
+  }
+  connect_to(res->ai_addr, static_cast<socklen_t>(res->ai_addrlen));
+}
+
+void Connection::connect_to(const struct sockaddr *addr, socklen_t addrlen) {
   std::string why;
   bool oom = false;
-  transport_ = tcp_connect(res->ai_addr, res->ai_addrlen, config_, &why, &oom);
-  freeaddrinfo(res);
+  transport_ = tcp_connect(addr, addrlen, config_, &why, &oom);
   if (!transport_) {
     fail(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_CONNECTION,
          describe("cannot connect to") + ": " + why);
     return;
   }
   const int fd = transport_->fd();
-  state_ = State::kConnecting;
   event_assign(&ev_read_, base_, fd, EV_READ | EV_PERSIST, &Connection::on_event, this);
   event_assign(&ev_write_, base_, fd, EV_WRITE | EV_PERSIST, &Connection::on_event, this);
-  evtimer_assign(&ev_timer_, base_, &Connection::on_connect_timer, this);
   events_assigned_ = true;
-  const uint32_t ms = config_.connect_timeout_ms;
-  struct timeval tv = ms_to_timeval(ms);
-  event_add(&ev_timer_, &tv);
   event_add(&ev_write_, nullptr);
   write_armed_ = true;
 }
@@ -104,10 +152,12 @@ void Connection::start_connect() {
 void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
   auto *c = static_cast<Connection *>(arg);
   try {
-    c->fail(GLIDE_ERR_CONNECTION,
-            c->describe(c->state_ == State::kConnecting ? "timed out connecting to"
-                                                        : "timed out in the handshake with") +
-                " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
+    const char *what = c->lookup_                        ? "timed out resolving"
+                       : c->state_ == State::kConnecting ? "timed out connecting to"
+                       : c->state_ == State::kSecuring   ? "timed out in the TLS handshake with"
+                                                         : "timed out in the handshake with";
+    c->fail(c->state_ == State::kSecuring ? GLIDE_ERR_TLS : GLIDE_ERR_CONNECTION,
+            c->describe(what) + " after " + std::to_string(c->config_.connect_timeout_ms) + " ms");
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -116,7 +166,9 @@ void Connection::on_connect_timer(evutil_socket_t, short, void *arg) {
 void Connection::on_event(evutil_socket_t, short what, void *arg) {
   auto *c = static_cast<Connection *>(arg);
   try {
-    if (what & EV_WRITE) {
+    if (c->state_ == State::kSecuring) {
+      c->secure();
+    } else if (what & EV_WRITE) {
       if (c->state_ == State::kConnecting) {
         const std::string err = c->transport_->connect_error();
         if (!err.empty()) {
@@ -128,7 +180,12 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
         c->handle_writable();
       }
     }
-    if ((what & EV_READ) && c->transport_) c->handle_readable();
+    // A TLS transport may hold decoded bytes the socket will not announce again: read on.
+    if ((what & EV_READ) && c->transport_ && c->state_ != State::kSecuring) {
+      do {
+        c->handle_readable();
+      } while (c->transport_ && c->transport_->has_buffered());
+    }
   } catch (...) {
     c->fail_out_of_memory();
   }
@@ -145,11 +202,47 @@ void Connection::fail_out_of_memory() {
 }
 
 void Connection::connected() {
-  state_ = State::kHandshake;
   event_del(&ev_write_);
   write_armed_ = false;
-  event_add(&ev_read_, nullptr);
-  start_handshake();
+  if (config_.tls_context) {
+    std::string why;
+    std::unique_ptr<Transport> tls =
+        tls_wrap(std::move(transport_), *config_.tls_context, address_.host, &tls_session_, &why);
+    if (!tls) {
+      fail(GLIDE_ERR_TLS, describe("cannot start TLS with") + ": " + why);
+      return;
+    }
+    transport_ = std::move(tls);
+  }
+  state_ = State::kSecuring;
+  secure();
+}
+
+void Connection::secure() {
+  // Plain TCP is done at once: the RESP handshake starts right after the connect.
+  switch (transport_->handshake()) {
+    case HandshakeStep::kDone:
+      state_ = State::kHandshake;
+      if (write_armed_) event_del(&ev_write_);
+      write_armed_ = false;
+      event_add(&ev_read_, nullptr);
+      start_handshake();
+      return;
+    case HandshakeStep::kWantRead:
+      if (write_armed_) event_del(&ev_write_);
+      write_armed_ = false;
+      event_add(&ev_read_, nullptr);
+      return;
+    case HandshakeStep::kWantWrite:
+      event_del(&ev_read_);
+      if (!write_armed_) event_add(&ev_write_, nullptr);
+      write_armed_ = true;
+      return;
+    case HandshakeStep::kError:
+      fail(transport_->error_kind(),
+           describe("TLS handshake failed with") + ": " + transport_->error());
+      return;
+  }
 }
 
 namespace {
@@ -160,7 +253,7 @@ void encode(std::string &out, std::initializer_list<std::string_view> args) {
 
 void Connection::start_handshake() {
   const Config &cfg = config_;
-  hs_out_.clear();
+  wipe(hs_out_);
   hs_pos_ = 0;
   hs_expected_ = 0;
   if (hs_phase_ == 0 && cfg.protocol == 3) {
@@ -236,6 +329,8 @@ bool Connection::handle_handshake_reply(const glide_value *v) {
 }
 
 void Connection::handshake_done() {
+  wipe(hs_out_);  // HELLO ... AUTH carried the password
+  hs_pos_ = 0;
   state_ = State::kReady;
   failures_ = 0;
   event_del(&ev_timer_);
@@ -283,7 +378,7 @@ bool Connection::write_out(const std::string &buf, size_t *pos) {
     const IoResult r = transport_->write(buf.data() + *pos, buf.size() - *pos);
     if (r.status == IoStatus::kWouldBlock) break;
     if (r.status != IoStatus::kOk) {
-      fail(GLIDE_ERR_CONNECTION, describe("write failed to") + ": " + transport_->error());
+      fail(transport_->error_kind(), describe("write failed to") + ": " + transport_->error());
       return false;
     }
     *pos += r.bytes;
@@ -332,7 +427,7 @@ void Connection::handle_readable() {
     return;
   }
   if (r.status != IoStatus::kOk) {
-    fail(GLIDE_ERR_CONNECTION, describe("read failed from") + ": " + transport_->error());
+    fail(transport_->error_kind(), describe("read failed from") + ": " + transport_->error());
     return;
   }
   rlen_ += r.bytes;
@@ -414,11 +509,15 @@ void Connection::handle_readable() {
 
 void Connection::close_socket() {
   const bool was_ready = state_ == State::kReady;
+  if (lookup_) {
+    resolver_->abandon(lookup_);  // cancelled; its late callback only frees the ticket
+    lookup_ = nullptr;
+  }
   if (events_assigned_) {
     event_del(&ev_read_);
     event_del(&ev_write_);
-    event_del(&ev_timer_);
   }
+  event_del(&ev_timer_);
   write_armed_ = false;
   transport_.reset();
   if (in_reply_ && !cur_scratch_ && cur_.req) owner_->reply_abandoned(cur_);
@@ -429,7 +528,7 @@ void Connection::close_socket() {
   hs_phase_ = 0;
   hello_failed_ = false;
   hs_expected_ = 0;
-  hs_out_.clear();
+  wipe(hs_out_);
   hs_pos_ = 0;
   out_.clear();
   out_pos_ = 0;

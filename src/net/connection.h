@@ -1,4 +1,5 @@
-// One pipelined connection to one node, driven by the client's I/O thread: non-blocking connect,
+// One pipelined connection to one node, driven by the client's I/O thread: name resolution
+// without blocking (IP literals at once, names through the loop's Resolver), non-blocking connect,
 // handshake (HELLO 3 with AUTH/SETNAME, falling back to RESP2 commands), one write per flush of
 // everything queued, reads parsed in place where its owner says (ConnectionOwner). It knows
 // bytes, tags and replies; what a reply means (QUEUED, EXECABORT, MOVED) is its owner's business.
@@ -6,6 +7,8 @@
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
+#include <event2/util.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
@@ -13,20 +16,25 @@
 
 #include "config/config.h"
 #include "net/connection_owner.h"
+#include "net/resolver.h"
 #include "net/ring.h"
+#include "net/tls_context.h"
 #include "net/transport.h"
 #include "resp/parser.h"
 #include "value/arena.h"
 
 namespace glide {
 
-class Connection {
+class Connection final : private Resolver::Waiter {
  public:
-  enum class State { kDisconnected, kConnecting, kHandshake, kReady };
+  // kConnecting covers resolving the host's name too (requests queue behind both alike).
+  // kSecuring: the transport's own handshake (TLS); kHandshake: the RESP handshake (HELLO...).
+  enum class State { kDisconnected, kConnecting, kSecuring, kHandshake, kReady };
 
-  // name: "host:port", for messages. The owner outlives the connection.
-  Connection(ConnectionOwner *owner, struct event_base *base, const Config &config,
-             const Address &address, const std::string &name);
+  // name: "host:port", for messages. The owner and the resolver (of the same event loop)
+  // outlive the connection.
+  Connection(ConnectionOwner *owner, struct event_base *base, Resolver *resolver,
+             const Config &config, const Address &address, const std::string &name);
   ~Connection();
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;
@@ -88,6 +96,8 @@ class Connection {
   bool note_timeout();
   // RESP3 pushes read and dropped (the owner had no use for them), for tests and statistics.
   uint64_t pushes_dropped() const { return pushes_dropped_; }
+  // TLS handshakes that resumed this node's previous session, for tests and statistics.
+  uint64_t tls_resumptions() const { return tls_session_.resumed(); }
 
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
@@ -98,7 +108,13 @@ class Connection {
   static void on_event(evutil_socket_t fd, short what, void *arg);
   static void on_connect_timer(evutil_socket_t fd, short what, void *arg);
   void start_connect();
+  // The host's addresses are known (err 0) or not: connects to the first, or fails.
+  // res stays the caller's.
+  void on_addresses(int err, const struct evutil_addrinfo *res);
+  void connect_to(const struct sockaddr *addr, socklen_t addrlen);
+  void resolved(int err, struct evutil_addrinfo *res) override;  // Resolver::Waiter
   void connected();
+  void secure();  // one step of the transport's handshake (TLS), then the RESP handshake
   void start_handshake();
   void handle_readable();
   void handle_writable();
@@ -114,15 +130,18 @@ class Connection {
 
   ConnectionOwner *owner_;
   struct event_base *base_;
+  Resolver *resolver_;
+  Resolver::Lookup *lookup_ = nullptr;  // the name lookup in flight (state kConnecting), if any
   const Config &config_;
   const Address &address_;
   const std::string &name_;
   State state_ = State::kDisconnected;
+  TlsSession tls_session_;                // this node's last TLS session (resumption)
   std::unique_ptr<Transport> transport_;  // the socket; null while disconnected
   struct event ev_read_ {};
   struct event ev_write_ {};
-  struct event ev_timer_ {};  // connect + handshake deadline
-  bool events_assigned_ = false;
+  struct event ev_timer_ {};  // resolve + connect + handshake deadline (assigned at construction)
+  bool events_assigned_ = false;  // ev_read_ / ev_write_
   bool write_armed_ = false;
 
   std::string out_;  // user commands (written only once ready)

@@ -403,10 +403,19 @@ static void test_config_bad_values(void **state) {
   OK(glide_config_set_credentials(cfg, NULL, "pw"));
   OK(glide_config_set_credentials(cfg, "user", "pw"));
 
-  /* TLS is not supported in this version; disabling is fine */
+  /* TLS: on and off; file paths must be non-empty strings (they are read by glide_client_new) */
+  OK(glide_config_set_tls(cfg, true));
   OK(glide_config_set_tls(cfg, false));
-  ST(glide_config_set_tls(cfg, true), GLIDE_ERR_NOT_SUPPORTED);
+  OK(glide_config_set_tls_insecure(cfg, true));
   OK(glide_config_set_tls_insecure(cfg, false));
+  INVALID(glide_config_set_tls_ca_file(cfg, NULL));
+  INVALID(glide_config_set_tls_ca_file(cfg, ""));
+  OK(glide_config_set_tls_ca_file(cfg, "/nonexistent/ca.pem"));
+  INVALID(glide_config_set_tls_client_cert(cfg, NULL, "/tmp/k.pem"));
+  INVALID(glide_config_set_tls_client_cert(cfg, "/tmp/c.pem", NULL));
+  INVALID(glide_config_set_tls_client_cert(cfg, "", "/tmp/k.pem"));
+  INVALID(glide_config_set_tls_client_cert(cfg, "/tmp/c.pem", ""));
+  OK(glide_config_set_tls_client_cert(cfg, "/tmp/c.pem", "/tmp/k.pem"));
 
   /* timeouts: 1 .. 3,600,000 ms */
   INVALID(glide_config_set_request_timeout_ms(cfg, 0));
@@ -771,6 +780,8 @@ static void test_client_null_handle(void **state) {
   assert_int_equal(glide_client_event_fd(NULL), -1);
   assert_int_equal(glide_client_dispatch(NULL, 0), 0);
   assert_int_equal(glide_client_dispatch(NULL, 10), 0);
+  INVALID(glide_client_update_password(NULL, "pw", true));
+  INVALID(glide_client_update_password(NULL, NULL, false));
   glide_client_close(NULL);
 
   /* rejected async calls never call back */

@@ -319,12 +319,8 @@ static void dummy_pubsub(void *u, const glide_pubsub_message *m) {
 
 static void test_not_supported_yet(void **state) {
   (void)state;
-  glide_config *cfg = glide_config_new();
-  assert_int_equal(glide_config_set_tls(cfg, true), GLIDE_ERR_NOT_SUPPORTED);
-  assert_int_equal(glide_config_set_tls(cfg, false), GLIDE_OK);
-  glide_config_free(cfg);
   /* Pub/sub is supported over RESP3 only. */
-  cfg = h_config_cluster();
+  glide_config *cfg = h_config_cluster();
   assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_OK);
   assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_OK);
   assert_int_equal(glide_config_set_protocol(cfg, 2), GLIDE_OK);

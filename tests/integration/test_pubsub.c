@@ -541,6 +541,26 @@ static uint64_t wait_numsub(uint16_t port, const char *channel, size_t len, long
   return 0;
 }
 
+/* Before leaving a test that changed the cluster: every node says cluster_state:ok and every
+ * replica's link is up (the next test finds the cluster as test_servers.sh left it). */
+static void settle_cluster(void) {
+  const h_servers *s = h_servers_get();
+  static char buf[8192];
+  const uint64_t deadline = h_now_ms() + 20000;
+  for (size_t i = 0; i < s->cluster_count; i++) {
+    for (;;) {
+      bool ok = h_raw_try_cmd(s->cluster_ports[i], buf, sizeof buf, "CLUSTER", "INFO", NULL) > 0 &&
+                strstr(buf, "cluster_state:ok");
+      ok = ok &&
+           h_raw_try_cmd(s->cluster_ports[i], buf, sizeof buf, "INFO", "replication", NULL) > 0 &&
+           (strstr(buf, "role:master") || strstr(buf, "master_link_status:up"));
+      if (ok) break;
+      if (h_now_ms() > deadline) h_fail("node %u did not settle", (unsigned)s->cluster_ports[i]);
+      h_sleep_ms(50);
+    }
+  }
+}
+
 static void test_failover_resubscribes_sharded(void **state) {
   (void)state;
   names n;
@@ -588,6 +608,7 @@ static void test_failover_resubscribes_sharded(void **state) {
       "%llu ms\n",
       (unsigned long long)promoted2, (unsigned long long)moved2);
   expect_exactly_once(rx, pub, n.sharded, n.sharded_len, true, "after-failback");
+  settle_cluster();
   glide_client_close(sub);
   glide_client_close(pub);
   rx_free(rx);
@@ -838,6 +859,7 @@ static void test_slot_move_resubscribes_sharded(void **state) {
   print_message("      and back: SSUBSCRIBEd on %u after %llu ms\n", (unsigned)from,
                 (unsigned long long)back);
   expect_exactly_once(rx, pub, ch, strlen(ch), true, "after-move-back");
+  settle_cluster();
   glide_client_close(sub);
   glide_client_close(pub);
   rx_free(rx);
