@@ -195,6 +195,9 @@ typedef enum glide_pubsub_kind {
   GLIDE_PUBSUB_SHARDED = 2
 } glide_pubsub_kind;
 
+/* One pub/sub message: the channel it was published to, the pattern that matched it (PATTERN
+ * subscriptions only), and the payload; all binary-safe. Valid only during the callback (copy
+ * what you keep). */
 typedef struct glide_pubsub_message {
   glide_pubsub_kind kind;
   const char *channel;
@@ -273,7 +276,28 @@ GLIDE_API glide_status glide_config_set_database(glide_config *cfg, uint32_t db)
  * GLIDE_ERR_INFLIGHT_LIMIT. 1 .. 1,000,000 (default 1000). */
 GLIDE_API glide_status glide_config_set_inflight_limit(glide_config *cfg, uint32_t max_requests);
 GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_callback_mode mode);
-/* Pub/sub: GLIDE_ERR_NOT_SUPPORTED in this version (publishing works: PUBLISH/SPUBLISH). */
+/* Pub/sub (RESP3 only: with glide_config_set_protocol(cfg, 2) and a pubsub callback,
+ * glide_client_new fails with GLIDE_ERR_NOT_SUPPORTED). Publishing needs none of this
+ * (glide_batch_publish).
+ * set_pubsub_callback: where every message goes (cb NULL clears it). A client made with a
+ * callback is a subscriber: it may subscribe at any time (glide_client_subscribe).
+ * subscribe: one channel (EXACT), glob-style pattern (PATTERN) or sharded channel (SHARDED) to be
+ * subscribed from the start; binary-safe, non-empty; the config keeps the set (a channel given
+ * twice counts once). A config with subscriptions and no callback makes glide_client_new fail with
+ * GLIDE_ERR_INVALID_ARGUMENT. glide_client_new returns once the server confirmed every one of them
+ * (or fails, within the connect timeout, with GLIDE_ERR_TIMEOUT, or with GLIDE_ERR_SERVER when
+ * the server refused one, e.g. NOPERM from an ACL).
+ * Where: a SHARDED channel on the primary owning its slot; EXACT channels and patterns on one
+ * primary (classic pub/sub reaches every node of a cluster). The client keeps them there: after a
+ * reconnect, a failover or a slot move (the slot map refreshed, or the server's own sunsubscribe)
+ * it subscribes again on the new owner by itself; messages published meanwhile may be missed.
+ * A message is delivered once, from the node its subscription is on.
+ * Delivery: GLIDE_CALLBACKS_ON_IO_THREAD calls cb on the I/O thread; GLIDE_CALLBACKS_DISPATCHED
+ * copies each message into the dispatch queue, in arrival order with the completions, run by
+ * glide_client_dispatch. That queue holds at most 100,000 messages or 64 MiB of them (channel,
+ * pattern and payload bytes plus a small header each), whichever comes first: past it (a host
+ * that does not dispatch) new messages are dropped and counted in glide_stats.pubsub_dropped, as
+ * are messages that could not be allocated. glide_stats.pubsub_messages counts those delivered. */
 GLIDE_API glide_status glide_config_set_pubsub_callback(glide_config *cfg, glide_pubsub_callback cb,
                                                         void *user_data);
 GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_kind kind,
@@ -294,8 +318,8 @@ GLIDE_API glide_status glide_config_set_max_redirects(glide_config *cfg, uint32_
  * Defaults: depth 64, bulk 512 MiB, aggregate 16,777,216. depth at most 1024.
  * Memory follows the bytes that arrived, not the sizes a header announces: a reply announcing a
  * 512 MiB string or 16 million elements and sending a few bytes costs kilobytes. RESP3 pushes
- * (out-of-band messages, e.g. from CLIENT TRACKING) are parsed into per-connection scratch memory
- * and dropped until subscriptions are supported: a push stream never grows a pending request. */
+ * (out-of-band messages: pub/sub, CLIENT TRACKING) are parsed into per-connection scratch memory,
+ * handed to the pub/sub callback or dropped: a push stream never grows a pending request. */
 GLIDE_API glide_status glide_config_set_reply_limits(glide_config *cfg, uint32_t max_depth,
                                                      uint64_t max_bulk_len,
                                                      uint64_t max_aggregate_len);
@@ -467,6 +491,25 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
 GLIDE_API int glide_client_event_fd(glide_client *c);
 GLIDE_API size_t glide_client_dispatch(glide_client *c, size_t max_callbacks);
 
+/* Runtime pub/sub on a client made with a pubsub callback (glide_config_set_pubsub_callback):
+ * subscribes to (unsubscribes from) n channels, patterns or sharded channels of one kind, where
+ * glide_config_subscribe says, and returns once the server confirmed each one, at most the
+ * request timeout later (GLIDE_ERR_TIMEOUT; the client keeps trying). GLIDE_ERR_SERVER: the server
+ * refused a channel (NOPERM from an ACL, say); the refused channels are not kept (the others of
+ * the call are). Idempotent: subscribing a
+ * channel already subscribed, or unsubscribing one that is not, succeeds at once. unsubscribe
+ * with n == 0 (channels and lens may then be NULL) drops every subscription of that kind.
+ * Channels are binary-safe and non-empty. GLIDE_ERR_INVALID_ARGUMENT: bad input, a client made
+ * without a pubsub callback, or a call from inside one of this client's callbacks on its I/O
+ * thread (it would wait for that very thread); GLIDE_ERR_CLOSING once close has begun. Any other
+ * thread. */
+GLIDE_API glide_status glide_client_subscribe(glide_client *c, glide_pubsub_kind kind,
+                                              const char *const *channels, const size_t *lens,
+                                              size_t n);
+GLIDE_API glide_status glide_client_unsubscribe(glide_client *c, glide_pubsub_kind kind,
+                                                const char *const *channels, const size_t *lens,
+                                                size_t n);
+
 /* ------------------------------------------------------------------ logging */
 
 /* Ordered from the most to the least severe: a callback set for INFO gets ERROR, WARN and INFO. */
@@ -509,9 +552,11 @@ typedef struct glide_stats {
   uint64_t reconnects;         /* connections made ready again after the node's first */
   uint64_t timeouts;           /* requests completed by their timeout */
   uint64_t topology_refreshes; /* slot-map refreshes started (periodic, MOVED, lost nodes) */
-  uint64_t pubsub_messages;    /* pub/sub messages delivered (0 until subscriptions exist) */
+  uint64_t pubsub_messages;    /* pub/sub messages delivered (their callback called) */
   uint64_t inflight_requests;  /* now: accepted and not yet completed */
   uint64_t connected_nodes;    /* now: connections ready */
+  uint64_t pubsub_dropped;     /* pub/sub messages dropped: the dispatch queue's bound, or no
+                                  memory for the copy (see glide_config_set_pubsub_callback) */
 } glide_stats;
 /* Any thread. GLIDE_ERR_INVALID_ARGUMENT for NULL, or struct_size smaller than the two first
  * fields (sizeof(size_t) + sizeof(uint64_t)). */

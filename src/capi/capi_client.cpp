@@ -192,6 +192,46 @@ R shielded(R out_of_memory, F &&body) noexcept {
 bool bad_argv(size_t argc, const char *const *argv, const size_t *argvlen) {
   return argc == 0 || !argv || !argvlen;
 }
+
+// glide_client_subscribe / unsubscribe: the change goes to the I/O thread; the caller parks
+// until the server confirmed it (or the request timeout).
+struct PubSubCall {
+  glide::PubSubChange change;
+  glide::Waiter waiter;
+  glide_status status = GLIDE_OK;
+};
+
+void pubsub_done(glide::PubSubChange *change, glide_status status) {
+  auto *call = static_cast<PubSubCall *>(change->ctx);
+  call->status = status;
+  call->waiter.wake();
+}
+
+glide_status pubsub_call(glide_client *c, glide_pubsub_kind kind, const char *const *channels,
+                         const size_t *lens, size_t n, bool subscribe) {
+  return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
+    const int k = glide::enum_value(kind);
+    if (!c || (k != GLIDE_PUBSUB_EXACT && k != GLIDE_PUBSUB_PATTERN && k != GLIDE_PUBSUB_SHARDED))
+      return GLIDE_ERR_INVALID_ARGUMENT;
+    if ((n > 0 && (!channels || !lens)) || (subscribe && n == 0)) return GLIDE_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < n; ++i)
+      if (!channels[i] || lens[i] == 0) return GLIDE_ERR_INVALID_ARGUMENT;
+    if (!c->impl->pubsub_enabled() || c->impl->on_io_thread()) return GLIDE_ERR_INVALID_ARGUMENT;
+    PubSubCall call;
+    call.change.kind = kind;
+    call.change.subscribe = subscribe;
+    call.change.all = !subscribe && n == 0;
+    call.change.channels.reserve(n);
+    for (size_t i = 0; i < n; ++i) call.change.channels.emplace_back(channels[i], lens[i]);
+    call.change.timeout_ms = c->impl->request_timeout_ms();
+    call.change.done = &pubsub_done;
+    call.change.ctx = &call;
+    const glide_status st = c->impl->pubsub_change(&call.change);
+    if (st != GLIDE_OK) return st;
+    call.waiter.wait();
+    return call.status;
+  });
+}
 }  // namespace
 
 extern "C" {
@@ -212,6 +252,10 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
   if (cfg->c.addresses.empty()) return fail(GLIDE_ERR_INVALID_ARGUMENT, "no address configured");
   if (cfg->c.cluster && cfg->c.database != 0)
     return fail(GLIDE_ERR_INVALID_ARGUMENT, "a database other than 0 needs standalone mode");
+  if (!cfg->c.subscriptions.empty() && !cfg->c.pubsub_cb)
+    return fail(GLIDE_ERR_INVALID_ARGUMENT, "subscriptions need a pubsub callback");
+  if (cfg->c.pubsub_cb && cfg->c.protocol != 3)
+    return fail(GLIDE_ERR_NOT_SUPPORTED, "pub/sub needs RESP3 in this version");
   try {
     auto c = std::make_unique<glide_client>();
     c->impl = std::make_unique<glide::Client>(cfg->c);
@@ -288,6 +332,18 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
     if (!req) return st;
     return run_async(c, req, cb, user_data);
   });
+}
+
+GLIDE_API glide_status glide_client_subscribe(glide_client *c, glide_pubsub_kind kind,
+                                              const char *const *channels, const size_t *lens,
+                                              size_t n) {
+  return pubsub_call(c, kind, channels, lens, n, true);
+}
+
+GLIDE_API glide_status glide_client_unsubscribe(glide_client *c, glide_pubsub_kind kind,
+                                                const char *const *channels, const size_t *lens,
+                                                size_t n) {
+  return pubsub_call(c, kind, channels, lens, n, false);
 }
 
 GLIDE_API glide_status glide_client_update_password(glide_client *c, const char *password,

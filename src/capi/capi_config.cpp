@@ -171,18 +171,27 @@ GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_c
 
 GLIDE_API glide_status glide_config_set_pubsub_callback(glide_config *cfg, glide_pubsub_callback cb,
                                                         void *user_data) {
-  (void)user_data;
-  if (!cfg || !cb) return GLIDE_ERR_INVALID_ARGUMENT;
-  return GLIDE_ERR_NOT_SUPPORTED;
+  if (!cfg) return GLIDE_ERR_INVALID_ARGUMENT;
+  cfg->c.pubsub_cb = cb;
+  cfg->c.pubsub_user_data = cb ? user_data : nullptr;
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_subscribe(glide_config *cfg, glide_pubsub_kind kind,
                                               const char *channel, size_t len) {
-  if (!cfg || (!channel && len) || len == 0) return GLIDE_ERR_INVALID_ARGUMENT;
+  if (!cfg || !channel || len == 0) return GLIDE_ERR_INVALID_ARGUMENT;
   const int k = glide::enum_value(kind);
   if (k != GLIDE_PUBSUB_EXACT && k != GLIDE_PUBSUB_PATTERN && k != GLIDE_PUBSUB_SHARDED)
     return GLIDE_ERR_INVALID_ARGUMENT;
-  return GLIDE_ERR_NOT_SUPPORTED;
+  try {
+    for (const auto &[have_kind, have] : cfg->c.subscriptions)
+      if (have_kind == k && have.size() == len && std::memcmp(have.data(), channel, len) == 0)
+        return GLIDE_OK;
+    cfg->c.subscriptions.emplace_back(k, std::string(channel, len));
+  } catch (...) {
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  return GLIDE_OK;
 }
 
 GLIDE_API glide_status glide_config_set_topology_refresh_ms(glide_config *cfg,

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <new>
 
 #include "cluster/slot_map.h"
 #include "cluster/topology.h"
@@ -25,6 +27,12 @@ void wake(int fd) {
 }
 
 // One read resets an eventfd's counter, however many writes it counted.
+uint64_t steady_ms() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 void drain_fd(int fd) {
   uint64_t v;
   ssize_t rc;
@@ -51,6 +59,7 @@ Client::~Client() {
 }
 
 glide_status Client::start(std::string *error) {
+  start_ms_ = steady_ms();
   if (config_.tls) {
     // Read the CA file, certificate and key once, here: an unusable one fails glide_client_new.
     bool oom = false;
@@ -193,12 +202,33 @@ void Client::drain_submissions() {
   {
     std::lock_guard<std::mutex> lock(submit_mu_);
     draining_.swap(submitted_);
+    pubsub_draining_.swap(pubsub_changes_);
     changes.swap(password_changes_);
   }
   // Password changes first: requests submitted after one reconnect with the new password.
   for (PasswordChange *pc : changes) apply_password(pc);
   for (Request *req : draining_) executor_.begin(req);
   draining_.clear();
+  for (PubSubChange *change : pubsub_draining_) {
+    try {
+      executor_.pubsub().change(change);
+    } catch (...) {
+      change->done(change, GLIDE_ERR_OUT_OF_MEMORY);
+    }
+  }
+  pubsub_draining_.clear();
+}
+
+glide_status Client::pubsub_change(PubSubChange *change) {
+  std::lock_guard<std::mutex> lock(submit_mu_);
+  if (closing_.load()) return GLIDE_ERR_CLOSING;
+  try {
+    pubsub_changes_.push_back(change);  // the I/O thread swaps the vector out: no allocation there
+  } catch (...) {
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  if (!wake_pending_.exchange(true)) wake(wake_fd_);
+  return GLIDE_OK;
 }
 
 glide_status Client::update_password(const char *password, bool immediate_auth,
@@ -325,6 +355,60 @@ void Client::deliver(Request *req, glide_value *root) {
   }
 }
 
+void Client::deliver_message(const glide_pubsub_message &m) {
+  if (config_.callback_mode != GLIDE_CALLBACKS_DISPATCHED) {
+    config_.pubsub_cb(config_.pubsub_user_data, &m);
+    pubsub_delivered_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // A copy of the message in its own queue entry, behind the completions already queued.
+  const size_t bytes = m.channel_len + m.pattern_len + m.payload_len;
+  auto *n = new (std::nothrow) DispatchNode();
+  char *data = n ? new (std::nothrow) char[bytes + 1] : nullptr;
+  if (!n || !data) {
+    delete n;
+    pubsub_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  n->data = data;
+  auto copy = [&](const char *src, size_t len) {
+    if (len) std::memcpy(data, src, len);
+    const char *at = data;
+    data += len;
+    return at;
+  };
+  n->message.kind = m.kind;
+  n->message.channel = copy(m.channel, m.channel_len);
+  n->message.channel_len = m.channel_len;
+  if (m.pattern) {
+    n->message.pattern = copy(m.pattern, m.pattern_len);
+    n->message.pattern_len = m.pattern_len;
+  }
+  n->message.payload = copy(m.payload, m.payload_len);
+  n->message.payload_len = m.payload_len;
+  n->pubsub_cb = config_.pubsub_cb;
+  n->user_data = config_.pubsub_user_data;
+  n->message_bytes = bytes + sizeof(DispatchNode);
+  bool queued = false;
+  {
+    std::lock_guard<std::mutex> lock(dispatch_mu_);
+    if (queued_messages_ < kMaxQueuedMessages &&
+        queued_message_bytes_ + n->message_bytes <= kMaxQueuedMessageBytes) {
+      ++queued_messages_;
+      queued_message_bytes_ += n->message_bytes;
+      (dispatch_tail_ ? dispatch_tail_->next : dispatch_head_) = n;
+      dispatch_tail_ = n;
+      queued = true;
+    }
+  }
+  if (!queued) {
+    delete n;
+    pubsub_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  wake(dispatch_fd_);
+}
+
 void Client::stats(glide_stats *out) const {
   const ExecCounters &c = executor_.counters();
   auto get = [](const std::atomic<uint64_t> &v) { return v.load(std::memory_order_relaxed); };
@@ -338,7 +422,8 @@ void Client::stats(glide_stats *out) const {
   s.reconnects = get(c.reconnects);
   s.timeouts = get(c.timeouts);
   s.topology_refreshes = executor_.refreshes_started();
-  s.pubsub_messages = 0;
+  s.pubsub_messages = pubsub_delivered_.load(std::memory_order_relaxed);
+  s.pubsub_dropped = pubsub_dropped_.load(std::memory_order_relaxed);
   s.inflight_requests = inflight_.load(std::memory_order_relaxed);
   s.connected_nodes = get(c.connected_nodes);
   // Only what the caller's (possibly older, shorter) struct has room for; struct_size stays.
@@ -361,12 +446,22 @@ size_t Client::dispatch(size_t max) {
     if (!dispatch_head_) dispatch_tail_ = nullptr;
     if (last) last->next = nullptr;
     if (dispatch_head_) wake(dispatch_fd_);  // the rest stays readable
+    for (DispatchNode *n = run; n; n = n->next) {
+      if (!n->pubsub_cb) continue;
+      --queued_messages_;
+      queued_message_bytes_ -= n->message_bytes;
+    }
   }
   size_t count = 0;
   while (run) {
     DispatchNode *n = run;
     run = run->next;
-    n->cb(n->user_data, n->root);
+    if (n->pubsub_cb) {
+      n->pubsub_cb(n->user_data, &n->message);
+      pubsub_delivered_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      n->cb(n->user_data, n->root);
+    }
     delete n;
     ++count;
   }
@@ -464,6 +559,21 @@ void Client::take_discovery_answer(Request *req, glide_value *root) {
   }
 }
 
+void Client::on_initial_subscriptions(PubSubChange *change, glide_status status) {
+  auto *c = static_cast<Client *>(change->ctx);
+  if (status == GLIDE_ERR_SERVER) {
+    try {
+      c->discovery_finished(status, "a subscription was refused: " + change->error);
+      return;
+    } catch (...) {
+    }
+  }
+  c->discovery_finished(status, status == GLIDE_ERR_TIMEOUT
+                                    ? "the subscriptions were not confirmed within the connect "
+                                      "timeout"
+                                    : "the pub/sub subscriptions failed");
+}
+
 void Client::note_discovery_failure(glide_error_kind kind) {
   // When every seed failed, the status names the most telling failure: a refused password or a
   // garbled answer says more than a timeout, which says more than a refused connection. A
@@ -492,6 +602,24 @@ void Client::discovery_finished(glide_status status, std::string_view error) noe
   // first outcome counts (a seed's request can fail at once, inside discover()'s own loop, and
   // discover() then finds nothing left waiting too).
   if (discovery_reported_) return;
+  if (status == GLIDE_OK && config_.pubsub_cb && !pubsub_started_) {
+    // Connected: glide_client_new returns once the config's subscriptions are confirmed, within
+    // what is left of the connect timeout (on_initial_subscriptions reports).
+    pubsub_started_ = true;
+    const uint64_t spent = steady_ms() - start_ms_;
+    initial_.timeout_ms = spent < config_.connect_timeout_ms
+                              ? static_cast<uint32_t>(config_.connect_timeout_ms - spent)
+                              : 1;
+    initial_.done = &Client::on_initial_subscriptions;
+    initial_.ctx = this;
+    try {
+      executor_.pubsub().start(&initial_);
+      executor_.flush_dirty();
+    } catch (...) {
+      discovery_finished(GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    return;
+  }
   discovery_reported_ = true;
   start_status_ = status;
   try {

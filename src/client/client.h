@@ -54,8 +54,19 @@ class Client final : public ExecutorHost {
   // glide_client_get_stats: every field the caller's struct has room for. Any thread.
   void stats(glide_stats *out) const;
 
+  // Pub/sub (caller threads): configured with a callback; a change to run on the I/O thread
+  // (its done() is called there once).
+  bool pubsub_enabled() const { return config_.pubsub_cb != nullptr; }
+  glide_status pubsub_change(PubSubChange *change);
+  uint32_t request_timeout_ms() const { return config_.request_timeout_ms; }
+
+  // Bound of the dispatch queue's pub/sub messages: past either, new messages are dropped.
+  static constexpr size_t kMaxQueuedMessages = 100000;
+  static constexpr size_t kMaxQueuedMessageBytes = size_t{64} << 20;
+
   // ---- ExecutorHost (I/O thread)
   void deliver(Request *req, glide_value *root) override;
+  void deliver_message(const glide_pubsub_message &m) override;
   bool closing() const override { return closing_.load(); }
 
  private:
@@ -83,6 +94,7 @@ class Client final : public ExecutorHost {
   static void on_standalone_ping(Request *req, glide_value *root);
   void discovery_finished(glide_status status, std::string_view error) noexcept;
   void note_discovery_failure(glide_error_kind kind);
+  static void on_initial_subscriptions(PubSubChange *change, glide_status status);
   void take_discovery_answer(Request *req, glide_value *root);
 
   Config config_;
@@ -98,6 +110,8 @@ class Client final : public ExecutorHost {
   std::mutex submit_mu_;
   std::vector<Request *> submitted_;
   std::vector<Request *> draining_;
+  std::vector<PubSubChange *> pubsub_changes_;  // glide_client_(un)subscribe, under submit_mu_
+  std::vector<PubSubChange *> pubsub_draining_;
   std::vector<PasswordChange *> password_changes_;  // under submit_mu_, like submitted_
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> closing_{false};
@@ -110,11 +124,17 @@ class Client final : public ExecutorHost {
   DispatchNode *dispatch_head_ = nullptr;
   DispatchNode *dispatch_tail_ = nullptr;
   int dispatch_fd_ = -1;
+  size_t queued_messages_ = 0;  // pub/sub messages in the FIFO, and their bytes (dispatch_mu_)
+  size_t queued_message_bytes_ = 0;
+  std::atomic<uint64_t> pubsub_delivered_{0}, pubsub_dropped_{0};
 
   glide_client *closing_owner_ = nullptr;  // set by close_from_io_thread
 
   // Start-up handshake with the caller of start().
   std::binary_semaphore started_{0};
+  uint64_t start_ms_ = 0;        // glide_client_new's clock: the connect timeout bounds it all
+  bool pubsub_started_ = false;  // the config's subscriptions were handed to PubSub
+  PubSubChange initial_;         // ... and are waited for before glide_client_new returns
   glide_status start_status_ = GLIDE_OK;
   std::string start_error_;
   uint32_t discovery_waiting_ = 0;

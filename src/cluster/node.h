@@ -22,6 +22,8 @@ class NodeEvents {
   virtual void on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) = 0;
   virtual void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                              const std::string &message) = 0;
+  // A RESP3 push from the node's connection, valid during the call; false: dropped.
+  virtual bool on_push(Node *from, glide_value *push) = 0;
   virtual void on_connection_failed(Node *node) = 0;
   virtual void on_node_ready(Node *node) = 0;
   virtual void on_node_down(Node *node) = 0;
@@ -50,6 +52,7 @@ struct Node final : ConnectionOwner {
   void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) override {
     events->on_reply_lost(tag, kind, message);
   }
+  bool on_push(glide_value *push) override { return events->on_push(this, push); }
   void on_failed() override { events->on_connection_failed(this); }
   void on_ready() override { events->on_node_ready(this); }
   void on_down() override { events->on_node_down(this); }

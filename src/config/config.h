@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glide_c.h"
@@ -72,6 +73,11 @@ struct Config {
   uint32_t stall_timeouts = 3;           // consecutive timeouts with nothing read; 0 = never
   uint32_t keepalive_idle_s = 15;        // 0 = no TCP keepalive
   uint32_t tcp_user_timeout_ms = 30000;  // 0 = the OS default
+  // Pub/sub: the callback (null: no pub/sub) and the channels wanted from the start, by
+  // glide_pubsub_kind, each (kind, channel) once.
+  glide_pubsub_callback pubsub_cb = nullptr;
+  void *pubsub_user_data = nullptr;
+  std::vector<std::pair<int, std::string>> subscriptions;
   // Not in the C API: the one DNS server ("ip:port") host names are resolved through, instead of
   // resolv.conf's (the hosts file still answers first). For tests, to keep lookups on loopback.
   std::string nameserver;

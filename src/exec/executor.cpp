@@ -18,19 +18,25 @@ Executor::Executor(const Config &config, ExecutorHost &host)
     : config_(config),
       host_(host),
       planner_(*this, plan::Options{config.cluster, config.prefer_replica}),
-      topology_(config, *this, *this) {}
+      topology_(config, *this, *this),
+      pubsub_(config, topology_, *this, host) {}
 
 Executor::~Executor() { detach(); }
 
 bool Executor::attach(struct event_base *base, Resolver *resolver) {
   base_ = base;
-  return topology_.attach(base, resolver);
+  return topology_.attach(base, resolver) && pubsub_.attach(base);
 }
 
-void Executor::detach() { topology_.detach(); }
+void Executor::detach() {
+  pubsub_.detach();
+  topology_.detach();
+}
 
 void Executor::shutdown() {
-  // Every request still pending completes with CLOSING; then the connections go.
+  // Every request still pending completes with CLOSING (pub/sub changes waiting for their
+  // confirmations too); then the connections go.
+  pubsub_.shutdown();
   while (live_head_) force_complete(live_head_, GLIDE_ERR_CLOSING, "the client was closed");
   topology_.for_each_node([](Node *node) {
     if (node->conn->state() != Connection::State::kDisconnected)
@@ -255,13 +261,14 @@ void Executor::complete(Request *req) {
 
 ReplyTarget Executor::reply_target(const ReplyTag &tag) {
   Request *req = tag.req;
-  if (req->completed || !kept(tag)) return ReplyTarget{nullptr, nullptr};
+  if (req == pubsub_.marker() || req->completed || !kept(tag)) return ReplyTarget{nullptr, nullptr};
   ++req->parsing;
   return ReplyTarget{request_slot(req, tag.index, tag.part), req->arena};
 }
 
 void Executor::reply_abandoned(const ReplyTag &tag) {
   Request *req = tag.req;
+  if (req == pubsub_.marker()) return;  // never given a target
   --req->parsing;
   // The slot may hold half a reply (or a push): it is still unanswered (answered bits are set
   // only by a final answer), so nothing reads it.
@@ -269,6 +276,15 @@ void Executor::reply_abandoned(const ReplyTag &tag) {
 
 void Executor::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) {
   Request *req = tag.req;
+  if (req == pubsub_.marker()) {
+    // The fence behind a (un)subscribe command (exec/pubsub.h).
+    try {
+      pubsub_.on_fence_reply(from, tag, v);
+    } catch (...) {
+      from->conn->fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading a pub/sub answer");
+    }
+    return;
+  }
   if (in_target) --req->parsing;
   --req->outstanding;
   if (!req->internal) ExecCounters::add(counters_.replies_received);
@@ -318,6 +334,10 @@ void Executor::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in
 void Executor::on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                              const std::string &message) {
   Request *req = tag.req;
+  if (req == pubsub_.marker()) {
+    pubsub_.on_fence_lost(tag);
+    return;
+  }
   --req->outstanding;
   if (req->completed) {
     request_release(req);
@@ -328,15 +348,27 @@ void Executor::on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
   request_set_error(req, tag.index, tag.part, kind, message);
 }
 
+bool Executor::on_push(Node *from, glide_value *push) {
+  try {
+    return pubsub_.on_push(from, push);
+  } catch (...) {
+    return false;  // out of memory: dropped (counted by the connection)
+  }
+}
+
 void Executor::on_connection_failed(Node *node) { topology_.on_connection_failed(node); }
 
 void Executor::on_node_ready(Node *node) {
   ExecCounters::add(counters_.connected_nodes);
   if (node->was_ready) ExecCounters::add(counters_.reconnects);
   node->was_ready = true;
+  pubsub_.on_node_ready(node);
 }
 
-void Executor::on_node_down(Node *) { ExecCounters::add(counters_.connected_nodes, -1); }
+void Executor::on_node_down(Node *node) {
+  ExecCounters::add(counters_.connected_nodes, -1);
+  pubsub_.on_node_down(node);
+}
 
 // ---------------------------------------------------------------- the topology's host
 
@@ -357,6 +389,7 @@ void Executor::on_refresh_reply(Request *req, glide_value *root) {
 }
 
 void Executor::refresh_finished() {
+  pubsub_.map_changed();  // sharded channels follow their slots
   // Retries that waited for the new map go now.
   std::vector<Request *> waiting;
   waiting.swap(after_refresh_);

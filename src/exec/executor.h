@@ -31,6 +31,7 @@
 #include "cluster/topology.h"
 #include "config/config.h"
 #include "exec/planner.h"
+#include "exec/pubsub.h"
 #include "exec/request.h"
 
 namespace glide {
@@ -47,8 +48,9 @@ struct ExecCounters {
   }
 };
 
-// What the executor needs from the client that runs it.
-class ExecutorHost {
+// What the executor needs from the client that runs it (and, as a PubSubSink, where pub/sub
+// messages go: deliver_message, on the I/O thread, the message valid during the call).
+class ExecutorHost : public PubSubSink {
  public:
   // req is complete: hand root (the caller's now) to its callback, dispatch queue or hook.
   // The request itself stays the executor's.
@@ -84,6 +86,7 @@ class Executor final : public plan::ClusterView,
   Request *make_slots_query(const Address &to, void (*hook)(Request *, glide_value *),
                             void *hook_ctx);
   cluster::Topology &topology() { return topology_; }
+  PubSub &pubsub() { return pubsub_; }
   const ExecCounters &counters() const { return counters_; }
   uint64_t refreshes_started() const { return topology_.refreshes_started(); }
 
@@ -96,6 +99,7 @@ class Executor final : public plan::ClusterView,
   void on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in_target) override;
   void on_reply_lost(const ReplyTag &tag, glide_error_kind kind,
                      const std::string &message) override;
+  bool on_push(Node *from, glide_value *push) override;
   void on_connection_failed(Node *node) override;
   void on_node_ready(Node *node) override;
   void on_node_down(Node *node) override;
@@ -165,6 +169,7 @@ class Executor final : public plan::ClusterView,
   struct event_base *base_ = nullptr;
   plan::Planner planner_;
   cluster::Topology topology_;
+  PubSub pubsub_;
   std::vector<Request *> after_refresh_;  // requests whose retries wait for the refresh
   uint64_t next_seq_ = 1;
   Request *live_head_ = nullptr;  // requests not yet completed

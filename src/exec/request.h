@@ -56,11 +56,19 @@ struct Split {
 // A completion waiting for glide_client_dispatch (GLIDE_CALLBACKS_DISPATCHED). Allocated when the
 // request is submitted, so queueing it at completion cannot fail: a dispatched callback never
 // has to run on the I/O thread for want of memory.
+// A pub/sub message queued the same way (pubsub_cb set) carries its own copy of the message:
+// allocated when it arrives, so one that cannot be allocated (or is over the queue's bound) is
+// dropped and counted, never delivered on the I/O thread instead.
 struct DispatchNode {
   glide_result_callback cb = nullptr;
   void *user_data = nullptr;
   glide_value *root = nullptr;
   DispatchNode *next = nullptr;
+  glide_pubsub_callback pubsub_cb = nullptr;
+  glide_pubsub_message message{};  // points into data
+  size_t message_bytes = 0;        // what it counts against the queue's bound
+  char *data = nullptr;
+  ~DispatchNode() { delete[] data; }
 };
 
 struct Request {

@@ -371,6 +371,8 @@ void Connection::expect(const ReplyTag &tag) {
   owner_->on_queued(this);
 }
 
+void Connection::expect_next(const ReplyTag &tag) { pending_.push_front(tag); }
+
 bool Connection::write_out(const std::string &buf, size_t *pos) {
   while (*pos < buf.size()) {
     const IoResult r = transport_->write(buf.data() + *pos, buf.size() - *pos);
@@ -436,7 +438,8 @@ void Connection::handle_readable() {
     if (!in_reply_) {
       const bool handshake = state_ == State::kHandshake;
       // A RESP3 push ('>') is not the reply the head request waits for: it is parsed into the
-      // scratch arena and dropped there, so a push stream never grows a pending request's memory.
+      // scratch arena and handed to the owner there (or dropped), so a push stream never grows a
+      // pending request's memory.
       const bool push = rbuf_[pos] == '>';
       cur_ = (handshake || push || pending_.empty()) ? ReplyTag{} : pending_.front();
       const ReplyTarget where = cur_.req ? owner_->reply_target(cur_) : ReplyTarget{};
@@ -466,12 +469,18 @@ void Connection::handle_readable() {
     target = cur_target_;
 
     if (target->type == GLIDE_VALUE_PUSH) {
-      // Out-of-band (RESP3 push): not a reply; dropped and counted until pub/sub delivery lands.
-      // (A push behind an attribute reaches here built into the owner's slot: it gets it back
-      // as abandoned, to reset.)
-      if (!cur_scratch_) owner_->reply_abandoned(cur_);
-      ++pushes_dropped_;
+      // Out-of-band (RESP3 push): not a reply. The owner gets it (pub/sub), valid during the
+      // call; what it has no use for is counted and dropped. (A push behind an attribute reaches
+      // here built into the owner's slot: it gets it back as abandoned, to reset, and it is
+      // dropped.)
+      bool used = false;
+      if (!cur_scratch_)
+        owner_->reply_abandoned(cur_);
+      else
+        used = owner_->on_push(target);
+      if (!used) ++pushes_dropped_;
       scratch_->reset();
+      if (!transport_) return;  // failed while delivering
       continue;
     }
     if (state_ == State::kHandshake) {

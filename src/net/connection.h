@@ -54,6 +54,12 @@ class Connection final : private Resolver::Waiter {
   void reserve(size_t bytes, size_t replies);
   // One more reply expected, after the bytes already queued (room reserved: never throws then).
   void expect(const ReplyTag &tag);
+  // One more reply expected before every other: the owner learnt, from the reply just handed to
+  // on_reply, that the server sends one more (an error answering a command queued without a tag,
+  // ahead of its fence). Only from inside on_reply; may throw (out of memory).
+  void expect_next(const ReplyTag &tag);
+  // The RESP version the handshake settled on (2 when the server did not know HELLO).
+  int protocol() const { return hello_failed_ ? 2 : config_.protocol; }
   // Writes what is queued (if ready); arms EV_WRITE for the rest.
   void flush();
   // Closes the socket if no reply is owed (a node that left the map, or changed role); the next
@@ -88,7 +94,7 @@ class Connection final : private Resolver::Waiter {
   // One of the requests waiting on this connection timed out. True when the connection has now
   // stalled (stall_timeouts timeouts in a row with no whole reply read): the caller tears it down.
   bool note_timeout();
-  // RESP3 pushes read and dropped (no subscriptions yet), for tests and statistics.
+  // RESP3 pushes read and dropped (the owner had no use for them), for tests and statistics.
   uint64_t pushes_dropped() const { return pushes_dropped_; }
   // TLS handshakes that resumed this node's previous session, for tests and statistics.
   uint64_t tls_resumptions() const { return tls_session_.resumed(); }

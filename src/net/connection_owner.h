@@ -41,6 +41,10 @@ class ConnectionOwner {
   virtual void on_reply(const ReplyTag &tag, glide_value *v, bool in_target) = 0;
   // The connection was closed with `tag` unanswered: kind and message say why.
   virtual void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) = 0;
+  // A RESP3 push (out-of-band: pub/sub messages and confirmations, invalidations) was read, in
+  // the connection's scratch arena: valid only during the call. False when the owner has no use
+  // for it (the connection counts it dropped).
+  virtual bool on_push(glide_value *push) = 0;
   // The connection failed (after every on_lost of that failure).
   virtual void on_failed() = 0;
   // The handshake finished: requests flow. / A ready connection closed (failed, or idle).

@@ -20,6 +20,11 @@ class Ring {
     if (size() == cap_) grow();
     buf_[tail_++ & mask_] = v;
   }
+  // Puts v before the current front (an entry the owner learns of late, for the reply next read).
+  void push_front(const T &v) {
+    if (size() == cap_) grow();
+    buf_[--head_ & mask_] = v;
+  }
   void clear() { head_ = tail_ = 0; }
   void reserve(size_t n) {
     if (n > cap_) grow(n);

@@ -472,12 +472,15 @@ static void test_config_bad_values(void **state) {
   OK(glide_config_set_cluster_mode(cfg, false));
   OK(glide_config_set_cluster_mode(cfg, true));
 
-  /* pub/sub: bad input is INVALID_ARGUMENT even though subscribing is NOT_SUPPORTED */
+  /* pub/sub: bad input is INVALID_ARGUMENT; channels are non-empty */
   INVALID(glide_config_subscribe(cfg, (glide_pubsub_kind)99, "ch", 2));
   INVALID(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, NULL, 2));
-  ST(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, "ch", 2), GLIDE_ERR_NOT_SUPPORTED);
-  ST(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_ERR_NOT_SUPPORTED);
-  ST(glide_config_set_pubsub_callback(cfg, dummy_pubsub_cb, NULL), GLIDE_ERR_NOT_SUPPORTED);
+  INVALID(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, "ch", 0));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, "ch", 2));
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, "ch", 2)); /* a set: counted once */
+  OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2));
+  OK(glide_config_set_pubsub_callback(cfg, dummy_pubsub_cb, NULL));
+  OK(glide_config_set_pubsub_callback(cfg, NULL, NULL)); /* cleared */
 
   /* reply limits: depth at most 1024; 0 keeps the current value */
   INVALID(glide_config_set_reply_limits(cfg, 1025, 0, 0));
@@ -765,6 +768,14 @@ static void test_client_null_handle(void **state) {
   INVALID(glide_client_exec_async(NULL, b, false, NULL, counting_cb, NULL));
   INVALID(glide_client_exec_async(NULL, NULL, false, NULL, counting_cb, NULL));
   glide_batch_free(b);
+
+  {
+    const char *chans[] = {"ch"};
+    const size_t chan_lens[] = {2};
+    INVALID(glide_client_subscribe(NULL, GLIDE_PUBSUB_EXACT, chans, chan_lens, 1));
+    INVALID(glide_client_unsubscribe(NULL, GLIDE_PUBSUB_EXACT, chans, chan_lens, 1));
+    INVALID(glide_client_unsubscribe(NULL, GLIDE_PUBSUB_SHARDED, NULL, NULL, 0));
+  }
 
   assert_int_equal(glide_client_event_fd(NULL), -1);
   assert_int_equal(glide_client_dispatch(NULL, 0), 0);

@@ -319,11 +319,19 @@ static void dummy_pubsub(void *u, const glide_pubsub_message *m) {
 
 static void test_not_supported_yet(void **state) {
   (void)state;
-  glide_config *cfg = glide_config_new();
-  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL),
-                   GLIDE_ERR_NOT_SUPPORTED);
-  assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2),
-                   GLIDE_ERR_NOT_SUPPORTED);
+  /* Pub/sub is supported over RESP3 only. */
+  glide_config *cfg = h_config_cluster();
+  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_OK);
+  assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_OK);
+  assert_int_equal(glide_config_set_protocol(cfg, 2), GLIDE_OK);
+  glide_client *c = NULL;
+  assert_int_equal(glide_client_new(cfg, &c, NULL), GLIDE_ERR_NOT_SUPPORTED);
+  assert_null(c);
+  /* Subscriptions without a callback are refused. */
+  assert_int_equal(glide_config_set_protocol(cfg, 3), GLIDE_OK);
+  assert_int_equal(glide_config_set_pubsub_callback(cfg, NULL, NULL), GLIDE_OK);
+  assert_int_equal(glide_client_new(cfg, &c, NULL), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_null(c);
   glide_config_free(cfg);
 }
 

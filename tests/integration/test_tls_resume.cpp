@@ -57,6 +57,7 @@ class Owner final : public glide::ConnectionOwner {
   void reply_abandoned(const glide::ReplyTag &) override {}
   void on_reply(const glide::ReplyTag &, glide_value *, bool) override {}
   void on_lost(const glide::ReplyTag &, glide_error_kind, const std::string &) override {}
+  bool on_push(glide_value *) override { return false; }
   void on_failed() override {
     failed = true;
     event_base_loopbreak(base_);
