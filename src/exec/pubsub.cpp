@@ -130,7 +130,7 @@ void PubSub::reconcile() {
   };
   const uint64_t now = events_.now_ms();
   for (int kind = 0; kind < 3; ++kind) {
-    Map &m = subs_[kind];
+    Map &m = subs(kind);
     for (auto it = m.begin(); it != m.end();) {
       Sub &s = it->second;
       if (!s.wanted) {
@@ -294,7 +294,7 @@ void PubSub::sub_gone(int kind, Map::iterator it) {
   Sub &s = it->second;
   if (s.unsub_inflight > 0 && --s.unsub_inflight > 0) return;
   if (!s.wanted) {
-    subs_[kind].erase(it);
+    subs(kind).erase(it);
     return;
   }
   s.at = nullptr;  // to be subscribed again, wherever its target is now
@@ -311,8 +311,8 @@ bool PubSub::on_push(Node *from, glide_value *push) {
   auto deliver = [&](int kind, const glide_value &key, const glide_value *pattern,
                      const glide_value &channel, const glide_value &payload) {
     if (!is_str(key) || !is_str(channel) || !is_str(payload)) return;
-    auto e = subs_[kind].find(str(key));
-    if (e == subs_[kind].end() || !e->second.wanted || e->second.at != from) return;
+    auto e = subs(kind).find(str(key));
+    if (e == subs(kind).end() || !e->second.wanted || e->second.at != from) return;
     glide_pubsub_message m{};
     m.kind = static_cast<glide_pubsub_kind>(kind);
     m.channel = channel.u.string.ptr;
@@ -343,8 +343,8 @@ bool PubSub::on_push(Node *from, glide_value *push) {
     const bool confirm = name == kSubName[kind];
     if (!confirm && name != kUnsubName[kind]) continue;
     if (!is_str(it[1])) return true;  // unsubscribe-all with nothing subscribed: channel nil
-    auto e = subs_[kind].find(str(it[1]));
-    if (e == subs_[kind].end() || e->second.at != from) return true;  // an old node's echo
+    auto e = subs(kind).find(str(it[1]));
+    if (e == subs(kind).end() || e->second.at != from) return true;  // an old node's echo
     Sub &s = e->second;
     if (confirm) {
       if (s.wanted && s.unsub_inflight == 0) s.confirmed = true;
@@ -406,7 +406,7 @@ void PubSub::map_changed() { schedule(0); }
 void PubSub::start(PubSubChange *initial) {
   started_ = true;
   for (const auto &[kind, channel] : config_.subscriptions) {
-    subs_[kind].try_emplace(channel);
+    subs(kind).try_emplace(channel);
     initial->keys.push_back(key_of(kind, channel));
   }
   initial->subscribe = true;
@@ -455,7 +455,7 @@ void PubSub::change(PubSubChange *c) {
 
 bool PubSub::change_done(const PubSubChange *c) const {
   for (const std::string &k : c->keys) {
-    const Map &m = subs_[k[0] - '0'];
+    const Map &m = subs_[static_cast<size_t>(k[0] - '0')];
     auto e = m.find(std::string_view(k).substr(1));
     if (c->subscribe) {
       if (e == m.end() || !e->second.wanted || !e->second.confirmed) return false;

@@ -138,6 +138,7 @@ class PubSub {
   uint64_t last_refresh_ask_ms_ = 0;  // refreshes asked while a channel waits for its new owner
 
   std::array<Map, 3> subs_;  // by glide_pubsub_kind
+  Map &subs(int kind) { return subs_[static_cast<size_t>(kind)]; }
   Node *classic_ = nullptr;  // the node holding exact channels and patterns
   Request marker_;
   uint32_t next_fence_ = 0;
