@@ -207,10 +207,10 @@ void pubsub_done(glide::PubSubChange *change, glide_status status) {
   call->waiter.wake();
 }
 
-glide_status pubsub_call(glide_client *c, glide_pubsub_kind kind, const char *const *channels,
-                         const size_t *lens, size_t n, bool subscribe) {
+// k: the kind's bits, read as an int by the shim (a C caller may pass any value).
+glide_status pubsub_call(glide_client *c, int k, const char *const *channels, const size_t *lens,
+                         size_t n, bool subscribe) {
   return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
-    const int k = glide::enum_value(kind);
     if (!c || (k != GLIDE_PUBSUB_EXACT && k != GLIDE_PUBSUB_PATTERN && k != GLIDE_PUBSUB_SHARDED))
       return GLIDE_ERR_INVALID_ARGUMENT;
     if ((n > 0 && (!channels || !lens)) || (subscribe && n == 0)) return GLIDE_ERR_INVALID_ARGUMENT;
@@ -218,7 +218,7 @@ glide_status pubsub_call(glide_client *c, glide_pubsub_kind kind, const char *co
       if (!channels[i] || lens[i] == 0) return GLIDE_ERR_INVALID_ARGUMENT;
     if (!c->impl->pubsub_enabled() || c->impl->on_io_thread()) return GLIDE_ERR_INVALID_ARGUMENT;
     PubSubCall call;
-    call.change.kind = kind;
+    call.change.kind = static_cast<glide_pubsub_kind>(k);  // checked above
     call.change.subscribe = subscribe;
     call.change.all = !subscribe && n == 0;
     call.change.channels.reserve(n);
@@ -337,13 +337,13 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
 GLIDE_API glide_status glide_client_subscribe(glide_client *c, glide_pubsub_kind kind,
                                               const char *const *channels, const size_t *lens,
                                               size_t n) {
-  return pubsub_call(c, kind, channels, lens, n, true);
+  return pubsub_call(c, glide::enum_value(kind), channels, lens, n, true);
 }
 
 GLIDE_API glide_status glide_client_unsubscribe(glide_client *c, glide_pubsub_kind kind,
                                                 const char *const *channels, const size_t *lens,
                                                 size_t n) {
-  return pubsub_call(c, kind, channels, lens, n, false);
+  return pubsub_call(c, glide::enum_value(kind), channels, lens, n, false);
 }
 
 GLIDE_API glide_status glide_client_update_password(glide_client *c, const char *password,
