@@ -72,11 +72,13 @@ fail() {
   exit 1
 }
 
-# Should ctest be killed before its servers_stop fixture runs, stop the servers here.
+# Should ctest be killed before its servers_stop / tls_servers_stop fixtures run, stop the servers
+# here.
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
   if [[ -n "$CURRENT_BUILD" ]]; then
     bash tests/scripts/test_servers.sh stop "$CURRENT_BUILD/test-servers" >/dev/null 2>&1 || true
+    bash tests/scripts/tls_servers.sh stop "$CURRENT_BUILD/tls-servers" >/dev/null 2>&1 || true
   fi
 }
 trap cleanup EXIT
