@@ -63,14 +63,16 @@ cli() {
 
 # ------------------------------------------------------------------ stop
 
-# 0 if PID is a live redis-server whose command line names a config under DIR.
+# 0 if PID is a live redis-server working in a directory under DIR (each server's `dir` is its
+# own DIR/<kind>-PORT; its command line cannot tell: redis-server rewrites it to "host:port").
 is_our_server() {
-  local pid=$1 state
+  local pid=$1 state cwd
   [[ -r "/proc/$pid/stat" ]] || return 1
   [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == redis-server* ]] || return 1
   state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1 || true)
   [[ "$state" != Z && "$state" != X && -n "$state" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$DIR/" || return 1
+  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+  [[ "$cwd" == "$DIR"/* ]] || return 1
 }
 
 stop_servers() {
