@@ -179,7 +179,7 @@ bool Planner::plan_split(const Batch &b, uint32_t index, PlanSink &sink) {
 }
 
 Node *Planner::transaction_node(const Batch &b, const Route &route, std::string *why) {
-  if (!opt_.cluster || route.kind != GLIDE_ROUTE_NONE) return route_node(route, opt_, view_, why);
+  if (!opt_.cluster || route.kind != GLIDE_ROUTE_NONE) return forced_node(route, why);
   return b.first_slot >= 0 ? view_.primary(static_cast<uint16_t>(b.first_slot))
                            : view_.random_primary();
 }

@@ -93,6 +93,10 @@ class Planner {
   bool plan_command(const Batch &b, uint32_t index, Node *forced, PlanSink &sink);
   // Atomic: the node owning the batch's slot (or the route's), or CROSSSLOT / no node.
   void plan_atomic(const Batch &b, const Route &route, PlanSink &sink);
+  // route_node with this planner's view and options.
+  Node *forced_node(const Route &route, std::string *why) {
+    return route_node(route, opt_, view_, why);
+  }
   // The node a transaction goes to; nullptr (with *why set when the route says why) when none.
   Node *transaction_node(const Batch &b, const Route &route, std::string *why);
   // The node for a keyed command: a replica for reads when replicas are preferred.

@@ -80,8 +80,7 @@ void Executor::plan(Request *req) {
     return;
   }
   std::string why;
-  Node *forced = plan::route_node(
-      req->route, plan::Options{config_.cluster, config_.prefer_replica}, *this, &why);
+  Node *forced = planner_.forced_node(req->route, &why);
   if (!why.empty()) {
     request_fail_unanswered(req, GLIDE_ERR_CONNECTION, why);
     maybe_complete(req);
