@@ -26,8 +26,11 @@
 #include <stdint.h>
 
 #define GLIDE_C_VERSION_MAJOR 0
-#define GLIDE_C_VERSION_MINOR 1
+#define GLIDE_C_VERSION_MINOR 2
 #define GLIDE_C_VERSION_PATCH 0
+/* The header's version as one number, comparable with glide_version_number(). */
+#define GLIDE_C_VERSION_NUMBER \
+  ((GLIDE_C_VERSION_MAJOR << 16) | (GLIDE_C_VERSION_MINOR << 8) | GLIDE_C_VERSION_PATCH)
 
 #if defined(_WIN32)
 #if defined(GLIDE_C_BUILDING)
@@ -50,6 +53,12 @@ extern "C" {
 /* "MAJOR.MINOR.PATCH" of the loaded library (compare with the GLIDE_C_VERSION_* macros).
  * Static storage; any thread. */
 GLIDE_API const char *glide_version(void);
+
+/* The loaded library's version as MAJOR << 16 | MINOR << 8 | PATCH (0.2.0 is 0x000200).
+ * A binding checks at load time that it is at least the version it was written against and
+ * of the same major: within one major version functions and struct fields are only added.
+ * Any thread. */
+GLIDE_API uint32_t glide_version_number(void);
 
 /* ------------------------------------------------------------------ errors */
 

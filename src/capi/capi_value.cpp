@@ -18,6 +18,8 @@ GLIDE_API const char *glide_version(void) {
       GLIDE_C_VERSION_PATCH);
 }
 
+GLIDE_API uint32_t glide_version_number(void) { return GLIDE_C_VERSION_NUMBER; }
+
 GLIDE_API const char *glide_error_kind_name(glide_error_kind kind) {
   switch (glide::enum_value(kind)) {
     case GLIDE_OK:

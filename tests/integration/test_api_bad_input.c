@@ -53,6 +53,10 @@ static void test_version(void **state) {
            GLIDE_C_VERSION_PATCH);
   assert_string_equal(v, want);
   assert_ptr_equal(glide_version(), v); /* static storage */
+  assert_int_equal(glide_version_number(), GLIDE_C_VERSION_NUMBER);
+  assert_int_equal(glide_version_number(), (GLIDE_C_VERSION_MAJOR << 16) |
+                                               (GLIDE_C_VERSION_MINOR << 8) |
+                                               GLIDE_C_VERSION_PATCH);
 }
 
 static void test_error_kind_names(void **state) {
