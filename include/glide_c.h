@@ -285,9 +285,9 @@ GLIDE_API glide_status glide_config_set_database(glide_config *cfg, uint32_t db)
  * GLIDE_ERR_INFLIGHT_LIMIT. 1 .. 1,000,000 (default 1000). */
 GLIDE_API glide_status glide_config_set_inflight_limit(glide_config *cfg, uint32_t max_requests);
 GLIDE_API glide_status glide_config_set_callback_mode(glide_config *cfg, glide_callback_mode mode);
-/* Pub/sub (RESP3 only: with glide_config_set_protocol(cfg, 2) and a pubsub callback,
- * glide_client_new fails with GLIDE_ERR_NOT_SUPPORTED). Publishing needs none of this
- * (glide_batch_publish).
+/* Pub/sub, over RESP3 and RESP2 (RESP3: messages arrive as pushes on the command connections;
+ * RESP2: each node holding subscriptions gets one more, dedicated connection, as the protocol
+ * requires). Publishing needs none of this (glide_batch_publish).
  * set_pubsub_callback: where every message goes (cb NULL clears it). A client made with a
  * callback is a subscriber: it may subscribe at any time (glide_client_subscribe).
  * subscribe: one channel (EXACT), glob-style pattern (PATTERN) or sharded channel (SHARDED) to be
@@ -558,7 +558,8 @@ typedef struct glide_stats {
   uint64_t ask_redirects;      /* ASK followed */
   uint64_t retries;            /* retries scheduled after TRYAGAIN & co (when the batch allows
                                   them), READONLY, or a lost connection */
-  uint64_t reconnects;         /* connections made ready again after the node's first */
+  uint64_t reconnects;         /* connections made ready again after the node's first (RESP2
+                                  subscriber connections included) */
   uint64_t timeouts;           /* requests completed by their timeout */
   uint64_t topology_refreshes; /* slot-map refreshes started (periodic, MOVED, lost nodes) */
   uint64_t pubsub_messages;    /* pub/sub messages delivered (their callback called) */

@@ -254,8 +254,6 @@ GLIDE_API glide_status glide_client_new(const glide_config *cfg, glide_client **
     return fail(GLIDE_ERR_INVALID_ARGUMENT, "a database other than 0 needs standalone mode");
   if (!cfg->c.subscriptions.empty() && !cfg->c.pubsub_cb)
     return fail(GLIDE_ERR_INVALID_ARGUMENT, "subscriptions need a pubsub callback");
-  if (cfg->c.pubsub_cb && cfg->c.protocol != 3)
-    return fail(GLIDE_ERR_NOT_SUPPORTED, "pub/sub needs RESP3 in this version");
   try {
     auto c = std::make_unique<glide_client>();
     c->impl = std::make_unique<glide::Client>(cfg->c);

@@ -27,12 +27,36 @@ class NodeEvents {
   virtual void on_connection_failed(Node *node) = 0;
   virtual void on_node_ready(Node *node) = 0;
   virtual void on_node_down(Node *node) = 0;
+  // The node's RESP2 subscriber connection (Node::subscriber) became ready / closed.
+  virtual void on_subscriber_ready(Node *node) = 0;
+  virtual void on_subscriber_down(Node *node) = 0;
   virtual void mark_dirty(Connection *c) = 0;
   virtual void flush_dirty() = 0;
   virtual uint64_t now_ms() const = 0;
 
  protected:
   ~NodeEvents() = default;
+};
+
+// RESP2 allows nothing but (un)subscribe commands and PING on a subscribed connection, so pub/sub
+// over RESP2 gets a dedicated connection per node (exec/pubsub.h), made on first use by
+// Topology::subscriber_conn. It reports to the node's events as the pub/sub side: its tags are
+// all pub/sub fences, its pushes are messages and confirmations.
+struct SubscriberSide final : ConnectionOwner {
+  Node *node = nullptr;
+  bool was_ready = false;  // the next ready is a reconnect
+  ReplyTarget reply_target(const ReplyTag &tag) override;
+  void reply_abandoned(const ReplyTag &tag) override;
+  void on_reply(const ReplyTag &tag, glide_value *v, bool in_target) override;
+  void on_lost(const ReplyTag &tag, glide_error_kind kind, const std::string &message) override;
+  bool on_push(glide_value *push) override;
+  void on_failed() override {}  // the node's command connection speaks for the node's health
+  void on_ready() override;
+  void on_down() override;
+  void on_queued(Connection *c) override;
+  void after_event() override;
+  bool read_only() const override { return false; }  // subscriptions live on primaries
+  uint64_t now_ms() const override;
 };
 
 struct Node final : ConnectionOwner {
@@ -43,6 +67,8 @@ struct Node final : ConnectionOwner {
   bool in_map = false;     // in the current slot map (else its idle connection is closed)
   bool was_ready = false;  // its connection has been ready before (the next ready is a reconnect)
   std::unique_ptr<Connection> conn;
+  SubscriberSide subscriber_side;          // before subscriber: it outlives the connection
+  std::unique_ptr<Connection> subscriber;  // RESP2 pub/sub only; null until first used
 
   ReplyTarget reply_target(const ReplyTag &tag) override { return events->reply_target(tag); }
   void reply_abandoned(const ReplyTag &tag) override { events->reply_abandoned(tag); }
@@ -61,5 +87,29 @@ struct Node final : ConnectionOwner {
   bool read_only() const override { return replica; }
   uint64_t now_ms() const override { return events->now_ms(); }
 };
+
+}  // namespace glide
+
+namespace glide {
+
+inline ReplyTarget SubscriberSide::reply_target(const ReplyTag &tag) {
+  return node->events->reply_target(tag);
+}
+inline void SubscriberSide::reply_abandoned(const ReplyTag &tag) {
+  node->events->reply_abandoned(tag);
+}
+inline void SubscriberSide::on_reply(const ReplyTag &tag, glide_value *v, bool in_target) {
+  node->events->on_reply(node, tag, v, in_target);
+}
+inline void SubscriberSide::on_lost(const ReplyTag &tag, glide_error_kind kind,
+                                    const std::string &message) {
+  node->events->on_reply_lost(tag, kind, message);
+}
+inline bool SubscriberSide::on_push(glide_value *push) { return node->events->on_push(node, push); }
+inline void SubscriberSide::on_ready() { node->events->on_subscriber_ready(node); }
+inline void SubscriberSide::on_down() { node->events->on_subscriber_down(node); }
+inline void SubscriberSide::on_queued(Connection *c) { node->events->mark_dirty(c); }
+inline void SubscriberSide::after_event() { node->events->flush_dirty(); }
+inline uint64_t SubscriberSide::now_ms() const { return node->events->now_ms(); }
 
 }  // namespace glide

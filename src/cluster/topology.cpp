@@ -80,6 +80,16 @@ Node *Topology::node_for(const Address &addr) {
   return raw;
 }
 
+Connection &Topology::subscriber_conn(Node *n) {
+  if (!n->subscriber) {
+    n->subscriber_side.node = n;
+    n->subscriber = std::make_unique<Connection>(&n->subscriber_side, base_, resolver_, config_,
+                                                 n->address, n->name);
+    n->subscriber->make_subscriber();
+  }
+  return *n->subscriber;
+}
+
 Node *Topology::redirect_node(const Address &a) {
   if (nodes_.find(node_name(a)) == nodes_.end() && nodes_.size() >= map_nodes_ + kMaxStrayNodes) {
     schedule_sweep();  // idle strays make room for the next redirect
@@ -235,8 +245,15 @@ void Topology::discovered() {
 void Topology::retire_stray_nodes() {
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     Node *n = it->second.get();
-    if (!n->in_map) n->conn->close_if_idle();
-    if (n->in_map || n->conn->state() != Connection::State::kDisconnected || n->conn->dirty) {
+    if (!n->in_map) {
+      n->conn->close_if_idle();
+      // Pub/sub has moved its channels away from a node outside the map (or will once this
+      // closes): nothing of its subscriber connection is owed to a request.
+      if (n->subscriber) n->subscriber->close_if_idle();
+    }
+    if (n->in_map || n->conn->state() != Connection::State::kDisconnected || n->conn->dirty ||
+        (n->subscriber &&
+         (n->subscriber->state() != Connection::State::kDisconnected || n->subscriber->dirty))) {
       ++it;
       continue;
     }
@@ -253,8 +270,11 @@ void Topology::free_retired() {
   std::erase_if(retired_, [&](Retired &r) {
     Connection *conn = r.node->conn.get();
     conn->close_if_idle();  // an old request may have used it again meanwhile
+    Connection *sub = r.node->subscriber.get();
+    if (sub) sub->close_if_idle();
     return r.after_seq <= oldest && conn->state() == Connection::State::kDisconnected &&
-           !conn->dirty;
+           !conn->dirty &&
+           (!sub || (sub->state() == Connection::State::kDisconnected && !sub->dirty));
   });
 }
 

@@ -64,6 +64,8 @@ class Topology {
   // The node a MOVED/ASK names: nullptr when that would be one node too many outside the slot
   // map (a server flooding redirects to ever new addresses must not make nodes without bound).
   Node *redirect_node(const Address &a);
+  // The node's RESP2 subscriber connection (cluster/node.h), made on first use; may throw.
+  Connection &subscriber_conn(Node *n);
   template <typename F>
   void for_each_node(F &&f) {
     for (auto &entry : nodes_) f(entry.second.get());

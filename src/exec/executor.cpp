@@ -39,8 +39,9 @@ void Executor::shutdown() {
   pubsub_.shutdown();
   while (live_head_) force_complete(live_head_, GLIDE_ERR_CLOSING, "the client was closed");
   topology_.for_each_node([](Node *node) {
-    if (node->conn->state() != Connection::State::kDisconnected)
-      node->conn->fail(GLIDE_ERR_CLOSING, "the client was closed");
+    for (Connection *c : {node->conn.get(), node->subscriber.get()})
+      if (c && c->state() != Connection::State::kDisconnected)
+        c->fail(GLIDE_ERR_CLOSING, "the client was closed");
   });
 }
 
@@ -278,11 +279,7 @@ void Executor::on_reply(Node *from, const ReplyTag &tag, glide_value *v, bool in
   Request *req = tag.req;
   if (req == pubsub_.marker()) {
     // The fence behind a (un)subscribe command (exec/pubsub.h).
-    try {
-      pubsub_.on_fence_reply(from, tag, v);
-    } catch (...) {
-      from->conn->fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading a pub/sub answer");
-    }
+    pubsub_.on_fence_reply(from, tag, v);
     return;
   }
   if (in_target) --req->parsing;
@@ -369,6 +366,14 @@ void Executor::on_node_down(Node *node) {
   ExecCounters::add(counters_.connected_nodes, -1);
   pubsub_.on_node_down(node);
 }
+
+void Executor::on_subscriber_ready(Node *node) {
+  if (node->subscriber_side.was_ready) ExecCounters::add(counters_.reconnects);
+  node->subscriber_side.was_ready = true;
+  pubsub_.on_subscriber_ready(node);
+}
+
+void Executor::on_subscriber_down(Node *node) { pubsub_.on_subscriber_down(node); }
 
 // ---------------------------------------------------------------- the topology's host
 

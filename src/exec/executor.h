@@ -103,6 +103,8 @@ class Executor final : public plan::ClusterView,
   void on_connection_failed(Node *node) override;
   void on_node_ready(Node *node) override;
   void on_node_down(Node *node) override;
+  void on_subscriber_ready(Node *node) override;
+  void on_subscriber_down(Node *node) override;
   void mark_dirty(Connection *c) override;
   // Writes what this loop turn queued: one write per connection, whatever the requests.
   void flush_dirty() override;

@@ -39,7 +39,11 @@ std::string key_of(int kind, std::string_view channel) {
 
 PubSub::PubSub(const Config &config, cluster::Topology &topology, NodeEvents &events,
                PubSubSink &sink)
-    : config_(config), topology_(topology), events_(events), sink_(sink) {
+    : config_(config),
+      topology_(topology),
+      events_(events),
+      sink_(sink),
+      dedicated_(config.protocol == 2) {
   marker_.internal = true;
   marker_.completed = true;  // never live, never delivered: only its address is used
 }
@@ -83,13 +87,17 @@ void PubSub::on_timer(evutil_socket_t, short, void *arg) {
 
 // ---------------------------------------------------------------- targets
 
+Connection &PubSub::conn_of(Node *n) {
+  return dedicated_ ? topology_.subscriber_conn(n) : *n->conn;
+}
+
 Node *PubSub::classic_node() {
   const std::vector<Node *> &prim = topology_.primaries();
   if (prim.empty()) return nullptr;
   const bool known = classic_ && std::find(prim.begin(), prim.end(), classic_) != prim.end();
-  if (known && classic_->conn->ensure_connecting()) return classic_;
+  if (known && conn_of(classic_).ensure_connecting()) return classic_;
   for (Node *n : prim) {
-    if (n->conn->ensure_connecting()) {
+    if (conn_of(n).ensure_connecting()) {
       classic_ = n;
       return n;
     }
@@ -168,9 +176,10 @@ void PubSub::reconcile() {
         continue;
       }
       s.avoid = nullptr;
-      if (t->conn->state() != Connection::State::kReady) {
-        t->conn->ensure_connecting();  // ready -> on_node_ready -> here again
-      } else if (t->conn->protocol() == 3) {
+      Connection &tc = conn_of(t);
+      if (tc.state() != Connection::State::kReady) {
+        tc.ensure_connecting();  // ready -> on_node_ready / on_subscriber_ready -> here again
+      } else if (dedicated_ || tc.protocol() == 3) {
         add(t, kind, true, it);
       }
       ++it;
@@ -207,10 +216,10 @@ void PubSub::write(Node *node, int kind, bool subscribe, std::vector<std::string
   if (id == kDropIndex) id = next_fence_++;
   GLIDE_LOG(GLIDE_LOG_DEBUG, "pub/sub: %s of %zu channel(s) to %s", args[0].data(), channels.size(),
             node->name.c_str());
-  fences_.emplace(id, Fenced{node, static_cast<uint8_t>(kind), subscribe, std::move(channels)});
+  Connection &c = conn_of(node);
+  fences_.emplace(id, Fenced{node, &c, static_cast<uint8_t>(kind), subscribe, std::move(channels)});
   // No tag for the command itself (its confirmations are pushes); the PING behind it carries
   // ours. Room first, so command and fence are queued together or not at all.
-  Connection &c = *node->conn;
   try {
     c.reserve(bytes.size() + ping.size(), 1);
   } catch (...) {
@@ -229,9 +238,18 @@ void PubSub::on_fence_reply(Node *from, const ReplyTag &tag, glide_value *v) {
   if (f == fences_.end()) return;
   const Fenced fenced = std::move(f->second);
   fences_.erase(f);
-  if (v->type != GLIDE_VALUE_ERROR) return;  // +PONG: the command was taken
+  if (v->type != GLIDE_VALUE_ERROR) return;  // +PONG (["pong", ""]): the command was taken
+  try {
+    handle_fence_reply(from, fenced, v);
+  } catch (...) {
+    // Out of memory: the connection's tag order can no longer be trusted.
+    fenced.conn->fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading a pub/sub answer");
+  }
+}
+
+void PubSub::handle_fence_reply(Node *from, const Fenced &fenced, glide_value *v) {
   // The command's own error; its fence's +PONG comes next.
-  from->conn->expect_next(ReplyTag{&marker_, kDropIndex, 0, 0});
+  fenced.conn->expect_next(ReplyTag{&marker_, kDropIndex, 0, 0});
   const std::string_view err = value::string_of(*v);
   GLIDE_LOG(GLIDE_LOG_WARN, "pub/sub: %s on %s failed: %.*s",
             fenced.subscribe ? kSubscribe[fenced.kind] : kUnsubscribe[fenced.kind],
@@ -372,7 +390,17 @@ bool PubSub::on_push(Node *from, glide_value *push) {
 
 void PubSub::on_node_ready(Node *) { schedule(0); }
 
+void PubSub::on_subscriber_ready(Node *) { schedule(0); }
+
 void PubSub::on_node_down(Node *node) {
+  if (!dedicated_) lost_at(node);
+}
+
+void PubSub::on_subscriber_down(Node *node) {
+  if (dedicated_) lost_at(node);
+}
+
+void PubSub::lost_at(Node *node) {
   bool any = false;
   for (Map &m : subs_) {
     for (auto e = m.begin(); e != m.end();) {

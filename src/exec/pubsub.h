@@ -1,4 +1,4 @@
-// Pub/sub subscriptions (RESP3): the wanted set, where each channel is subscribed, the server's
+// Pub/sub subscriptions: the wanted set, where each channel is subscribed, the server's
 // confirmations, delivery of messages, and putting subscriptions back after reconnects and
 // topology changes. I/O thread only.
 //
@@ -20,6 +20,14 @@
 //
 // Messages are delivered only from the node an entry is subscribed at: a channel being moved
 // never delivers twice (one from the old node, one from the new).
+//
+// Which connection: over RESP3 the node's command connection (pushes are told apart from
+// replies by their type). RESP2 has no push type and a subscribed RESP2 connection takes no
+// other command, so with protocol 2 every node that holds subscriptions gets a second,
+// dedicated subscriber connection (Node::subscriber, made on first use), which classifies the
+// pub/sub arrays as pushes (Connection::make_subscriber); the same fences keep its tags in order
+// (PING answers ["pong", ""] there). Its losses, not the command connection's, lose the node's
+// subscriptions then.
 #pragma once
 
 #include <event2/event.h>
@@ -77,13 +85,15 @@ class PubSub {
 
   // The tag owner of the fences: tags whose req is marker() are ours.
   Request *marker() { return &marker_; }
-  void on_fence_reply(Node *from, const ReplyTag &tag, glide_value *v);
+  void on_fence_reply(Node *from, const ReplyTag &tag, glide_value *v);  // never throws
   void on_fence_lost(const ReplyTag &tag);
 
   // What the nodes report.
   bool on_push(Node *from, glide_value *push);
   void on_node_ready(Node *node);
   void on_node_down(Node *node);
+  void on_subscriber_ready(Node *node);
+  void on_subscriber_down(Node *node);
   void map_changed();
 
   // Discovery is over: subscribe the config's set; done when confirmed.
@@ -108,6 +118,7 @@ class PubSub {
   // One command written with its fence: what an error answer concerns.
   struct Fenced {
     Node *node;
+    Connection *conn;  // the one written to (lives while the fence is owed)
     uint8_t kind;
     bool subscribe;
     std::vector<std::string> channels;
@@ -118,6 +129,10 @@ class PubSub {
   void schedule(uint32_t delay_ms);
   void reconcile();
   Node *target_for(int kind, const std::string &channel);
+  // The connection a node's subscriptions use (see the top); may throw (made on first use).
+  Connection &conn_of(Node *n);
+  void handle_fence_reply(Node *from, const Fenced &fenced, glide_value *v);
+  void lost_at(Node *node);  // the connection holding node's subscriptions closed
   Node *classic_node();
   void write(Node *node, int kind, bool subscribe, std::vector<std::string> channels);
   void sub_gone(int kind, Map::iterator it);  // an unsubscribe of `at` confirmed (or unasked)
@@ -135,6 +150,7 @@ class PubSub {
   bool timer_armed_ = false;
   uint64_t timer_due_ms_ = 0;
   bool started_ = false;
+  const bool dedicated_;              // RESP2: subscriber connections
   uint64_t last_refresh_ask_ms_ = 0;  // refreshes asked while a channel waits for its new owner
 
   std::array<Map, 3> subs_;  // by glide_pubsub_kind

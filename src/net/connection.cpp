@@ -29,6 +29,20 @@ bool is_auth_error(const glide_value *v) {
     if (value::is_error_with(*v, p)) return true;
   return false;
 }
+
+// What a RESP2 subscribed connection receives unasked: ["message", channel, payload],
+// ["pmessage", pattern, channel, payload], ["smessage", ...] and the (un)subscribe confirmations
+// [kind, channel, count]. Its one reply to a command of ours, PING, is ["pong", ""] (or +PONG).
+bool resp2_push(const glide_value &v) {
+  if (v.type != GLIDE_VALUE_ARRAY || v.u.aggregate.len < 3) return false;
+  const glide_value &head = v.u.aggregate.items[0];
+  if (head.type != GLIDE_VALUE_BULK_STRING) return false;
+  const std::string_view name(head.u.string.ptr, head.u.string.len);
+  for (std::string_view k : {"message", "pmessage", "smessage", "subscribe", "psubscribe",
+                             "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"})
+    if (name == k) return true;
+  return false;
+}
 }  // namespace
 
 Connection::Connection(ConnectionOwner *owner, struct event_base *base, Resolver *resolver,
@@ -468,7 +482,8 @@ void Connection::handle_readable() {
     // The slot chosen at begin(): a timeout may have moved the request's results meanwhile.
     target = cur_target_;
 
-    if (target->type == GLIDE_VALUE_PUSH) {
+    if (target->type == GLIDE_VALUE_PUSH ||
+        (subscriber_ && state_ == State::kReady && resp2_push(*target))) {
       // Out-of-band (RESP3 push): not a reply. The owner gets it (pub/sub), valid during the
       // call; what it has no use for is counted and dropped. (A push behind an attribute reaches
       // here built into the owner's slot: it gets it back as abandoned, to reset, and it is

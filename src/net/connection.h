@@ -83,6 +83,10 @@ class Connection final : private Resolver::Waiter {
     return false;
   }
   const std::string &name() const { return name_; }
+  // A pub/sub subscriber connection (cluster/node.h): over RESP2, whose replies have no push
+  // type, the arrays a subscribed connection receives unasked (message, pmessage, smessage and
+  // the (un)subscribe confirmations) go to on_push like RESP3 pushes instead of answering a tag.
+  void make_subscriber() { subscriber_ = true; }
 
   // Command bytes queued before `req` started queueing here and not written yet: what the
   // max_unsent_bytes bound counts (a request is never refused for its own size).
@@ -151,6 +155,7 @@ class Connection final : private Resolver::Waiter {
   int hs_phase_ = 0;           // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
   int hs_expected_ = 0;        // handshake replies still expected
   bool hello_failed_ = false;  // the server does not know HELLO: RESP2 commands instead
+  bool subscriber_ = false;    // make_subscriber()
   Ring<ReplyTag> pending_;
 
   char *rbuf_ = nullptr;

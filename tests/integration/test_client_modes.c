@@ -1,7 +1,7 @@
 /*
  * Client modes and cluster-wide commands: dispatched callbacks, fan-out with response policies as
  * single commands, reply limits turning into PROTOCOL errors (and recovery), the in-flight limit,
- * blocking calls from a callback, and the features this version reports as NOT_SUPPORTED.
+ * blocking calls from a callback, and subscriptions refused without a pubsub callback.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -317,19 +317,17 @@ static void dummy_pubsub(void *u, const glide_pubsub_message *m) {
   (void)m;
 }
 
-static void test_not_supported_yet(void **state) {
+static void test_subscriptions_need_a_callback(void **state) {
   (void)state;
-  /* Pub/sub is supported over RESP3 only. */
   glide_config *cfg = h_config_cluster();
-  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_OK);
   assert_int_equal(glide_config_subscribe(cfg, GLIDE_PUBSUB_SHARDED, "ch", 2), GLIDE_OK);
-  assert_int_equal(glide_config_set_protocol(cfg, 2), GLIDE_OK);
   glide_client *c = NULL;
-  assert_int_equal(glide_client_new(cfg, &c, NULL), GLIDE_ERR_NOT_SUPPORTED);
-  assert_null(c);
-  /* Subscriptions without a callback are refused. */
-  assert_int_equal(glide_config_set_protocol(cfg, 3), GLIDE_OK);
+  /* Subscriptions without a callback (set, then cleared) are refused, in either protocol. */
+  assert_int_equal(glide_config_set_pubsub_callback(cfg, dummy_pubsub, NULL), GLIDE_OK);
   assert_int_equal(glide_config_set_pubsub_callback(cfg, NULL, NULL), GLIDE_OK);
+  assert_int_equal(glide_client_new(cfg, &c, NULL), GLIDE_ERR_INVALID_ARGUMENT);
+  assert_null(c);
+  assert_int_equal(glide_config_set_protocol(cfg, 2), GLIDE_OK);
   assert_int_equal(glide_client_new(cfg, &c, NULL), GLIDE_ERR_INVALID_ARGUMENT);
   assert_null(c);
   glide_config_free(cfg);
@@ -345,7 +343,7 @@ int main(void) {
       cmocka_unit_test(test_inflight_limit),
       cmocka_unit_test(test_blocking_call_inside_a_callback_is_refused),
       cmocka_unit_test(test_close_from_inside_a_callback),
-      cmocka_unit_test(test_not_supported_yet),
+      cmocka_unit_test(test_subscriptions_need_a_callback),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }

@@ -5,15 +5,22 @@
  * payloads intact; runtime subscribe / unsubscribe; killed subscriber connections and a failover
  * of the sharded channel's primary, after which the subscriptions come back by themselves.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+
+/* The protocol the subscribers speak: 3 (pushes on the command connections) or 2 (a dedicated
+ * subscriber connection per node); the resp2_* tests run the RESP3 ones again with 2. */
+static int g_protocol = 3;
 
 /* ------------------------------------------------------------------ received messages */
 
@@ -182,6 +189,7 @@ static void make_names(names *n, const char *tag) {
 static glide_client *subscriber(const names *n, glide_callback_mode mode, rx_state *rx,
                                 bool cluster) {
   glide_config *cfg = cluster ? h_config_cluster() : h_config_standalone(h_standalone_port());
+  OK(glide_config_set_protocol(cfg, g_protocol));
   OK(glide_config_set_callback_mode(cfg, mode));
   OK(glide_config_set_pubsub_callback(cfg, on_message, rx));
   OK(glide_config_subscribe(cfg, GLIDE_PUBSUB_EXACT, n->exact, strlen(n->exact)));
@@ -257,6 +265,16 @@ static void exchange(glide_client *sub, bool dispatched, rx_state *rx, const nam
   OK(glide_client_get_stats(sub, &st));
   assert_int_equal(st.pubsub_messages - st0.pubsub_messages, 3 * N);
   assert_int_equal(st.pubsub_dropped, 0);
+  /* A subscriber runs ordinary commands too (RESP2: on its command connections, beside the
+   * subscribed ones). */
+  char key[96];
+  h_key(key, sizeof key, "sub-own-key");
+  glide_value *v = h_cmd(sub, "SET", key, "v", NULL);
+  assert_ok(v);
+  glide_value_free(v);
+  v = h_cmd(sub, "GET", key, NULL);
+  assert_bulk(v, "v");
+  glide_value_free(v);
 }
 
 static void test_config_subscriptions_on_io_thread(void **state) {
@@ -311,6 +329,7 @@ static void test_standalone_subscriptions(void **state) {
 
 static glide_client *bare_subscriber(rx_state *rx, glide_callback_mode mode) {
   glide_config *cfg = h_config_cluster();
+  OK(glide_config_set_protocol(cfg, g_protocol));
   OK(glide_config_set_callback_mode(cfg, mode));
   OK(glide_config_set_pubsub_callback(cfg, on_message, rx));
   return h_connect(cfg);
@@ -470,7 +489,7 @@ static void test_killed_connections_resubscribe(void **state) {
   expect_exactly_once(rx, pub, n.sharded, n.sharded_len, true, "after-kill-s");
   glide_stats st = {.struct_size = sizeof st};
   OK(glide_client_get_stats(sub, &st));
-  assert_true(st.reconnects >= 1);
+  assert_true(st.reconnects >= 1); /* RESP2: the subscriber connections' reconnects count too */
   glide_client_close(sub);
   glide_client_close(pub);
   rx_free(rx);
@@ -809,6 +828,239 @@ static void give_slot(glide_client *c, uint16_t slot, uint16_t from, uint16_t to
 
 /* The sharded channel's slot is moved to another primary (and back): the old owner drops the
  * subscription (sunsubscribe), the client subscribes on the new owner. */
+
+/* ------------------------------------------------------------------ a killed primary */
+
+/* DIR/node-PORT: the node's folder beside the servers file (tests/scripts/test_servers.sh). */
+static void node_dir(uint16_t port, char *buf, size_t cap) {
+  const char *env = getenv("GLIDE_TEST_SERVERS");
+  if (!env) h_fail("GLIDE_TEST_SERVERS is not set");
+  const char *slash = strrchr(env, '/');
+  snprintf(buf, cap, "%.*s/node-%u", slash ? (int)(slash - env) : 1, slash ? env : ".",
+           (unsigned)port);
+}
+
+static pid_t node_pid(uint16_t port) {
+  char path[1200], dir[1024], text[32] = {0};
+  node_dir(port, dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/redis.pid", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) h_fail("cannot open %s", path);
+  const size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  const long pid = atol(text);
+  if (pid <= 1) h_fail("no pid in %s", path);
+  return (pid_t)pid;
+}
+
+/* Starts the node again from its own config (it daemonizes, rejoins the cluster from its
+ * nodes.conf and becomes a replica of whoever took its slots); returns once it answers PING. */
+static void restart_node(uint16_t port) {
+  char dir[1024], conf[1200], server[1100];
+  node_dir(port, dir, sizeof dir);
+  snprintf(conf, sizeof conf, "%s/redis.conf", dir);
+  const char *cli = h_servers_get()->redis_cli;
+  const char *slash = strrchr(cli, '/');
+  if (slash)
+    snprintf(server, sizeof server, "%.*s/redis-server", (int)(slash - cli), cli);
+  else
+    snprintf(server, sizeof server, "redis-server");
+  const pid_t child = fork();
+  if (child < 0) h_fail("fork failed");
+  if (child == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    execlp(server, server, conf, (char *)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0); /* daemonize yes: the parent exits once the daemon forked */
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    h_fail("%s %s failed (status %d)", server, conf, status);
+  const uint64_t deadline = h_now_ms() + 10000;
+  char buf[64];
+  while (h_now_ms() < deadline) {
+    if (h_raw_try_cmd(port, buf, sizeof buf, "PING", NULL) > 0 && strncmp(buf, "+PONG", 5) == 0)
+      return;
+    h_sleep_ms(50);
+  }
+  h_fail("node %u did not come back", (unsigned)port);
+}
+
+/* Waits until the node on `port` replicates with its link up. */
+static void wait_replica_synced(uint16_t port) {
+  static char info[8192];
+  const uint64_t deadline = h_now_ms() + 30000;
+  while (h_now_ms() < deadline) {
+    if (h_raw_try_cmd(port, info, sizeof info, "INFO", "replication", NULL) > 0 &&
+        strstr(info, "role:slave") && strstr(info, "master_link_status:up"))
+      return;
+    h_sleep_ms(50);
+  }
+  h_fail("node %u did not become a synced replica", (unsigned)port);
+}
+
+static bool is_master(uint16_t port) {
+  char buf[256];
+  return h_raw_try_cmd(port, buf, sizeof buf, "ROLE", NULL) > 0 &&
+         strncmp(buf, "*3\r\n$6\r\nmaster\r\n", 16) == 0;
+}
+
+/* The primary owning a sharded channel's slot is killed (SIGKILL: no goodbye, its sockets just
+ * close); the cluster promotes its replica after cluster-node-timeout. Two subscribers, one over
+ * RESP3 and one over RESP2 (a dedicated connection), must come back on the new primary by
+ * themselves. Meanwhile a publisher sends numbered messages without pause: every message is
+ * received exactly as many times as SPUBLISH said it was delivered (no duplicate, none lost
+ * once a subscription is back), in order per subscriber. */
+static void test_sigkill_failover_resubscribes_sharded(void **state) {
+  (void)state;
+  names n;
+  make_names(&n, "sigkill");
+  rx_state *rx3 = rx_new(), *rx2 = rx_new();
+  glide_client *sub3 = subscriber(&n, GLIDE_CALLBACKS_ON_IO_THREAD, rx3, true);
+  g_protocol = 2;
+  glide_client *sub2 = subscriber(&n, GLIDE_CALLBACKS_ON_IO_THREAD, rx2, true);
+  g_protocol = 3;
+  glide_client *pub = h_cluster_client();
+  const uint16_t slot = h_key_slot(n.sharded, n.sharded_len);
+  const uint16_t old_primary = h_slot_owner_port(pub, slot);
+  const uint16_t replica = replica_of(old_primary);
+  if (!replica) h_fail("no replica found for %u", (unsigned)old_primary);
+  wait_replica_synced(replica);
+  assert_int_equal(publish_one(pub, n.sharded, n.sharded_len, "before", 6, true), 2);
+  assert_true(rx_wait(rx3, NULL, 1, 3000));
+  assert_true(rx_wait(rx2, NULL, 1, 3000));
+
+  enum { MAX_SENT = 4000, TAIL = 20 };
+  static int delivered[MAX_SENT]; /* SPUBLISH's answer per message; -1: not published */
+  const pid_t pid = node_pid(old_primary);
+  const uint64_t t0 = h_now_ms();
+  if (kill(pid, SIGKILL) != 0) h_fail("kill %ld failed", (long)pid);
+  uint64_t promoted = 0, back3 = 0, back2 = 0;
+  int sent = 0, tail = -1;
+  const uint64_t deadline = t0 + 60000;
+  while (sent < MAX_SENT && h_now_ms() < deadline && (tail < 0 || sent < tail + TAIL)) {
+    char payload[32];
+    const int len = snprintf(payload, sizeof payload, "k%d", sent);
+    delivered[sent] = publish_one(pub, n.sharded, n.sharded_len, payload, (size_t)len, true);
+    sent++;
+    if (!promoted && is_master(replica)) promoted = h_now_ms() - t0;
+    /* back: a message published after the kill arrived */
+    for (int k = 0; k < 2; k++) {
+      rx_state *rx = k ? rx2 : rx3;
+      uint64_t *back = k ? &back2 : &back3;
+      if (*back) continue;
+      pthread_mutex_lock(&rx->mu);
+      const bool any = rx->count > 1;
+      pthread_mutex_unlock(&rx->mu);
+      if (any) *back = h_now_ms() - t0;
+    }
+    if (tail < 0 && back3 && back2) tail = sent;
+    h_sleep_ms(10);
+  }
+  if (tail < 0)
+    h_fail("after %d messages, RESP3 back: %s, RESP2 back: %s", sent, back3 ? "yes" : "no",
+           back2 ? "yes" : "no");
+  h_sleep_ms(500); /* the last ones arrive */
+  print_message(
+      "      SIGKILL of %u: %u promoted after %llu ms; RESP3 subscriber receiving again after "
+      "%llu ms (%lld ms after the promotion), RESP2 after %llu ms (%lld ms after)\n",
+      (unsigned)old_primary, (unsigned)replica, (unsigned long long)promoted,
+      (unsigned long long)back3, (long long)back3 - (long long)promoted, (unsigned long long)back2,
+      (long long)back2 - (long long)promoted);
+
+  /* Exactly once: each message as often as the server delivered it (to our two connections,
+   * the channel's only subscribers), each subscriber in publishing order. */
+  int received_total = 0;
+  for (int k = 0; k < 2; k++) {
+    rx_state *rx = k ? rx2 : rx3;
+    pthread_mutex_lock(&rx->mu);
+    int last = -1;
+    for (size_t i = 1; i < rx->count; i++) {
+      const int seq = atoi(rx->msgs[i].payload + 1);
+      if (seq <= last) h_fail("subscriber %d: k%d after k%d", k ? 2 : 3, seq, last);
+      last = seq;
+    }
+    received_total += (int)rx->count - 1;
+    pthread_mutex_unlock(&rx->mu);
+  }
+  int published_total = 0;
+  for (int i = 0; i < sent; i++) {
+    char payload[32];
+    const int len = snprintf(payload, sizeof payload, "k%d", i);
+    const int got = (int)(rx_payload_count(rx3, payload, (size_t)len) +
+                          rx_payload_count(rx2, payload, (size_t)len));
+    const int want = delivered[i] < 0 ? 0 : delivered[i];
+    if (got != want) h_fail("k%d: delivered to %d subscriber(s), received %d times", i, want, got);
+    if (i >= tail) assert_int_equal(delivered[i], 2); /* both back: nothing is missed */
+    published_total += want;
+  }
+  assert_int_equal(received_total, published_total);
+  print_message(
+      "      %d messages published during and after the failover, %d deliveries, all "
+      "received once, in order\n",
+      sent, published_total);
+
+  /* The killed node back, as a replica, then the cluster as the other tests found it. */
+  restart_node(old_primary);
+  wait_replica_synced(old_primary);
+  failover_to(pub, old_primary, slot);
+  wait_numsub(old_primary, n.sharded, n.sharded_len, 2, h_now_ms());
+  settle_cluster();
+  glide_client_close(sub3);
+  glide_client_close(sub2);
+  glide_client_close(pub);
+  rx_free(rx3);
+  rx_free(rx2);
+}
+
+/* ------------------------------------------------------------------ RESP2 */
+
+/* The same cases over RESP2, where each node holding subscriptions gets a dedicated subscriber
+ * connection (a subscribed RESP2 connection takes no other command). */
+#define RESP2(name)                             \
+  static void test_resp2_##name(void **state) { \
+    g_protocol = 2;                             \
+    test_##name(state);                         \
+    g_protocol = 3;                             \
+  }
+RESP2(config_subscriptions_on_io_thread)
+RESP2(config_subscriptions_dispatched)
+RESP2(standalone_subscriptions)
+RESP2(runtime_subscribe_and_unsubscribe)
+RESP2(killed_connections_resubscribe)
+
+/* RESP2: the subscriber connection is a connection of its own: the command connections never
+ * carry a subscription (a SUBSCRIBE there would make them refuse every other command). */
+static void test_resp2_dedicated_connection(void **state) {
+  (void)state;
+  g_protocol = 2;
+  names n;
+  make_names(&n, "r2conn");
+  rx_state *rx = rx_new();
+  glide_client *sub = subscriber(&n, GLIDE_CALLBACKS_ON_IO_THREAD, rx, false);
+  /* standalone: one server; CLIENT LIST shows our connections with their flags and sub counts */
+  static char list[65536];
+  h_raw_cmd(h_standalone_port(), list, sizeof list, "CLIENT", "LIST", "TYPE", "pubsub", NULL);
+  /* exactly one pubsub-type connection holds our 3 subscriptions (1 exact + 1 sharded + 1
+   * pattern): "sub=1 psub=1 ssub=1" */
+  assert_non_null(strstr(list, "sub=1 psub=1 ssub=1"));
+  /* The command connection still answers while subscribed. */
+  for (int i = 0; i < 3; i++) {
+    glide_value *v = h_cmd(sub, "PING", NULL);
+    assert_type(v, GLIDE_VALUE_SIMPLE_STRING);
+    glide_value_free(v);
+  }
+  glide_client_close(sub);
+  rx_free(rx);
+  g_protocol = 3;
+}
+
 static void test_slot_move_resubscribes_sharded(void **state) {
   (void)state;
   glide_client *pub = h_cluster_client();
@@ -882,6 +1134,13 @@ int main(void) {
       cmocka_unit_test(test_slot_move_resubscribes_sharded),
       cmocka_unit_test(test_dispatch_queue_is_bounded),
       cmocka_unit_test(test_refused_subscribe_keeps_replies_in_step),
+      cmocka_unit_test(test_resp2_config_subscriptions_on_io_thread),
+      cmocka_unit_test(test_resp2_config_subscriptions_dispatched),
+      cmocka_unit_test(test_resp2_standalone_subscriptions),
+      cmocka_unit_test(test_resp2_runtime_subscribe_and_unsubscribe),
+      cmocka_unit_test(test_resp2_killed_connections_resubscribe),
+      cmocka_unit_test(test_resp2_dedicated_connection),
+      cmocka_unit_test(test_sigkill_failover_resubscribes_sharded),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }
