@@ -192,7 +192,7 @@ macro_rules! common_batch_methods {
             self
         }
 
-        /// COPY source destination [REPLACE]: with `replace` an existing destination is
+        /// `COPY source destination [REPLACE]`: with `replace` an existing destination is
         /// overwritten, else nothing is done. Reply: [`Value::Bool`](crate::Value::Bool), true if
         /// copied. In a cluster both keys must be in one slot (a hash tag). Since Valkey 6.2.
         pub fn copy(
@@ -252,7 +252,7 @@ impl ClusterBatch {
         self
     }
 
-    /// PUBSUB SHARDCHANNELS [pattern], asked of every primary and merged; `None` lists every
+    /// `PUBSUB SHARDCHANNELS [pattern]`, asked of every primary and merged; `None` lists every
     /// active shard channel. Reply: [`Value::Array`](crate::Value::Array) of channel names.
     pub fn pubsub_shardchannels(&mut self, pattern: Option<&[u8]>) -> &mut Self {
         match pattern {

@@ -314,6 +314,13 @@ pub fn version_string(number: u32) -> String {
     format!("{}.{}.{}", number >> 16, (number >> 8) & 0xff, number & 0xff)
 }
 
+/// Whether a library of version `found` (`glide_version_number()`) can be used: the same major
+/// as [`GLIDE_C_VERSION_NUMBER`] and at least that version (within a major version, functions and
+/// struct fields are only ever added).
+pub fn version_supported(found: u32) -> bool {
+    found >> 16 == GLIDE_C_VERSION_NUMBER >> 16 && found >= GLIDE_C_VERSION_NUMBER
+}
+
 static LOADED: Mutex<Option<Result<&'static Api, Error>>> = Mutex::new(None);
 
 /// The function table, loaded on first use from `GLIDE_C_LIBRARY` (else [`DEFAULT_LIBRARY`]) and
@@ -357,7 +364,7 @@ unsafe fn load(path: &str) -> Result<Api, Error> {
             )
         })?;
     let found = version_number();
-    if found >> 16 != GLIDE_C_VERSION_NUMBER >> 16 || found < GLIDE_C_VERSION_NUMBER {
+    if !version_supported(found) {
         return Err(Error::new(
             ErrorKind::Library,
             format!(
@@ -370,4 +377,40 @@ unsafe fn load(path: &str) -> Result<Api, Error> {
         ));
     }
     Api::resolve(library, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_check() {
+        assert!(version_supported(0x000200)); // 0.2.0
+        assert!(version_supported(0x000201)); // 0.2.1
+        assert!(version_supported(0x000300)); // 0.3.0
+        assert!(!version_supported(0x000100)); // 0.1.0: older
+        assert!(!version_supported(0x0001ff)); // 0.1.255
+        assert!(!version_supported(0x010200)); // 1.2.0: another major
+        assert_eq!(version_string(0x010203), "1.2.3");
+    }
+
+    #[test]
+    fn layouts() {
+        use std::mem::{align_of, size_of};
+        assert_eq!(size_of::<glide_value>(), 24);
+        assert_eq!(align_of::<glide_value>(), 8);
+        let v: glide_value = unsafe { std::mem::zeroed() };
+        let base = &v as *const _ as usize;
+        assert_eq!(&v.small as *const _ as usize - base, 4);
+        assert_eq!(&v.u as *const _ as usize - base, 8);
+        let o: glide_batch_options = unsafe { std::mem::zeroed() };
+        let base = &o as *const _ as usize;
+        assert_eq!(&o.timeout_ms as *const _ as usize - base, 8);
+        assert_eq!(&o.retry_server_error as *const _ as usize - base, 12);
+        assert_eq!(&o.route as *const _ as usize - base, 16);
+        assert_eq!(&o.route.key as *const _ as usize - base, 24);
+        assert_eq!(&o.route.slot as *const _ as usize - base, 40);
+        assert_eq!(&o.route.host as *const _ as usize - base, 48);
+        assert_eq!(&o.route.port as *const _ as usize - base, 56);
+    }
 }

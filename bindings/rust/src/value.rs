@@ -200,3 +200,80 @@ pub(crate) fn exec_result(root: Value) -> Result<Option<Vec<Value>>> {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::raw::c_char;
+
+    fn node(type_: sys::glide_value_type) -> sys::glide_value {
+        // SAFETY: all-zero is a valid glide_value (NIL).
+        let mut v: sys::glide_value = unsafe { std::mem::zeroed() };
+        v.type_ = type_;
+        v
+    }
+
+    fn string(type_: sys::glide_value_type, s: &'static [u8]) -> sys::glide_value {
+        let mut v = node(type_);
+        v.u.string = sys::glide_value_string { ptr: s.as_ptr() as *const c_char, len: s.len() };
+        v
+    }
+
+    #[test]
+    fn converts_every_type() {
+        let mut verbatim = string(sys::GLIDE_VALUE_VERBATIM_STRING, b"some text");
+        verbatim.small.verbatim_format = [b'm' as c_char, b'k' as c_char, b'd' as c_char, 0];
+        let mut error = string(sys::GLIDE_VALUE_ERROR, b"timed out after 5 ms");
+        error.small.error_kind = sys::GLIDE_ERR_TIMEOUT;
+        let mut int = node(sys::GLIDE_VALUE_INTEGER);
+        int.u.integer = -7;
+        let mut dbl = node(sys::GLIDE_VALUE_DOUBLE);
+        dbl.u.dbl = f64::INFINITY;
+        let mut boolean = node(sys::GLIDE_VALUE_BOOLEAN);
+        boolean.u.boolean = true;
+        let mut pairs = vec![string(sys::GLIDE_VALUE_BULK_STRING, b"k\0"), int];
+        let mut map = node(sys::GLIDE_VALUE_MAP);
+        map.u.aggregate = sys::glide_value_aggregate { items: pairs.as_mut_ptr(), len: 1 };
+        let mut items = vec![
+            node(sys::GLIDE_VALUE_NIL),
+            string(sys::GLIDE_VALUE_SIMPLE_STRING, b"OK"),
+            string(sys::GLIDE_VALUE_SIMPLE_STRING, b"QUEUED"),
+            string(sys::GLIDE_VALUE_BIG_NUMBER, b"12345678901234567890"),
+            verbatim,
+            error,
+            dbl,
+            boolean,
+            map,
+            node(sys::GLIDE_VALUE_SET),
+            node(99),
+        ];
+        let mut root = node(sys::GLIDE_VALUE_PUSH);
+        root.u.aggregate = sys::glide_value_aggregate { items: items.as_mut_ptr(), len: items.len() };
+        let v = unsafe { Value::from_raw(&root) };
+        let expected = Value::Push(vec![
+            Value::Nil,
+            Value::Okay,
+            Value::SimpleString("QUEUED".into()),
+            Value::BigNumber("12345678901234567890".into()),
+            Value::VerbatimString { format: "mkd".into(), text: "some text".into() },
+            Value::Error { kind: ErrorKind::Timeout, message: "timed out after 5 ms".into() },
+            Value::Double(f64::INFINITY),
+            Value::Bool(true),
+            Value::Map(vec![(Value::BulkString(b"k\0".to_vec()), Value::Int(-7))]),
+            Value::Set(vec![]),
+            Value::Error { kind: ErrorKind::Protocol, message: "value of unknown type 99 (a newer library?)".into() },
+        ]);
+        assert_eq!(v, expected);
+    }
+
+    #[test]
+    fn roots_become_results() {
+        assert_eq!(exec_result(Value::Nil), Ok(None));
+        assert_eq!(exec_result(Value::Array(vec![Value::Okay])), Ok(Some(vec![Value::Okay])));
+        let err = exec_result(Value::Error { kind: ErrorKind::CrossSlot, message: "m".into() });
+        assert_eq!(err, Err(Error::new(ErrorKind::CrossSlot, "m")));
+        assert_eq!(exec_result(Value::Int(1)).unwrap_err().kind, ErrorKind::Protocol);
+        assert_eq!(command_result(Value::Int(1)), Ok(Value::Int(1)));
+        assert_eq!(command_result(Value::Error { kind: ErrorKind::Server, message: "ERR x".into() }).unwrap_err().message, "ERR x");
+    }
+}
