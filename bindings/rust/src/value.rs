@@ -1,5 +1,7 @@
 //! [`Value`], an owned copy of a reply tree.
 
+use std::fmt;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::sys;
 
@@ -132,6 +134,64 @@ impl Value {
                 kind: ErrorKind::Protocol,
                 message: format!("value of unknown type {} (a newer library?)", other),
             },
+        }
+    }
+}
+
+/// Writes bytes as a Python bytes literal: `b"value"`, escapes for the rest.
+fn write_bytes(f: &mut fmt::Formatter<'_>, b: &[u8]) -> fmt::Result {
+    f.write_str("b\"")?;
+    for &c in b {
+        match c {
+            b'"' => f.write_str("\\\"")?,
+            b'\\' => f.write_str("\\\\")?,
+            0x20..=0x7e => write!(f, "{}", c as char)?,
+            b'\n' => f.write_str("\\n")?,
+            b'\r' => f.write_str("\\r")?,
+            b'\t' => f.write_str("\\t")?,
+            _ => write!(f, "\\x{:02x}", c)?,
+        }
+    }
+    f.write_str("\"")
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, open: &str, items: &[Value], close: &str) -> fmt::Result {
+    f.write_str(open)?;
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{}", v)?;
+    }
+    f.write_str(close)
+}
+
+/// The reply in the style of the GLIDE documentation's Python examples: `[OK, b"value"]`,
+/// `None` for nil, `{b"k": 1}` for maps, errors as `Error(KIND: message)`.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => f.write_str("None"),
+            Value::Okay => f.write_str("OK"),
+            Value::SimpleString(s) | Value::BigNumber(s) => f.write_str(s),
+            Value::BulkString(b) => write_bytes(f, b),
+            Value::Int(n) => write!(f, "{}", n),
+            Value::Double(d) => write!(f, "{}", d),
+            Value::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            Value::VerbatimString { text, .. } => write_bytes(f, text.as_bytes()),
+            Value::Array(items) | Value::Push(items) => write_list(f, "[", items, "]"),
+            Value::Set(items) => write_list(f, "{", items, "}"),
+            Value::Map(pairs) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", k, v)?;
+                }
+                f.write_str("}")
+            }
+            Value::Error { kind, message } => write!(f, "Error({}: {})", kind, message),
         }
     }
 }
@@ -274,6 +334,13 @@ mod tests {
         assert_eq!(err, Err(Error::new(ErrorKind::CrossSlot, "m")));
         assert_eq!(exec_result(Value::Int(1)).unwrap_err().kind, ErrorKind::Protocol);
         assert_eq!(command_result(Value::Int(1)), Ok(Value::Int(1)));
+        let shown = Value::Array(vec![
+            Value::Okay,
+            Value::BulkString(b"va\"l\0ue".to_vec()),
+            Value::Nil,
+            Value::Map(vec![(Value::BulkString(b"k".to_vec()), Value::Int(1))]),
+        ]);
+        assert_eq!(shown.to_string(), r#"[OK, b"va\"l\x00ue", None, {b"k": 1}]"#);
         assert_eq!(command_result(Value::Error { kind: ErrorKind::Server, message: "ERR x".into() }).unwrap_err().message, "ERR x");
     }
 }
