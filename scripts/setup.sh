@@ -27,6 +27,9 @@ PACKAGES=(
   iproute2 # ss, used to find free ports
   golang-go       # the Go binding (bindings/go): go vet and go test with cgo, standard library only
   python3-pytest  # the Python binding's tests (bindings/python, ctest bindings.python)
+  rustc           # the Rust binding (bindings/rust): Debian's toolchain, used as /usr/bin/rustc
+  cargo           # ... and /usr/bin/cargo, offline (no crates.io: see bindings/rust/.cargo/config.toml)
+  librust-libloading-dev # the Rust binding's only dependency, in /usr/share/cargo/registry
   python3-redis   # bindings/python/bench.py: redis-py's RedisCluster, the comparison
   python3-hiredis # redis-py's C reply parser, so the comparison is redis-py at its fastest
 )
