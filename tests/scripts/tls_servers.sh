@@ -26,8 +26,11 @@
 # failed start stops what it started.
 set -euo pipefail
 
+SCRIPTS=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=tests/scripts/ports.sh
-source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/ports.sh"
+source "$SCRIPTS/ports.sh"
+# shellcheck source=tests/scripts/server_procs.sh
+source "$SCRIPTS/server_procs.sh"
 
 HOST=127.0.0.1
 BASE_PORT=${GLIDE_TEST_TLS_BASE_PORT:-7300}
@@ -53,50 +56,18 @@ find_tools() {
   command -v timeout >/dev/null || die "timeout not found (package coreutils)"
 }
 
-# redis-cli over TLS against one of our ports (the good CA, a client certificate), bounded.
+# redis-cli over TLS against one of our ports (a client certificate), bounded. --insecure: some
+# servers have certificates the CLI would refuse on purpose (wrong CA, other name, expired).
 cli() {
   local port=$1
   shift
-  timeout 3 "$REDIS_CLI" --tls --cacert "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+  timeout 3 "$REDIS_CLI" --tls --insecure --cacert "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
     --key "$CERTS/client.key" -h "$HOST" -p "$port" "$@" 2>/dev/null
 }
 
-# ------------------------------------------------------------------ stop
-
-# 0 if PID is a live redis-server working in a directory under DIR (each server's `dir` is its
-# own DIR/<kind>-PORT; its command line cannot tell: redis-server rewrites it to "host:port").
-is_our_server() {
-  local pid=$1 state cwd
-  [[ -r "/proc/$pid/stat" ]] || return 1
-  [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == redis-server* ]] || return 1
-  state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1 || true)
-  [[ "$state" != Z && "$state" != X && -n "$state" ]] || return 1
-  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
-  [[ "$cwd" == "$DIR"/* ]] || return 1
-}
-
-stop_servers() {
-  [[ -e "$DIR" ]] || return 0
-  [[ -e "$DIR/$MARKER" ]] || die "$DIR was not made by $0 (no $MARKER); refusing to touch it"
-  local -a pids=()
-  local pid f tries alive
-  for f in "$DIR"/*/redis.pid; do
-    [[ -f "$f" ]] || continue
-    pid=$(tr -dc '0-9' <"$f")
-    [[ -n "$pid" ]] && is_our_server "$pid" && pids+=("$pid")
-  done
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for tries in $(seq 1 150); do
-    alive=0
-    for pid in "${pids[@]}"; do is_our_server "$pid" && alive=1; done
-    ((alive)) || break
-    if ((tries == 100)); then
-      for pid in "${pids[@]}"; do is_our_server "$pid" && kill -KILL "$pid" 2>/dev/null; done
-    fi
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do is_our_server "$pid" && die "redis-server $pid is still running"; done
-  rm -rf -- "$DIR"
+# What redis-cli needs to get PONG from a KIND of server (server_procs.sh's launch).
+auth_args() {
+  if [[ "$1" == good ]]; then printf '%s\n' --no-auth-warning -a "$AUTH_PASSWORD"; fi
 }
 
 # ------------------------------------------------------------------ certificates
@@ -157,92 +128,13 @@ write_conf() {
     echo "tls-auth-clients $auth"
     echo "tls-replication yes"
     echo "tls-cluster yes"
-    echo "protected-mode yes"
-    echo "daemonize yes"
-    echo "pidfile \"$sub/redis.pid\""
-    echo "logfile \"$sub/redis.log\""
-    echo "dir \"$sub\""
-    echo "save \"\""
-    echo "appendonly no"
-    echo "repl-diskless-sync-delay 0"
-    echo "repl-ping-replica-period 1"
-    if [[ "$kind" == cluster* ]]; then
-      echo "cluster-enabled yes"
-      echo "cluster-config-file nodes.conf"
-      echo "cluster-node-timeout 5000"
-    fi
+    common_conf "$sub" "$([[ "$kind" == cluster* ]] && echo yes || echo no)"
     if [[ "$kind" == good ]]; then
       echo "requirepass $AUTH_PASSWORD"
       echo "user $ACL_USER on >$ACL_PASSWORD ~* &* +@all"
       echo "user limited on >limited-pass ~* +get +ping +hello +auth +client"
     fi
   } >"$sub/redis.conf"
-}
-
-# launch SUBDIR PORT KIND: starts the daemon; returns once it answers PING over TLS (10 s).
-launch() {
-  local sub=$1 port=$2 kind=$3 reply
-  local -a auth=()
-  [[ "$kind" == good ]] && auth=(--no-auth-warning -a "$AUTH_PASSWORD")
-  "$REDIS_SERVER" "$sub/redis.conf" </dev/null >"$sub/launch.log" 2>&1 9>&- ||
-    { log "redis-server on port $port failed to start"; return 1; }
-  local deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    if [[ -s "$sub/redis.pid" ]]; then
-      # The servers with certificates the CLI refuses answer with --insecure.
-      reply=$(cli "$port" --insecure "${auth[@]}" ping || true)
-      [[ "$reply" == PONG ]] && return 0
-    fi
-    if grep -qiE 'could not create server|failed listening|address already in use|fatal|error' \
-      "$sub/redis.log" 2>/dev/null; then
-      log "redis-server on port $port failed to start"
-      return 1
-    fi
-    sleep 0.1
-  done
-  log "redis-server on port $port did not answer PING within 10 s"
-  return 1
-}
-
-print_log_tails() {
-  local f
-  for f in "$DIR"/*/redis.log "$DIR"/*/launch.log "$DIR"/cluster-create.log; do
-    [[ -s "$f" ]] || continue
-    echo "----- tail of ${f#"$DIR"/}" >&2
-    tail -n 20 "$f" >&2 || true
-  done
-}
-
-on_start_failure() {
-  local rc=$?
-  trap - EXIT
-  if ((rc != 0)); then
-    log "start failed (exit $rc)"
-    [[ -d "$DIR" ]] && { print_log_tails; stop_servers || true; }
-  fi
-  exit "$rc"
-}
-
-cluster_ready() {
-  local port info primaries=0 replicas=0 role
-  for port in "${CLUSTER_PORTS[@]}"; do
-    info=$(cli "$port" cluster info | tr -d '\r') || return 1
-    grep -qx 'cluster_state:ok' <<<"$info" || return 1
-    grep -qx 'cluster_known_nodes:6' <<<"$info" || return 1
-    # CLUSTER SLOTS lists each range's replica only once its replication offset is non-zero:
-    # wait until every node's map shows 3 ranges x 2 nodes (6 node ids).
-    info=$(cli "$port" cluster slots | tr -d '\r') || return 1
-    (($(grep -cE '^[0-9a-f]{40}$' <<<"$info") == 6)) || return 1
-    info=$(cli "$port" info replication | tr -d '\r') || return 1
-    role=$(sed -n 's/^role://p' <<<"$info")
-    if [[ "$role" == master ]]; then
-      primaries=$((primaries + 1))
-    elif [[ "$role" == slave ]]; then
-      grep -qx 'master_link_status:up' <<<"$info" || return 1
-      replicas=$((replicas + 1))
-    fi
-  done
-  ((primaries == 3 && replicas == 3))
 }
 
 start_servers() {
