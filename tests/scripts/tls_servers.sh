@@ -110,12 +110,12 @@ make_certs() {
 
 # write_conf SUBDIR PORT KIND (cluster|good|wrongca|othername|expired|mtls)
 write_conf() {
-  local sub=$1 port=$2 kind=$3 cert=server auth=no
+  local sub=$1 port=$2 kind=$3 cert=server client_auth=no
   case "$kind" in
     wrongca) cert=server2 ;;
     othername | cluster-othername) cert=other ;;
     expired) cert=expired ;;
-    mtls) auth=yes ;;
+    mtls) client_auth=yes ;;
   esac
   mkdir -p "$sub"
   {
@@ -125,7 +125,7 @@ write_conf() {
     echo "tls-cert-file \"$CERTS/$cert.crt\""
     echo "tls-key-file \"$CERTS/$cert.key\""
     echo "tls-ca-cert-file \"$CERTS/ca.crt\""
-    echo "tls-auth-clients $auth"
+    echo "tls-auth-clients $client_auth"
     echo "tls-replication yes"
     echo "tls-cluster yes"
     common_conf "$sub" "$([[ "$kind" == cluster* ]] && echo yes || echo no)"
