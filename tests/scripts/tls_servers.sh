@@ -151,7 +151,7 @@ start_servers() {
       # The last node (a replica once the cluster is made) has a certificate for another name:
       # the cluster does not mind (no host name checks between nodes), the client refuses it.
       kind=cluster
-      ((i == 5)) && kind=cluster-othername
+      if ((i == 5)); then kind="cluster-othername"; fi
       write_conf "$DIR/node-$port" "$port" "$kind"
       launch "$DIR/node-$port" "$port" "$kind" || { ok=0; break; }
     done
