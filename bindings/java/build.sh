@@ -31,7 +31,7 @@ find "$here/src/test/java" -name '*.java' | sort > "$out/test-sources.txt"
   -cp "$out/glide-c.jar:$JNA_JAR:$JUNIT_JAR" -d "$out/test-classes" @"$out/test-sources.txt"
 
 if [ "${2:-}" = test ]; then
-  exec "$JAVA" -Xss1m -jar "$JUNIT_JAR" --disable-banner --details=tree --fail-if-no-tests \
+  exec "$JAVA" -Xss1m -jar "$JUNIT_JAR" --disable-banner --details=tree --disable-ansi-colors --fail-if-no-tests \
     --class-path "$out/glide-c.jar:$JNA_JAR:$out/test-classes" --scan-class-path "$out/test-classes" \
     --reports-dir "$out/test-reports"
 fi

@@ -6,6 +6,7 @@ import static glide.TestServers.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import glide.api.GlideClusterClient;
@@ -122,6 +123,38 @@ class ConcurrencyTest {
         failure(client.customCommand(new String[] {"PING"}), ClosingException.class);
         client.close(); // idempotent
         assertEquals(0, NativeClient.pendingCount());
+    }
+
+    private static long ioThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("glide-c-io"))
+                .count();
+    }
+
+    /**
+     * The library's I/O thread is attached to the JVM once (named glide-c-io, a daemon), and
+     * detached when it ends at the close: no Java thread is left behind per client.
+     */
+    @Test
+    void ioThreadAttachedOnceAndDetachedAtClose() throws Exception {
+        long before = ioThreads();
+        GlideClusterClient client = TestServers.cluster();
+        Thread[] seen = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int idx = i;
+            await(client.exec(new ClusterBatch(false).customCommand(new String[] {"PING"}), true)
+                    .whenComplete((v, e) -> seen[idx] = Thread.currentThread()));
+        }
+        assertSame(seen[0], seen[1], "one attached thread for every callback");
+        assertEquals("glide-c-io", seen[0].getName());
+        assertTrue(seen[0].isDaemon());
+        assertEquals(before + 1, ioThreads());
+        client.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ioThreads() != before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before, ioThreads(), "the I/O thread is still attached after close");
     }
 
     /** A completion may submit new requests, and may close its own client. */
