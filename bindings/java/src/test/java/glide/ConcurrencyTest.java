@@ -142,7 +142,9 @@ class ConcurrencyTest {
         Thread[] seen = new Thread[2];
         for (int i = 0; i < 2; i++) {
             int idx = i;
-            await(client.exec(new ClusterBatch(false).customCommand(new String[] {"PING"}), true)
+            // BLPOP 0.2: the reply comes after the stage below is attached, so it runs where the
+            // future is completed.
+            await(client.exec(new ClusterBatch(false).customCommand(new String[] {"BLPOP", key("io"), "0.2"}), true)
                     .whenComplete((v, e) -> seen[idx] = Thread.currentThread()));
         }
         assertSame(seen[0], seen[1], "one attached thread for every callback");
