@@ -32,6 +32,9 @@ PACKAGES=(
   librust-libloading-dev # the Rust binding's only dependency, in /usr/share/cargo/registry
   python3-redis   # bindings/python/bench.py: redis-py's RedisCluster, the comparison
   python3-hiredis # redis-py's C reply parser, so the comparison is redis-py at its fastest
+  # The Java binding (bindings/java, ctest bindings.java.*): javac/jar/java 17, JNA (jna.jar) and
+  # JUnit 5's console launcher (junit-platform-console-standalone.jar) from /usr/share/java.
+  openjdk-17-jdk-headless libjna-java junit5
 )
 
 installed() {
