@@ -19,6 +19,31 @@ import (
 type baseClient struct {
 	mu  sync.RWMutex
 	ptr *C.glide_client // nil once closed
+	// receiver gets the pub/sub messages of a subscriber client (nil otherwise); C holds
+	// handle, deleted once close returned (no callback runs after it).
+	receiver *receiver
+	handle   cgo.Handle
+}
+
+// open connects with p, making the client a subscriber when p.pubsub is set.
+func (c *baseClient) open(p connectParams) error {
+	var r *receiver
+	if p.pubsub != nil {
+		var err error
+		if r, err = newReceiver(p.pubsub); err != nil {
+			return err
+		}
+		p.receiver = cgo.NewHandle(r)
+	}
+	ptr, err := connect(p)
+	if err != nil {
+		if r != nil {
+			p.receiver.Delete()
+		}
+		return err
+	}
+	c.ptr, c.receiver, c.handle = ptr, r, p.receiver
+	return nil
 }
 
 // submit sends one request through send and waits for its reply (see wait). send returns the
@@ -108,6 +133,12 @@ func (c *baseClient) Close() {
 	c.mu.Unlock()
 	if ptr != nil {
 		closeClient(ptr)
+		if c.receiver != nil { // no pub/sub callback runs any more
+			c.handle.Delete()
+			if c.receiver.ch != nil {
+				close(c.receiver.ch)
+			}
+		}
 	}
 }
 
@@ -121,16 +152,17 @@ type ClusterClient struct {
 // and returns within the connection timeout. A failure is a *RequestError (CONNECTION, TIMEOUT,
 // AUTH, PROTOCOL, INVALID_ARGUMENT, NOT_SUPPORTED), or an error loading the library.
 func NewClusterClient(config ClusterClientConfiguration) (*ClusterClient, error) {
-	ptr, err := connect(connectParams{
+	c := &ClusterClient{}
+	err := c.open(connectParams{
 		cluster: true, addresses: config.Addresses, credentials: config.Credentials,
 		tls: config.UseTLS, readFrom: config.ReadFrom, requestTimeout: config.RequestTimeout,
 		connectTimeout: config.ConnectionTimeout, clientName: config.ClientName,
-		protocol: config.Protocol, inflightLimit: config.InflightLimit,
+		protocol: config.Protocol, inflightLimit: config.InflightLimit, pubsub: config.PubSub,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ClusterClient{baseClient{ptr: ptr}}, nil
+	return c, nil
 }
 
 // Exec runs a batch and returns one element per command, in the order they were added (see the
@@ -163,16 +195,18 @@ type Client struct {
 
 // NewClient connects to a standalone server.
 func NewClient(config ClientConfiguration) (*Client, error) {
-	ptr, err := connect(connectParams{
+	c := &Client{}
+	err := c.open(connectParams{
 		cluster: false, addresses: config.Addresses, credentials: config.Credentials,
 		tls: config.UseTLS, requestTimeout: config.RequestTimeout,
 		connectTimeout: config.ConnectionTimeout, clientName: config.ClientName,
 		database: config.DatabaseId, protocol: config.Protocol, inflightLimit: config.InflightLimit,
+		pubsub: config.PubSub,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Client{baseClient{ptr: ptr}}, nil
+	return c, nil
 }
 
 // Exec runs a batch: as ClusterClient.Exec.

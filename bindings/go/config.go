@@ -46,6 +46,9 @@ type ClusterClientConfiguration struct {
 	// InflightLimit is the most requests pending at once (default 1000); beyond it requests
 	// fail with INFLIGHT_LIMIT.
 	InflightLimit int
+	// PubSub makes the client a subscriber (see PubSubConfig); nil: not one (Subscribe then
+	// fails with INVALID_ARGUMENT).
+	PubSub *PubSubConfig
 }
 
 // ClientConfiguration configures NewClient, a client of one standalone server. Zero values keep
@@ -68,6 +71,9 @@ type ClientConfiguration struct {
 	Protocol int
 	// InflightLimit is the most requests pending at once (default 1000).
 	InflightLimit int
+	// PubSub makes the client a subscriber (see PubSubConfig; ShardedChannels are for cluster
+	// mode); nil: not one.
+	PubSub *PubSubConfig
 }
 
 // BatchOptions are the options of Client.ExecWithOptions.

@@ -26,7 +26,8 @@ package glidec
   X(config_set_database) X(config_set_inflight_limit) X(client_new) X(client_close)         \
   X(string_free) X(batch_new) X(batch_free) X(batch_command_many) X(batch_copy)             \
   X(batch_publish) X(batch_pubsub_shardchannels) X(batch_pubsub_shardnumsub)                \
-  X(batch_options_init) X(client_command_async) X(client_exec_async)
+  X(batch_options_init) X(client_command_async) X(client_exec_async)                       \
+  X(config_set_pubsub_callback) X(config_subscribe) X(client_subscribe) X(client_unsubscribe)
 
 #define GLIDEC_FIELD(name) __typeof__(glide_##name) *name;
 static struct { GLIDEC_FUNCS(GLIDEC_FIELD) } glidec_api;
@@ -57,6 +58,12 @@ static void glidec_on_result(void *user_data, glide_value *result) {
   glidecOnResult((uintptr_t)user_data, result);
 }
 
+// Defined in callback.go: every pub/sub message of a subscriber client, on its I/O thread.
+extern void glidecOnPubSub(uintptr_t handle, glide_pubsub_message *message);
+static void glidec_on_pubsub(void *user_data, const glide_pubsub_message *message) {
+  glidecOnPubSub((uintptr_t)user_data, (glide_pubsub_message *)message);
+}
+
 static size_t glidec_children(const glide_value *v, const glide_value **first) {
   return glidec_api.value_children(v, first, 1);
 }
@@ -80,6 +87,8 @@ static glide_status glidec_client_new(bool cluster, size_t naddr, const char *ho
                                       const char *password, bool tls, uint32_t request_ms,
                                       uint32_t connect_ms, const char *name, int read_from,
                                       uint32_t database, uint32_t inflight, int protocol,
+                                      uintptr_t pubsub, size_t nsubs, const uint8_t *sub_kinds,
+                                      const char *sub_data, const size_t *sub_lens,
                                       glide_client **out, char *err, size_t err_len) {
   glide_config *cfg = glidec_api.config_new();
   if (!cfg) {
@@ -100,6 +109,15 @@ static glide_status glidec_client_new(bool cluster, size_t naddr, const char *ho
   if (database) GLIDEC_TRY(glidec_api.config_set_database(cfg, database));
   if (inflight) GLIDEC_TRY(glidec_api.config_set_inflight_limit(cfg, inflight));
   if (protocol) GLIDEC_TRY(glidec_api.config_set_protocol(cfg, protocol));
+  // pubsub: the receiver's cgo.Handle (0: not a subscriber); subscriptions back to back.
+  if (pubsub) {
+    GLIDEC_TRY(glidec_api.config_set_pubsub_callback(cfg, glidec_on_pubsub, (void *)pubsub));
+    for (size_t i = 0; i < nsubs; ++i) {
+      GLIDEC_TRY(glidec_api.config_subscribe(cfg, (glide_pubsub_kind)sub_kinds[i], sub_data,
+                                             sub_lens[i]));
+      sub_data += sub_lens[i];
+    }
+  }
   char *msg = NULL;
   glide_status st = glidec_api.client_new(cfg, out, &msg);
   glidec_api.config_free(cfg);
@@ -132,6 +150,18 @@ static const char **glidec_argv(const char *data, const size_t *lens, size_t nar
     pos += lens[i];
   }
   return argv;
+}
+
+// Runtime (un)subscribe of n channels (lens[i] bytes each, back to back in data).
+static glide_status glidec_subscribe(glide_client *c, bool subscribe, int kind, const char *data,
+                                     const size_t *lens, size_t n) {
+  const char *stack[64];
+  const char **argv = glidec_argv(data, lens, n, stack, 64);
+  if (!argv) return GLIDE_ERR_OUT_OF_MEMORY;
+  glide_status st = (subscribe ? glidec_api.client_subscribe : glidec_api.client_unsubscribe)(
+      c, (glide_pubsub_kind)kind, n ? argv : NULL, n ? lens : NULL, n);
+  if (argv != stack) free(argv);
+  return st;
 }
 
 // Adds the commands: runs of plain commands with one glide_batch_command_many each, typed ones
@@ -238,6 +268,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/cgo"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,6 +377,13 @@ type connectParams struct {
 	database       int
 	inflightLimit  int
 	protocol       int
+	pubsub         *PubSubConfig
+	receiver       cgo.Handle // of the *receiver when pubsub is set
+}
+
+// subscribeC is glidec_subscribe (static in this file's preamble) for pubsub.go.
+func subscribeC(c *C.glide_client, subscribe bool, mode PubSubChannelMode, data []byte, lens *C.size_t, n int) C.glide_status {
+	return C.glidec_subscribe(c, C.bool(subscribe), C.int(mode), cBytes(data), lens, C.size_t(n))
 }
 
 func connect(p connectParams) (*C.glide_client, error) {
@@ -398,6 +436,19 @@ func connect(p connectParams) (*C.glide_client, error) {
 	if err != nil {
 		return nil, err
 	}
+	var subKinds []C.uint8_t
+	var subData []byte
+	var subLens []C.size_t
+	if p.pubsub != nil {
+		if subKinds, subData, subLens, err = p.pubsub.subscriptions(); err != nil {
+			return nil, err
+		}
+	}
+	var kindsPtr *C.uint8_t
+	var lensPtr *C.size_t
+	if len(subKinds) > 0 {
+		kindsPtr, lensPtr = &subKinds[0], &subLens[0]
+	}
 	var portsPtr *C.uint16_t
 	if len(ports) > 0 {
 		portsPtr = &ports[0]
@@ -406,7 +457,8 @@ func connect(p connectParams) (*C.glide_client, error) {
 	var msg [1024]C.char
 	st := C.glidec_client_new(C.bool(p.cluster), C.size_t(len(ports)), cBytes(hosts), portsPtr,
 		cBytes(user), cBytes(pass), C.bool(p.tls), reqMs, connMs, cBytes(name),
-		C.int(p.readFrom), db, inflight, C.int(p.protocol), &out, &msg[0], C.size_t(len(msg)))
+		C.int(p.readFrom), db, inflight, C.int(p.protocol), C.uintptr_t(p.receiver),
+		C.size_t(len(subKinds)), kindsPtr, cBytes(subData), lensPtr, &out, &msg[0], C.size_t(len(msg)))
 	if st != C.GLIDE_OK {
 		return nil, &RequestError{Kind: ErrorKind(st), Message: C.GoString(&msg[0])}
 	}

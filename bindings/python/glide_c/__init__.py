@@ -34,6 +34,12 @@ from .exceptions import (
     RequestError,
     TimeoutError,
 )
+from .pubsub import (
+    ClusterPubSubChannelModes,
+    PubSubMsg,
+    PubSubSubscriptions,
+    StandalonePubSubChannelModes,
+)
 from .options import (
     BatchOptions,
     BatchRetryStrategy,

@@ -210,6 +210,24 @@ ROUTE_NONE, ROUTE_RANDOM, ROUTE_SLOT_KEY, ROUTE_SLOT_ID, ROUTE_ADDRESS = range(5
 
 RESULT_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)  # (user_data, glide_value *result)
 
+
+class GlidePubSubMessage(Structure):
+    """struct glide_pubsub_message: valid only during the callback."""
+
+    _fields_ = [("kind", c_int), ("channel", c_void_p), ("channel_len", c_size_t),
+                ("pattern", c_void_p), ("pattern_len", c_size_t),
+                ("payload", c_void_p), ("payload_len", c_size_t)]
+
+
+# (user_data, const glide_pubsub_message *message)
+PUBSUB_CALLBACK = CFUNCTYPE(None, c_void_p, POINTER(GlidePubSubMessage))
+PUBSUB_EXACT, PUBSUB_PATTERN, PUBSUB_SHARDED = range(3)
+
+
+def read_bytes(addr: Optional[int], n: int) -> bytes:
+    """n bytes at addr, copied (b"" for NULL or 0)."""
+    return _MEM[addr:addr + n] if addr and n else b""
+
 # ------------------------------------------------------------------ prototypes
 
 _P = c_void_p  # opaque handles travel as plain addresses
@@ -237,6 +255,10 @@ _PROTOTYPES = {
     "glide_config_set_inflight_limit": (c_int, [_P, c_uint32]),
     "glide_config_set_callback_mode": (c_int, [_P, c_int]),
     "glide_config_set_topology_refresh_ms": (c_int, [_P, c_uint32]),
+    "glide_config_set_pubsub_callback": (c_int, [_P, PUBSUB_CALLBACK, c_void_p]),
+    "glide_config_subscribe": (c_int, [_P, c_int, c_char_p, c_size_t]),
+    "glide_client_subscribe": (c_int, [_P, c_int, _ARGV, _SIZES, c_size_t]),
+    "glide_client_unsubscribe": (c_int, [_P, c_int, _ARGV, _SIZES, c_size_t]),
     "glide_batch_new": (_P, [c_bool]),
     "glide_batch_free": (None, [_P]),
     "glide_batch_command_many": (c_int, [_P, c_size_t, _SIZES, _ARGV, _SIZES]),

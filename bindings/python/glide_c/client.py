@@ -10,14 +10,15 @@ connecting, and no lock: the dict is only touched on the loop's thread.
 
 import asyncio
 import itertools
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import _ffi
 from .batch import Batch, ClusterBatch, c_options, check_exec, command_result, exec_result
 from .commands import ClusterCommands, Shaper, StandaloneCommands, _encs
 from .config import GlideClientConfiguration, GlideClusterClientConfiguration, connect
-from .exceptions import ClosingError
+from .exceptions import ClosingError, ConfigurationError
 from .options import BatchOptions, ClusterBatchOptions, TEncodable
+from .pubsub import PUBSUB_KINDS, PubSubMsg, change
 
 lib = _ffi.lib
 
@@ -49,14 +50,17 @@ class BaseClient:
             # The connect goes on in its thread; close what it makes.
             pending.add_done_callback(
                 lambda f: None if f.cancelled() or f.exception() else lib.glide_client_close(
-                    f.result()))
+                    f.result()[0]))
             raise
         self = cls.__new__(cls)
-        self._start(handle, loop)
+        self._start(*handle, loop)
         return self
 
-    def _start(self, handle: int, loop: asyncio.AbstractEventLoop) -> None:
+    def _start(self, handle: int, receiver, loop: asyncio.AbstractEventLoop) -> None:
         self._handle: Optional[int] = handle
+        # The pub/sub receiver (None without pubsub_subscriptions): its C callback must outlive
+        # the client; dispatched mode runs it on this loop's thread, like the completions.
+        self._receiver = receiver
         self._loop = loop
         self._pending: Dict[int, Tuple[asyncio.Future, object, object]] = {}
         self._ids = itertools.count(1)  # user_data 0 would arrive as None
@@ -138,6 +142,47 @@ class BaseClient:
         """Forgets every WATCHed key. Returns "OK"."""
         return await self._cmd([b"UNWATCH"])
 
+    # ---------------------------------------------------------------- pub/sub
+    # A subscriber client (made with pubsub_subscriptions) may change its subscriptions at run
+    # time. glide_client_subscribe blocks until the server confirmed (at most the request
+    # timeout: TimeoutError, the client keeps trying), so it runs in the loop's executor.
+
+    async def _pubsub(self, subscribe: bool, kind: str, channels, what: str) -> None:
+        h = self._live_handle()
+        await self._loop.run_in_executor(None, change, h, self._receiver, subscribe,
+                                         PUBSUB_KINDS[kind], channels, what)
+
+    async def subscribe(self, channels: Iterable[TEncodable]) -> None:
+        """SUBSCRIBE to channels (exact names); returns once the server confirmed."""
+        await self._pubsub(True, "exact", channels, "subscribe")
+
+    async def psubscribe(self, patterns: Iterable[TEncodable]) -> None:
+        """PSUBSCRIBE to glob-style patterns."""
+        await self._pubsub(True, "pattern", patterns, "psubscribe")
+
+    async def unsubscribe(self, channels: Optional[Iterable[TEncodable]] = None) -> None:
+        """Unsubscribes from channels (None: from every exact channel)."""
+        await self._pubsub(False, "exact", channels, "unsubscribe")
+
+    async def punsubscribe(self, patterns: Optional[Iterable[TEncodable]] = None) -> None:
+        """Unsubscribes from patterns (None: from every pattern)."""
+        await self._pubsub(False, "pattern", patterns, "punsubscribe")
+
+    async def get_pubsub_message(self) -> PubSubMsg:
+        """The next message (a client with pubsub_subscriptions and no callback), waiting for
+        it. Bound it with asyncio.wait_for."""
+        return await self._queue_receiver().get_async()
+
+    def try_get_pubsub_message(self) -> Optional[PubSubMsg]:
+        """The next message if one is queued, else None (never waits)."""
+        return self._queue_receiver().try_get()
+
+    def _queue_receiver(self):
+        if self._receiver is None:
+            raise ConfigurationError("this client was created without pubsub_subscriptions",
+                                     "INVALID_ARGUMENT")
+        return self._receiver
+
     async def close(self, err_message: Optional[str] = None) -> None:
         """Closes the client. Requests still pending resolve with ClosingError (a pending
         batch's unanswered commands become ClosingError elements)."""
@@ -152,6 +197,8 @@ class BaseClient:
                 future.set_exception(ClosingError(err_message or "the client was closed",
                                                   "CLOSING"))
         self._pending.clear()
+        if self._receiver is not None:
+            self._receiver.close()
 
     async def __aenter__(self):
         return self
@@ -166,6 +213,14 @@ class GlideClusterClient(BaseClient, ClusterCommands):
     _config_type = GlideClusterClientConfiguration
     _batch_type = ClusterBatch
     _options_type = ClusterBatchOptions
+
+    async def ssubscribe(self, channels: Iterable[TEncodable]) -> None:
+        """SSUBSCRIBE to sharded channels (each on the primary owning its slot)."""
+        await self._pubsub(True, "sharded", channels, "ssubscribe")
+
+    async def sunsubscribe(self, channels: Optional[Iterable[TEncodable]] = None) -> None:
+        """Unsubscribes from sharded channels (None: from every sharded channel)."""
+        await self._pubsub(False, "sharded", channels, "sunsubscribe")
 
     def exec(self, batch: ClusterBatch, raise_on_error: bool,
              options: Optional[ClusterBatchOptions] = None):

@@ -2,11 +2,19 @@
 
 import ctypes
 from enum import Enum
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from . import _ffi
 from .exceptions import ConfigurationError, error_from_kind
 from .options import _int
+from .pubsub import (
+    ClusterPubSubChannelModes,
+    PubSubSubscriptions,
+    Receiver,
+    StandalonePubSubChannelModes,
+    check_subscriptions,
+    receiver_for,
+)
 
 
 class NodeAddress:
@@ -109,10 +117,9 @@ class BaseClientConfiguration:
             _int("inflight_requests_limit", inflight_requests_limit, 1)
         if client_name is not None and not isinstance(client_name, str):
             raise TypeError("client_name must be a str")
-        # What glide-c does not have yet is refused here rather than silently ignored.
         if pubsub_subscriptions is not None:
-            raise ConfigurationError("pubsub subscriptions are not supported by glide-c yet",
-                                     "NOT_SUPPORTED")
+            check_subscriptions(pubsub_subscriptions, self.PubSubChannelModes)
+        # What glide-c does not have yet is refused here rather than silently ignored.
         if client_az is not None or lazy_connect:
             raise ConfigurationError("client_az and lazy_connect are not supported by glide-c",
                                      "NOT_SUPPORTED")
@@ -125,11 +132,14 @@ class BaseClientConfiguration:
         self.client_name = client_name
         self.protocol = protocol
         self.inflight_requests_limit = inflight_requests_limit
+        self.pubsub_subscriptions = pubsub_subscriptions
         self.advanced_config = advanced_config
 
     _cluster = True
+    PubSubChannelModes: type = ClusterPubSubChannelModes
+    PubSubSubscriptions = PubSubSubscriptions
 
-    def _build(self, dispatched: bool) -> int:
+    def _build(self, dispatched: bool, receiver: Optional[Receiver] = None) -> int:
         """A glide_config for this configuration; the caller frees it with glide_config_free."""
         lib = _ffi.lib
         cfg = lib.glide_config_new()
@@ -168,6 +178,8 @@ class BaseClientConfiguration:
                 _check(lib.glide_config_set_connect_timeout_ms(cfg, adv.connection_timeout),
                        "connection_timeout")
             self._build_more(cfg)
+            if receiver is not None:
+                receiver.configure(cfg, self.pubsub_subscriptions)
             if dispatched:
                 _check(lib.glide_config_set_callback_mode(cfg, 1), "callback mode")
             return cfg
@@ -183,6 +195,7 @@ class GlideClientConfiguration(BaseClientConfiguration):
     """Standalone server configuration (the first address is the server)."""
 
     _cluster = False
+    PubSubChannelModes = StandalonePubSubChannelModes
 
     def __init__(self, addresses: List[NodeAddress], use_tls: bool = False,
                  credentials: Optional[ServerCredentials] = None,
@@ -237,20 +250,23 @@ class GlideClusterClientConfiguration(BaseClientConfiguration):
                 cfg, min(p.duration_in_sec * 1000, 2**32 - 1)), "periodic_checks")
 
 
-def connect(config: BaseClientConfiguration, config_type: type, dispatched: bool) -> int:
-    """glide_client_new for config: the client handle, or the error raised (blocking, up to the
-    connect timeout)."""
+def connect(config: BaseClientConfiguration, config_type: type,
+            dispatched: bool) -> Tuple[int, Optional[Receiver]]:
+    """glide_client_new for config: the client handle and its pub/sub receiver (None without
+    pubsub_subscriptions; it must live as long as the client), or the error raised (blocking, up
+    to the connect timeout)."""
     if not isinstance(config, config_type):
         raise TypeError(f"config must be a {config_type.__name__}, not {type(config).__name__}")
     lib = _ffi.lib
-    cfg = config._build(dispatched)
+    receiver = receiver_for(config, dispatched)
+    cfg = config._build(dispatched, receiver)
     out, err = ctypes.c_void_p(), ctypes.c_void_p()
     try:
         st = lib.glide_client_new(cfg, ctypes.byref(out), ctypes.byref(err))
     finally:
         lib.glide_config_free(cfg)
     if st == _ffi.OK:
-        return out.value
+        return out.value, receiver
     msg = ctypes.string_at(err.value).decode("utf-8", "replace") if err.value else ""
     lib.glide_string_free(err.value)
     kind = _ffi.kind_name(st)

@@ -10,7 +10,8 @@ use std::task::{Context, Poll, Waker};
 
 use crate::batch::{Batch, BatchData, ClusterBatch};
 use crate::config::{ClientConfig, ClusterClientConfig, Common};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{check, Error, ErrorKind, Result};
+use crate::pubsub::{PubSubChannelMode, SharedCallback};
 use crate::sys;
 use crate::value::{self, Value};
 
@@ -110,6 +111,9 @@ pub type Stats = sys::glide_stats;
 struct Handle {
     api: &'static sys::Api,
     ptr: NonNull<sys::glide_client>,
+    // The pub/sub callback the library calls (None: not a subscriber); dropped after the
+    // client's close returned, when no callback runs any more (Drop::drop runs before fields).
+    pubsub: Option<SharedCallback>,
 }
 
 // SAFETY: the C contract: a glide_client may be used from any number of threads at once.
@@ -141,7 +145,11 @@ impl Handle {
             Some(s)
         };
         match NonNull::new(out) {
-            Some(ptr) if status == sys::GLIDE_OK => Ok(Handle { api, ptr }),
+            Some(ptr) if status == sys::GLIDE_OK => Ok(Handle {
+                api,
+                ptr,
+                pubsub: common.pubsub_callback.clone(),
+            }),
             _ => {
                 let kind = ErrorKind::from_raw(status).unwrap_or(ErrorKind::Other(0));
                 Err(Error::new(kind, text.unwrap_or_else(|| api.kind_name(status))))
@@ -309,8 +317,56 @@ impl<T> Future for ReplyFuture<T> {
     }
 }
 
+impl Handle {
+    fn pubsub<A: AsRef<[u8]>>(
+        &self,
+        subscribe: bool,
+        mode: PubSubChannelMode,
+        channels: &[A],
+    ) -> Result<()> {
+        let what = if subscribe { "subscribe" } else { "unsubscribe" };
+        if self.pubsub.is_none() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "{}: the client was made without a pubsub_callback; runtime subscriptions \
+                     need a subscriber client (a config with pubsub_callback)",
+                    what
+                ),
+            ));
+        }
+        if subscribe && channels.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "subscribe: no channel given"));
+        }
+        let (argv, lens) = argv(channels);
+        let f = if subscribe { self.api.client_subscribe } else { self.api.client_unsubscribe };
+        let (a, l) = if channels.is_empty() {
+            (std::ptr::null(), std::ptr::null())
+        } else {
+            (argv.as_ptr(), lens.as_ptr())
+        };
+        // SAFETY: the live client; argv/lens point into channels, alive through the call.
+        check(unsafe { f(self.ptr.as_ptr(), mode.raw(), a, l, channels.len()) }, what)
+    }
+}
+
 macro_rules! client_methods {
     ($batch:ty) => {
+        /// Subscribes at run time to `channels` (of one kind; binary-safe, non-empty) and
+        /// returns once the server confirmed each one, at most the request timeout later
+        /// ([`ErrorKind::Timeout`]; the client keeps trying). Idempotent. Needs a client made
+        /// with a `pubsub_callback` ([`ErrorKind::InvalidArgument`] otherwise); not from the
+        /// pub/sub callback itself.
+        pub fn subscribe<A: AsRef<[u8]>>(&self, mode: PubSubChannelMode, channels: &[A]) -> Result<()> {
+            self.handle.pubsub(true, mode, channels)
+        }
+
+        /// Unsubscribes from `channels` of one kind; an empty slice drops every subscription of
+        /// that kind. As [`subscribe`](Self::subscribe) otherwise.
+        pub fn unsubscribe<A: AsRef<[u8]>>(&self, mode: PubSubChannelMode, channels: &[A]) -> Result<()> {
+            self.handle.pubsub(false, mode, channels)
+        }
+
         /// Runs `batch` and waits for its reply: `Some` with one element per command in the order
         /// they were added, `None` when an atomic batch was aborted because a WATCHed key
         /// changed. With `raise_on_error` the first error element is the `Err`; without it,

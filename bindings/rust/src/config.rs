@@ -1,8 +1,10 @@
 //! [`ClusterClientConfig`] and [`ClientConfig`]: what to connect to and how.
 
 use std::ffi::CString;
+use std::os::raw::c_char;
 
 use crate::error::{check, Error, ErrorKind, Result};
+use crate::pubsub::{self, PubSubChannelMode, PubSubMessage, SharedCallback};
 use crate::sys;
 
 /// Which nodes serve read-only commands.
@@ -39,6 +41,8 @@ pub(crate) struct Common {
     tls_ca_file: Option<String>,
     inflight_limit: Option<u32>,
     database: Option<u32>,
+    pub(crate) pubsub_callback: Option<SharedCallback>,
+    subscriptions: Vec<(PubSubChannelMode, Vec<u8>)>,
 }
 
 fn c_string(s: &str, what: &str) -> Result<CString> {
@@ -132,6 +136,19 @@ impl Common {
             if let Some(db) = self.database {
                 check((api.config_set_database)(ptr, db), "glide_config_set_database")?;
             }
+            if let Some(cb) = &self.pubsub_callback {
+                check(
+                    (api.config_set_pubsub_callback)(ptr, Some(pubsub::on_message), cb.user_data()),
+                    "glide_config_set_pubsub_callback",
+                )?;
+            }
+            for (mode, channel) in &self.subscriptions {
+                check(
+                    (api.config_subscribe)(ptr, mode.raw(), channel.as_ptr() as *const c_char, channel.len()),
+                    "glide_config_subscribe",
+                )
+                .map_err(|e| Error::new(e.kind, format!("{} {:?}", e.message, String::from_utf8_lossy(channel))))?;
+            }
             Ok(cfg)
         }
     }
@@ -195,6 +212,27 @@ macro_rules! common_config_methods {
         pub fn tls_insecure(mut self) -> Self {
             self.common.tls = true;
             self.common.tls_insecure = true;
+            self
+        }
+
+        /// Makes the client a subscriber: every pub/sub message goes to `callback` (on the
+        /// library's I/O thread: see [`PubSubCallback`](crate::PubSubCallback)). Needed for
+        /// [`subscribe`](Self::subscribe) and for runtime subscriptions.
+        pub fn pubsub_callback(
+            mut self,
+            callback: impl Fn(&PubSubMessage) + Send + Sync + 'static,
+        ) -> Self {
+            let boxed: crate::PubSubCallback = Box::new(callback);
+            self.common.pubsub_callback = Some(SharedCallback(std::sync::Arc::new(boxed)));
+            self
+        }
+
+        /// A channel, pattern or sharded channel (binary-safe, non-empty) subscribed before
+        /// `connect` returns, and kept across reconnects, failovers and slot moves. Needs a
+        /// [`pubsub_callback`](Self::pubsub_callback) (`connect` fails with
+        /// `InvalidArgument` otherwise).
+        pub fn subscribe(mut self, mode: PubSubChannelMode, channel: impl AsRef<[u8]>) -> Self {
+            self.common.subscriptions.push((mode, channel.as_ref().to_vec()));
             self
         }
 

@@ -32,6 +32,7 @@ mod batch;
 mod client;
 mod config;
 mod error;
+mod pubsub;
 pub mod sys;
 mod value;
 
@@ -44,6 +45,7 @@ use std::thread::{self, Thread};
 pub use batch::{Batch, ClusterBatch};
 pub use client::{BatchOptions, Client, ClusterClient, ReplyFuture, Route, Stats};
 pub use config::{ClientConfig, ClusterClientConfig, Protocol, ReadFrom};
+pub use pubsub::{PubSubCallback, PubSubChannelMode, PubSubMessage};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;
 

@@ -297,6 +297,16 @@ api_table! {
            glide_result_callback, *mut c_void) -> glide_status;
     client_get_stats = "glide_client_get_stats":
         fn(*mut glide_client, *mut glide_stats) -> glide_status;
+    config_set_pubsub_callback = "glide_config_set_pubsub_callback":
+        fn(*mut glide_config, glide_pubsub_callback, *mut c_void) -> glide_status;
+    config_subscribe = "glide_config_subscribe":
+        fn(*mut glide_config, glide_pubsub_kind, *const c_char, usize) -> glide_status;
+    client_subscribe = "glide_client_subscribe":
+        fn(*mut glide_client, glide_pubsub_kind, *const *const c_char, *const usize, usize)
+            -> glide_status;
+    client_unsubscribe = "glide_client_unsubscribe":
+        fn(*mut glide_client, glide_pubsub_kind, *const *const c_char, *const usize, usize)
+            -> glide_status;
 }
 
 impl Api {
