@@ -58,6 +58,9 @@ class PubSubSubscriptions:
     before create() returns; may be empty (runtime subscriptions only).
     callback: called as callback(msg, context) for every message; None: messages queue up for
     get_pubsub_message() / try_get_pubsub_message().
+    max_queued_messages: the queue's bound (no callback): past it, new messages are dropped and
+    counted (the client's pubsub_messages_dropped()); a reader that falls behind costs bounded
+    memory, like the library's own dispatch queue (100,000 messages).
 
     Where the callback runs: the asyncio clients call it on the event loop's thread (it may use
     the client); the blocking clients (glide_c.sync) call it on the library's I/O thread, where it
@@ -66,6 +69,7 @@ class PubSubSubscriptions:
     channels_and_patterns: Dict[Any, Set[TEncodable]] = field(default_factory=dict)
     callback: Optional[Callable[[PubSubMsg, Any], None]] = None
     context: Any = None
+    max_queued_messages: int = 100_000
 
 
 def _channel(c, what: str) -> bytes:
@@ -91,6 +95,8 @@ def check_subscriptions(subs, modes: type) -> None:
         raise TypeError("pubsub_subscriptions must be a PubSubSubscriptions")
     if subs.callback is not None and not callable(subs.callback):
         raise TypeError("pubsub_subscriptions.callback must be callable")
+    if not isinstance(subs.max_queued_messages, int) or subs.max_queued_messages < 1:
+        raise ValueError("pubsub_subscriptions.max_queued_messages must be a positive int")
     if not isinstance(subs.channels_and_patterns, dict):
         raise TypeError("pubsub_subscriptions.channels_and_patterns must be a dict")
     for mode, channels in subs.channels_and_patterns.items():
@@ -115,6 +121,8 @@ class Receiver:
         self.context = subs.context
         self.dispatched = dispatched
         self.queue: collections.deque = collections.deque()
+        self.max_queued = subs.max_queued_messages
+        self.dropped = 0  # messages refused by the full queue
         self.cond = threading.Condition()
         self.waiters: collections.deque = collections.deque()  # asyncio futures
         self.closed = False
@@ -147,11 +155,17 @@ class Receiver:
                 if not future.done():
                     future.set_result(msg)
                     return
-            self.queue.append(msg)
+            self._enqueue(msg)
         else:
             with self.cond:
-                self.queue.append(msg)
+                self._enqueue(msg)
                 self.cond.notify()
+
+    def _enqueue(self, msg: PubSubMsg) -> None:
+        if len(self.queue) >= self.max_queued:
+            self.dropped += 1  # the newest goes: what is queued stays in order, without gaps
+        else:
+            self.queue.append(msg)
 
     def _check_queue_mode(self) -> None:
         if self.callback is not None:

@@ -99,6 +99,10 @@ class BaseClient:
         """The next message if one is queued, else None (never waits)."""
         return self._queue_receiver().try_get()
 
+    def pubsub_messages_dropped(self) -> int:
+        """Messages dropped because the queue held max_queued_messages (no callback)."""
+        return self._queue_receiver().dropped
+
     def _queue_receiver(self):
         if self._receiver is None:
             raise ConfigurationError("this client was created without pubsub_subscriptions",

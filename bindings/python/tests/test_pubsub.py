@@ -94,6 +94,25 @@ def test_cluster_queue_runtime_subscribe_unsubscribe_resp2(key):
             sub.get_pubsub_message(timeout=0.1)
 
 
+def test_queue_is_bounded(key):
+    sh = key("bound").encode()
+    subs = PubSubSubscriptions({Modes.Sharded: {sh}}, max_queued_messages=5)
+    with GlideClusterClient.create(cluster_config(pubsub_subscriptions=subs)) as sub, \
+            GlideClusterClient.create(cluster_config()) as pub:
+        for i in range(12):
+            assert pub.publish(_payload(i), sh, sharded=True) == 1
+        deadline = time.monotonic() + 10
+        while sub.pubsub_messages_dropped() < 7 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sub.pubsub_messages_dropped() == 7
+        # The oldest five stay, in order; the newer ones were dropped.
+        assert [sub.try_get_pubsub_message().message for _ in range(5)] == \
+            [_payload(i) for i in range(5)]
+        assert sub.try_get_pubsub_message() is None
+    with pytest.raises(ValueError):
+        cluster_config(pubsub_subscriptions=PubSubSubscriptions(max_queued_messages=0))
+
+
 def test_runtime_subscribe_needs_a_subscriber_client(sync_cluster, key):
     with pytest.raises(glide_c.ConfigurationError, match="without pubsub_subscriptions"):
         sync_cluster.subscribe({key("c")})
