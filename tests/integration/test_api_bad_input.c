@@ -207,32 +207,8 @@ static void test_value_accessors_wrong_type(void **state) {
   assert_null(glide_value_at(&err, 0));
 }
 
-/* The struct's layout is ABI (bindings read the fields at fixed offsets): the error kind and the
- * verbatim format share the 4 bytes after type, and u stays at 8. Checked at compile time on LP64
- * and again at run time, so a failing layout also shows up as a named test. */
-#if defined(__LP64__) || defined(_LP64)
-_Static_assert(sizeof(glide_value) == 24, "glide_value is 24 bytes on LP64");
-_Static_assert(offsetof(glide_value, u) == 8, "glide_value.u is at offset 8");
-#endif
-_Static_assert(offsetof(glide_value, type) == 0, "glide_value.type is at offset 0");
-_Static_assert(offsetof(glide_value, error_kind) == 4, "glide_value.error_kind is at offset 4");
-_Static_assert(offsetof(glide_value, verbatim_format) == 4,
-               "glide_value.verbatim_format is at offset 4");
-_Static_assert(sizeof(((glide_value *)0)->verbatim_format) == 4, "verbatim_format is 4 bytes");
-_Static_assert(sizeof(glide_error_kind) == 4, "glide_error_kind is 4 bytes");
-
-static void test_value_layout(void **state) {
-  (void)state;
-  if (sizeof(void *) == 8 && sizeof(size_t) == 8) {
-    assert_int_equal(sizeof(glide_value), 24);
-    assert_int_equal(offsetof(glide_value, u), 8);
-  }
-  assert_int_equal(offsetof(glide_value, type), 0);
-  assert_int_equal(offsetof(glide_value, error_kind), 4);
-  assert_int_equal(offsetof(glide_value, verbatim_format), 4);
-  assert_int_equal(offsetof(glide_value, u.string.ptr), offsetof(glide_value, u));
-  assert_int_equal(offsetof(glide_value, u.aggregate.items), offsetof(glide_value, u));
-}
+/* glide_value's layout (and every other public struct's) is pinned in tests/unit/test_abi_layout.c.
+ */
 
 /* error_kind and verbatim_format share their bytes: the accessors check the type first. */
 static void test_value_accessors_error_kind_and_verbatim_format(void **state) {
@@ -799,7 +775,6 @@ int main(void) {
       T(test_error_kind_names),
       T(test_value_accessors_null),
       T(test_value_accessors_wrong_type),
-      T(test_value_layout),
       T(test_value_accessors_error_kind_and_verbatim_format),
       T(test_value_accessors_out_of_range),
       T(test_free_null_is_noop),
