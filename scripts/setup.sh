@@ -29,6 +29,8 @@ PACKAGES=(
   python3-pytest  # the Python binding's tests (bindings/python, ctest bindings.python)
   python3-redis   # bindings/python/bench.py: redis-py's RedisCluster, the comparison
   python3-hiredis # redis-py's C reply parser, so the comparison is redis-py at its fastest
+  abigail-tools   # abidw / abidiff: the ABI baseline abi/libglide_c.abi and the ctest abi
+  doxygen         # the API reference from include/glide_c.h (docs/Doxyfile, the ctest api_docs)
 )
 
 installed() {
