@@ -37,9 +37,9 @@ if ((rc != 0)); then
   ((rc & 4)) && bits+=("4 ABI change")
   ((rc & 8)) && bits+=("8 incompatible change")
   cat "$WORK/diff.txt"
-  fail "abidiff exit status $rc (${bits[*]}): $LIB is not ABI-compatible with $BASELINE
-(version $(cat "$ROOT/abi/libglide_c.abi.version" 2>/dev/null || echo '?')). Undo the change, or make it a
-new version: see abi/update.sh."
+  baseline_version=$(cat "$ROOT/abi/libglide_c.abi.version" 2>/dev/null || echo '?')
+  fail "abidiff exit status $rc (${bits[*]}): $LIB is not ABI-compatible with the baseline of
+version $baseline_version ($BASELINE). Undo the change, or make it a new version: see abi/update.sh."
 fi
 functions=$(grep -c '<elf-symbol name=.glide_.*type=.func-type' "$WORK/current.abi" || true)
 echo "check_abi: OK: $LIB is ABI-compatible with the baseline ($functions functions)"
