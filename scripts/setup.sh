@@ -35,6 +35,8 @@ PACKAGES=(
   # The Java binding (bindings/java, ctest bindings.java.*): javac/jar/java 17, JNA (jna.jar) and
   # JUnit 5's console launcher (junit-platform-console-standalone.jar) from /usr/share/java.
   openjdk-17-jdk-headless libjna-java junit5
+  abigail-tools   # abidw / abidiff: the ABI baseline abi/libglide_c.abi and the ctest abi
+  doxygen         # the API reference from include/glide_c.h (docs/Doxyfile, the ctest api_docs)
 )
 
 installed() {

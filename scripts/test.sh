@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run). Installs what is missing (scripts/setup.sh), then
 # runs these stages in order, each in its own build directory, and stops at the first failure:
-#   1 gcc     build/             -Werror, every target, every ctest test (unit, integration and
-#                                the language bindings' tests, label bindings)
+#   1 gcc     build/             -Werror, every target (the static library too), every ctest test
+#                                (unit, integration, the language bindings' tests, label bindings,
+#                                and the artefact checks: symbols, abi, static_library, api_docs)
 #   2 gcc     build-asan-gcc/    ASan+UBSan, every test except the artefact checks and bindings
 #   3 clang   build-asan-clang/  ASan+UBSan, idem
 #   4 gcc     build-tsan-gcc/    TSan, the tests labelled tsan (threads, failover, fake nodes)
@@ -131,7 +132,7 @@ ctest_stage() {
 bash scripts/setup.sh
 
 wanted 1 && ctest_stage "1 gcc -Werror" build \
-  "${GCC[*]} -DGLIDE_WERROR=ON -DGLIDE_BUILD_TESTS=ON -DGLIDE_BUILD_EXAMPLES=ON -DGLIDE_SANITIZE=" ""
+  "${GCC[*]} -DGLIDE_WERROR=ON -DGLIDE_BUILD_TESTS=ON -DGLIDE_BUILD_EXAMPLES=ON -DGLIDE_BUILD_STATIC=ON -DGLIDE_SANITIZE=" ""
 wanted 2 && ctest_stage "2 gcc ASan+UBSan" build-asan-gcc \
   "${GCC[*]} ${SAN_BUILD[*]} -DGLIDE_SANITIZE=address,undefined" "-LE artefact|bindings"
 wanted 3 && ctest_stage "3 clang ASan+UBSan" build-asan-clang \

@@ -17,7 +17,8 @@
 // dlopen on first use: the path in the environment variable GLIDE_C_LIBRARY, else
 // "libglide_c.so.0" through the system's search (LD_LIBRARY_PATH, the ld.so cache). A Go
 // program links no glide-c code and needs the library only where it runs. LibraryVersion
-// reports what was loaded; a library of another major version is refused.
+// reports what was loaded. At load, glide_version_number() is checked: a library of another
+// major version, or older than MinLibraryVersion (0.2.0), is refused with an error naming both.
 //
 // # Replies
 //

@@ -31,12 +31,24 @@ package glidec
 
 #define GLIDEC_FIELD(name) __typeof__(glide_##name) *name;
 static struct { GLIDEC_FUNCS(GLIDEC_FIELD) } glidec_api;
+static __typeof__(glide_version_number) *glidec_version_number;
 
 // Resolves every function; on failure writes why into err and returns -1.
 static int glidec_load(const char *path, char *err, size_t err_len) {
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     snprintf(err, err_len, "dlopen %s: %s", path, dlerror());
+    return -1;
+  }
+  // First the version check's own function: a library without it is older than 0.2.0, and
+  // saying so is clearer than naming whichever newer function it lacks.
+  glidec_version_number = (__typeof__(glidec_version_number))dlsym(h, "glide_version_number");
+  if (!glidec_version_number) {
+    snprintf(err, err_len,
+             "%s has no glide_version_number: it is older than 0.2.0, the oldest version this "
+             "package works with",
+             path);
+    dlclose(h);
     return -1;
   }
 #define GLIDEC_SYM(name)                                                           \
@@ -51,6 +63,7 @@ static int glidec_load(const char *path, char *err, size_t err_len) {
 }
 
 static const char *glidec_version(void) { return glidec_api.version(); }
+static uint32_t glidec_library_version_number(void) { return glidec_version_number(); }
 
 // Defined in callback.go (an exported Go function).
 extern void glidecOnResult(uintptr_t handle, glide_value *result);
@@ -269,7 +282,6 @@ import (
 	"math"
 	"os"
 	"runtime/cgo"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -312,14 +324,29 @@ func load() error {
 			return
 		}
 		loadVersion = C.GoString(C.glidec_version())
-		// The ABI is stable within a major version: refuse another major.
-		major, _, _ := strings.Cut(loadVersion, ".")
-		if m, err := strconv.Atoi(major); err != nil || m != C.GLIDE_C_VERSION_MAJOR {
-			loadErr = fmt.Errorf("glidec: %s is version %q, this package needs major %d",
-				path, loadVersion, C.GLIDE_C_VERSION_MAJOR)
-		}
+		loadErr = checkVersion(uint32(C.glidec_library_version_number()), path)
 	})
 	return loadErr
+}
+
+// MinLibraryVersion is the oldest library this package works with, as glide_version_number()
+// gives it (MAJOR << 16 | MINOR << 8 | PATCH): 0.2.0, the first with glide_version_number and
+// glide_batch_command_many.
+const MinLibraryVersion uint32 = 0x000200
+
+func versionText(n uint32) string {
+	return fmt.Sprintf("%d.%d.%d", n>>16, (n>>8)&0xff, n&0xff)
+}
+
+// checkVersion says whether the library at path, of version number (glide_version_number()), can
+// serve this package: the ABI is stable within a major version and only grows, so the library
+// must have MinLibraryVersion's major and be at least MinLibraryVersion.
+func checkVersion(number uint32, path string) error {
+	if number>>16 != MinLibraryVersion>>16 || number < MinLibraryVersion {
+		return fmt.Errorf("glidec: %s is version %s, this package needs %s or a later %d.x",
+			path, versionText(number), versionText(MinLibraryVersion), MinLibraryVersion>>16)
+	}
+	return nil
 }
 
 // LibraryVersion loads the library if needed and returns its version ("MAJOR.MINOR.PATCH").
@@ -566,3 +593,6 @@ func submitCommand(c *C.glide_client, args []string, handle C.uintptr_t) C.glide
 	}
 	return C.glidec_command(c, C.size_t(len(args)), cBytes(data), &lens[0], handle)
 }
+
+// libraryVersionNumber is the loaded library's glide_version_number() (load must have succeeded).
+func libraryVersionNumber() uint32 { return uint32(C.glidec_library_version_number()) }

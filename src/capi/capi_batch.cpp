@@ -125,11 +125,24 @@ GLIDE_API glide_status glide_batch_pubsub_shardnumsub(glide_batch *b, size_t cou
   }
 }
 
+// glide_batch_options_init writes this many bytes forever (the struct as of 0.2.0): callers built
+// against that header have no more room. When the struct grows, this stays 64 and the assert
+// below moves to the new size.
+constexpr size_t kBatchOptionsInitSize = 64;
+static_assert(sizeof(glide_batch_options) == kBatchOptionsInitSize,
+              "glide_batch_options grew: keep kBatchOptionsInitSize at 64 (what _init writes)");
+
+GLIDE_API void glide_batch_options_init_size(glide_batch_options *options, size_t size) {
+  if (!options || size < sizeof(size_t)) return;
+  glide_batch_options d{};
+  d.route.kind = GLIDE_ROUTE_NONE;
+  const size_t n = size < sizeof d ? size : sizeof d;
+  d.struct_size = n;
+  std::memcpy(options, &d, n);
+}
+
 GLIDE_API void glide_batch_options_init(glide_batch_options *options) {
-  if (!options) return;
-  *options = glide_batch_options{};
-  options->struct_size = sizeof(glide_batch_options);
-  options->route.kind = GLIDE_ROUTE_NONE;
+  glide_batch_options_init_size(options, kBatchOptionsInitSize);
 }
 
 }  // extern "C"

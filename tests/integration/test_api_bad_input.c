@@ -207,32 +207,8 @@ static void test_value_accessors_wrong_type(void **state) {
   assert_null(glide_value_at(&err, 0));
 }
 
-/* The struct's layout is ABI (bindings read the fields at fixed offsets): the error kind and the
- * verbatim format share the 4 bytes after type, and u stays at 8. Checked at compile time on LP64
- * and again at run time, so a failing layout also shows up as a named test. */
-#if defined(__LP64__) || defined(_LP64)
-_Static_assert(sizeof(glide_value) == 24, "glide_value is 24 bytes on LP64");
-_Static_assert(offsetof(glide_value, u) == 8, "glide_value.u is at offset 8");
-#endif
-_Static_assert(offsetof(glide_value, type) == 0, "glide_value.type is at offset 0");
-_Static_assert(offsetof(glide_value, error_kind) == 4, "glide_value.error_kind is at offset 4");
-_Static_assert(offsetof(glide_value, verbatim_format) == 4,
-               "glide_value.verbatim_format is at offset 4");
-_Static_assert(sizeof(((glide_value *)0)->verbatim_format) == 4, "verbatim_format is 4 bytes");
-_Static_assert(sizeof(glide_error_kind) == 4, "glide_error_kind is 4 bytes");
-
-static void test_value_layout(void **state) {
-  (void)state;
-  if (sizeof(void *) == 8 && sizeof(size_t) == 8) {
-    assert_int_equal(sizeof(glide_value), 24);
-    assert_int_equal(offsetof(glide_value, u), 8);
-  }
-  assert_int_equal(offsetof(glide_value, type), 0);
-  assert_int_equal(offsetof(glide_value, error_kind), 4);
-  assert_int_equal(offsetof(glide_value, verbatim_format), 4);
-  assert_int_equal(offsetof(glide_value, u.string.ptr), offsetof(glide_value, u));
-  assert_int_equal(offsetof(glide_value, u.aggregate.items), offsetof(glide_value, u));
-}
+/* glide_value's layout (and every other public struct's) is pinned in tests/unit/test_abi_layout.c.
+ */
 
 /* error_kind and verbatim_format share their bytes: the accessors check the type first. */
 static void test_value_accessors_error_kind_and_verbatim_format(void **state) {
@@ -662,6 +638,34 @@ static void test_batch_options_init(void **state) {
   assert_null(o.route.host);
   assert_int_equal(o.route.port, 0);
   glide_batch_options_init(NULL); /* no crash */
+
+  /* _init_size writes no byte past the size it is given (an older, shorter mirror of the
+   * struct), and sets struct_size to what it wrote; the library then reads only that much. */
+  unsigned char buf[sizeof(glide_batch_options) + 16];
+  memset(buf, 0xA5, sizeof buf);
+  const size_t older = offsetof(glide_batch_options, route);
+  glide_batch_options_init_size((glide_batch_options *)(void *)buf, older);
+  size_t got;
+  memcpy(&got, buf, sizeof got);
+  assert_int_equal(got, older);
+  for (size_t i = older; i < sizeof buf; i++) assert_int_equal(buf[i], 0xA5);
+  /* a bigger size than the library knows: only the library's struct is written */
+  memset(buf, 0xA5, sizeof buf);
+  glide_batch_options_init_size((glide_batch_options *)(void *)buf, sizeof buf);
+  memcpy(&got, buf, sizeof got);
+  assert_int_equal(got, sizeof(glide_batch_options));
+  for (size_t i = sizeof(glide_batch_options); i < sizeof buf; i++) assert_int_equal(buf[i], 0xA5);
+  /* too small for struct_size itself, or NULL: nothing written */
+  memset(buf, 0xA5, sizeof buf);
+  glide_batch_options_init_size((glide_batch_options *)(void *)buf, sizeof(size_t) - 1);
+  assert_int_equal(buf[0], 0xA5);
+  glide_batch_options_init_size(NULL, sizeof(glide_batch_options));
+  /* _init writes the 0.2.0 struct, whatever this library's size is */
+  memset(buf, 0xA5, sizeof buf);
+  glide_batch_options_init((glide_batch_options *)(void *)buf);
+  memcpy(&got, buf, sizeof got);
+  assert_int_equal(got, 64);
+  for (size_t i = 64; i < sizeof buf; i++) assert_int_equal(buf[i], 0xA5);
 }
 
 /* ------------------------------------------------------------------ clients */
@@ -799,7 +803,6 @@ int main(void) {
       T(test_error_kind_names),
       T(test_value_accessors_null),
       T(test_value_accessors_wrong_type),
-      T(test_value_layout),
       T(test_value_accessors_error_kind_and_verbatim_format),
       T(test_value_accessors_out_of_range),
       T(test_free_null_is_noop),

@@ -2,7 +2,8 @@
 # check_symbols.sh LIB
 # The shared object exports glide_* and nothing else (besides the few symbols the linker always
 # adds), defines every function that include/glide_c.h declares with GLIDE_API, and has the
-# SONAME libglide_c.so.<GLIDE_C_VERSION_MAJOR>.
+# SONAME libglide_c.so.<GLIDE_C_VERSION_MAJOR>, and every glide_ symbol carries the default
+# version GLIDE_C_<GLIDE_C_VERSION_MAJOR> (the version node of cmake/glide_c.map: glide_x@@GLIDE_C_0).
 set -euo pipefail
 
 (($# == 1)) || { echo "usage: $0 LIB" >&2; exit 2; }
@@ -71,6 +72,34 @@ else
   major=0
 fi
 
+# ------------------------------------------------------------------ symbol version node
+# Every exported glide_ symbol is defined with the default version (@@) of the node
+# GLIDE_C_<major>, and the object defines that version (readelf -V: its version definition section).
+expected_node=GLIDE_C_${major:-0}
+unversioned=$(awk -v node="$expected_node" '
+  NF >= 3 { n = $3 } NF == 2 { n = $2 } NF < 2 { next }
+  {
+    base = n; sub(/@.*/, "", base)
+    if (base !~ /^glide_/) next
+    if (n != base "@@" node) print n
+  }' <<<"$nm_out")
+if [[ -n "$unversioned" ]]; then
+  echo "check_symbols: FAIL: glide_ symbols without the default version @@$expected_node:" >&2
+  indent <<<"$unversioned" >&2
+  fail=1
+fi
+if command -v readelf >/dev/null; then
+  if ! readelf -V --wide "$LIB" | grep -qE "Name: $expected_node\b"; then
+    echo "check_symbols: FAIL: $LIB has no version definition $expected_node (readelf -V)" >&2
+    fail=1
+  fi
+fi
+defined_nodes=$(awk '$2 == "A" && $3 !~ /^glide_/ { print $3 }' <<<"$nm_out" | sed 's/@.*//' | sort -u)
+if [[ -n "$defined_nodes" && "$defined_nodes" != "$expected_node" ]]; then
+  echo "check_symbols: FAIL: version nodes defined: $(tr '\n' ' ' <<<"$defined_nodes"), expected only $expected_node" >&2
+  fail=1
+fi
+
 # ------------------------------------------------------------------ SONAME
 expected_soname=libglide_c.so.${major:-0}
 if command -v readelf >/dev/null; then
@@ -84,4 +113,4 @@ if [[ "$soname" != "$expected_soname" ]]; then
 fi
 
 if ((fail)); then exit 1; fi
-echo "check_symbols: OK: $(wc -l <<<"$exported") glide_ symbols, nothing else; SONAME $soname"
+echo "check_symbols: OK: $(wc -l <<<"$exported") glide_ symbols @@$expected_node, nothing else; SONAME $soname"

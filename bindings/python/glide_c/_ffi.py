@@ -33,7 +33,23 @@ from typing import List, Optional, Sequence, Tuple
 from .exceptions import GlideError, error_from_kind
 
 SONAME = "libglide_c.so.0"
-ABI_MAJOR = 0  # GLIDE_C_VERSION_MAJOR this binding was written against
+# The oldest library this binding works with, as glide_version_number() gives it
+# (MAJOR << 16 | MINOR << 8 | PATCH): 0.2.0, the first with glide_version_number and
+# glide_batch_command_many.
+MIN_VERSION = 0x000200
+
+
+def version_text(number: int) -> str:
+    return f"{number >> 16}.{(number >> 8) & 0xFF}.{number & 0xFF}"
+
+
+def check_version(number: int, path: str) -> None:
+    """Raises ImportError unless the library at path, of version number (glide_version_number()),
+    can serve this binding: the ABI is stable within a major version and only grows, so it must
+    have MIN_VERSION's major and be at least MIN_VERSION."""
+    if number >> 16 != MIN_VERSION >> 16 or number < MIN_VERSION:
+        raise ImportError(f"glide_c: {path} is version {version_text(number)}, this binding needs "
+                          f"{version_text(MIN_VERSION)} or a later {MIN_VERSION >> 16}.x")
 
 
 def _candidates() -> List[str]:
@@ -65,6 +81,19 @@ def _load() -> ctypes.CDLL:
 
 
 lib = _load()
+
+# The version first: a library older than 0.2.0 lacks glide_version_number (and functions the
+# prototypes below name), which is better said plainly than as a missing symbol.
+try:
+    _version_number = lib.glide_version_number
+except AttributeError:
+    raise ImportError(f"glide_c: {lib._name} has no glide_version_number: it is older than "
+                      f"{version_text(MIN_VERSION)}, the oldest version this binding works with"
+                      ) from None
+_version_number.restype = c_uint32
+_version_number.argtypes = []
+VERSION_NUMBER = _version_number()
+check_version(VERSION_NUMBER, lib._name)
 
 
 # ------------------------------------------------------------------ glide_value
@@ -236,6 +265,7 @@ _SIZES = c_void_p
 _OPTIONS = POINTER(GlideBatchOptions)  # None = the defaults
 _PROTOTYPES = {
     "glide_version": (c_char_p, []),
+    "glide_version_number": (c_uint32, []),
     "glide_error_kind_name": (c_char_p, [c_int]),
     "glide_value_free": (None, [c_void_p]),
     "glide_value_children": (c_size_t, [c_void_p, POINTER(c_void_p), c_size_t]),
@@ -279,8 +309,6 @@ for _name, (_res, _args) in _PROTOTYPES.items():
     _fn.argtypes = _args
 
 VERSION = lib.glide_version().decode()
-if int(VERSION.split(".")[0]) != ABI_MAJOR:
-    raise ImportError(f"glide_c: libglide_c {VERSION} loaded, this binding needs {ABI_MAJOR}.x")
 
 OK = 0
 CLOSING = 7

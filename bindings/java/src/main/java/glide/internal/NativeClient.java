@@ -390,20 +390,14 @@ public final class NativeClient {
         public SingleNodeRoute route;
     }
 
-    // glide_batch_options on LP64, the fields this binding writes (struct_size 64).
+    // glide_batch_options on LP64 as of 0.2.0 (struct_size 64): exactly what
+    // glide_batch_options_init writes, in this and every later library version.
     private static final int OPTIONS_SIZE = 64;
-    private static final int OPTIONS_BUFFER = 256; // glide_batch_options_init writes the library's size
 
     private static Memory options(ExecOptions o, Memory strings) {
-        Memory m = new Memory(OPTIONS_BUFFER);
+        Memory m = new Memory(OPTIONS_SIZE);
         m.clear();
         GlideC.glide_batch_options_init(m);
-        long size = m.getLong(0);
-        if (size > OPTIONS_BUFFER) {
-            m.close();
-            throw new RequestException("glide_batch_options grew to " + size + " bytes: update the binding");
-        }
-        m.setLong(0, OPTIONS_SIZE);
         if (o.timeout != null) {
             if (o.timeout < 0) {
                 m.close();
