@@ -236,6 +236,7 @@ typedef struct bench_result {
   int reps;
   /* scenario f */
   long idle_rss_kb_1, idle_rss_kb_2, threads_1, threads_2;
+  long idle_rss_kb_total; /* VmRSS of the whole process with the first client connected */
 } bench_result;
 
 static inline void bench_result_init(bench_result *r, const char *tool, const char *scenario) {
@@ -247,6 +248,7 @@ static inline void bench_result_init(bench_result *r, const char *tool, const ch
   r->reply_bytes = r->exec_ms = r->exec_ms_min = -1;
   r->reps = -1;
   r->idle_rss_kb_1 = r->idle_rss_kb_2 = r->threads_1 = r->threads_2 = -1;
+  r->idle_rss_kb_total = -1;
   r->p50_us = r->p99_us = -1;
 }
 
@@ -287,8 +289,10 @@ static inline void bench_print(const bench_result *r, bool json) {
           r->reps, r->exec_ms, r->exec_ms_min, r->reply_bytes, r->rss_before_kb, r->batch_kb,
           r->exec_peak_kb, r->peak_delta_kb);
     if (r->threads_1 >= 0)
-      printf(",\"idle_rss_kb_1\":%ld,\"threads_1\":%ld,\"idle_rss_kb_2\":%ld,\"threads_2\":%ld",
-             r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2);
+      printf(
+          ",\"idle_rss_kb_1\":%ld,\"threads_1\":%ld,\"idle_rss_kb_2\":%ld,\"threads_2\":%ld"
+          ",\"idle_rss_kb_total\":%ld",
+          r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2, r->idle_rss_kb_total);
     printf("}\n");
   } else {
     printf("%-8s %-14s %12.0f %10.3f %10.3f %8.3f %10.1f %10.1f %6s %10ld %11llu %8llu\n", r->tool,
@@ -305,9 +309,9 @@ static inline void bench_print(const bench_result *r, bool json) {
           r->reply_bytes > 0 ? (double)r->peak_delta_kb * 1024.0 / r->reply_bytes : 0.0);
     if (r->threads_1 >= 0)
       printf(
-          "         %-14s first client: +%ld kB RSS, +%ld threads; second client: +%ld kB, "
-          "+%ld threads\n",
-          "", r->idle_rss_kb_1, r->threads_1, r->idle_rss_kb_2, r->threads_2);
+          "         %-14s first client: +%ld kB RSS (VmRSS %ld kB in all), +%ld threads; second "
+          "client: +%ld kB, +%ld threads\n",
+          "", r->idle_rss_kb_1, r->idle_rss_kb_total, r->threads_1, r->idle_rss_kb_2, r->threads_2);
   }
   fflush(stdout);
 }

@@ -14,6 +14,10 @@
 #include "util/guard.h"
 #include "value/alloc.h"
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
 namespace glide {
 namespace {
 thread_local Client *t_io_client = nullptr;  // set on each client's own I/O thread
@@ -96,12 +100,22 @@ glide_status Client::start(std::string *error) {
     *error = "cannot register the wake-up event";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
-  try {
-    io_thread_ = std::thread([this] { run(); });
-  } catch (...) {
+  pthread_attr_t attr;
+  int rc = pthread_attr_init(&attr);
+  if (rc == 0) {
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__) && \
+    !__has_feature(thread_sanitizer) && !__has_feature(address_sanitizer)
+    // (Sanitizers keep the default: their instrumentation needs far bigger frames.)
+    pthread_attr_setstacksize(&attr, kIoStackSize);
+#endif
+    rc = pthread_create(&io_thread_, &attr, &Client::thread_main, this);
+    pthread_attr_destroy(&attr);
+  }
+  if (rc != 0) {
     *error = "cannot start the I/O thread";
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
+  io_joinable_ = true;
   started_.acquire();
   if (start_status_ != GLIDE_OK) {
     close();                // the I/O thread is joined before anything here can throw
@@ -110,11 +124,16 @@ glide_status Client::start(std::string *error) {
   return start_status_;
 }
 
+void *Client::thread_main(void *arg) {
+  static_cast<Client *>(arg)->run();
+  return nullptr;
+}
+
 void Client::run() {
   t_io_client = this;
   discover();
   executor_.flush_dirty();
-  event_base_dispatch(base_);
+  loop();
   t_io_client = nullptr;
   if (glide_client *owner = closing_owner_) {
     // Closed from one of its own callbacks: nobody joins this thread, so it frees the client
@@ -122,9 +141,42 @@ void Client::run() {
     // request's callback closed, say) has left the lock once this thread has taken it. Nothing
     // of `this` is touched after the delete.
     { std::lock_guard<std::mutex> lock(submit_mu_); }
-    io_thread_.detach();
+    io_joinable_ = false;
+    pthread_detach(io_thread_);
     delete owner;
   }
+}
+
+void Client::loop() {
+  executor_.set_defer_flush(true);
+  while (!stopped_) {
+    bool queued;
+    {
+      std::lock_guard<std::mutex> lock(submit_mu_);
+      queued = !submitted_.empty() || !pubsub_changes_.empty() || !password_changes_.empty() ||
+               closing_.load();
+      // From here on, a submitter finds idle_ set and writes the eventfd: nothing queued after
+      // this check can wait unannounced while the loop sleeps.
+      idle_.store(!queued, std::memory_order_relaxed);
+    }
+    if (!queued) event_base_loop(base_, EVLOOP_ONCE);  // waits, runs one turn's callbacks
+    service();
+  }
+  executor_.set_defer_flush(false);
+}
+
+void Client::service() {
+  drain_submissions();
+  if (closing_.load()) {
+    shutdown_io();
+    return;
+  }
+  executor_.flush_now();
+}
+
+void Client::wake_if_idle() {
+  // One write per sleep: wake_pending_ is cleared when the I/O thread drains.
+  if (idle_.load(std::memory_order_relaxed) && !wake_pending_.exchange(true)) wake(wake_fd_);
 }
 
 void Client::close_from_io_thread(glide_client *owner) {
@@ -146,7 +198,10 @@ void Client::close() {
     if (closing_.exchange(true)) return;
   }
   wake(wake_fd_);
-  if (io_thread_.joinable()) io_thread_.join();
+  if (io_joinable_) {
+    io_joinable_ = false;
+    pthread_join(io_thread_, nullptr);
+  }
   // Callbacks queued for dispatch still fire exactly once, here.
   dispatch(0);
 }
@@ -175,32 +230,25 @@ glide_status Client::submit(Request *req) {
       if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
       return GLIDE_ERR_OUT_OF_MEMORY;
     }
-    // One wake-up per burst: only the submitter that finds no wake-up pending writes the
-    // eventfd. Inside the lock: once the request is queued, its callback may close the client
-    // (close_from_io_thread), and the I/O thread frees it only after taking this lock, so no
-    // submitter touches the client after that.
-    if (!wake_pending_.exchange(true)) wake(wake_fd_);
+    // At most one wake-up per sleep of the loop (wake_if_idle). Inside the lock: once the
+    // request is queued, its callback may close the client (close_from_io_thread), and the I/O
+    // thread frees it only after taking this lock, so no submitter touches the client after that.
+    wake_if_idle();
   }
   return GLIDE_OK;
 }
 
-void Client::on_wake(evutil_socket_t, short, void *arg) {
-  guarded([&] {
-    auto *c = static_cast<Client *>(arg);
-    c->wake_pending_.store(false);
-    c->drain_submissions();
-    if (c->closing_.load()) {
-      c->shutdown_io();
-      return;
-    }
-    c->executor_.flush_dirty();
-  });
+void Client::on_wake(evutil_socket_t, short, void *) {
+  // Nothing to do here: the loop services the queue after every turn (Client::loop), and this
+  // event only ends the wait for one.
 }
 
 void Client::drain_submissions() {
   std::vector<PasswordChange *> changes;
   {
     std::lock_guard<std::mutex> lock(submit_mu_);
+    idle_.store(false, std::memory_order_relaxed);
+    wake_pending_.store(false);
     draining_.swap(submitted_);
     pubsub_draining_.swap(pubsub_changes_);
     changes.swap(password_changes_);
@@ -227,7 +275,7 @@ glide_status Client::pubsub_change(PubSubChange *change) {
   } catch (...) {
     return GLIDE_ERR_OUT_OF_MEMORY;
   }
-  if (!wake_pending_.exchange(true)) wake(wake_fd_);
+  wake_if_idle();
   return GLIDE_OK;
 }
 
@@ -249,7 +297,7 @@ glide_status Client::update_password(const char *password, bool immediate_auth,
       return GLIDE_ERR_CLOSING;
     }
     password_changes_.push_back(&pc);
-    if (!wake_pending_.exchange(true)) wake(wake_fd_);
+    wake_if_idle();
   } catch (...) {
     wipe(pc.password);
     return GLIDE_ERR_OUT_OF_MEMORY;
@@ -329,6 +377,7 @@ void Client::on_auth_reply(Request *req, glide_value *root) {
 
 void Client::shutdown_io() {
   executor_.shutdown();
+  stopped_ = true;
   event_base_loopbreak(base_);
 }
 
@@ -336,6 +385,9 @@ void Client::deliver(Request *req, glide_value *root) {
   // No longer in flight once its result is handed over: counted off first, so that a woken
   // caller (or the callback itself) sees the count without it.
   if (!req->internal) inflight_.fetch_sub(1, std::memory_order_relaxed);
+  // Awake until the end of this turn: what the completion makes its caller submit next is
+  // drained then, with no eventfd write (see idle_).
+  idle_.store(false, std::memory_order_relaxed);
   if (req->hook) {
     req->hook(req, root);
   } else if (req->dispatch_node) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <event2/event.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <cstdint>
@@ -13,7 +14,6 @@
 #include <semaphore>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "config/config.h"
@@ -63,6 +63,9 @@ class Client final : public ExecutorHost {
   // Bound of the dispatch queue's pub/sub messages: past either, new messages are dropped.
   static constexpr size_t kMaxQueuedMessages = 100000;
   static constexpr size_t kMaxQueuedMessageBytes = size_t{64} << 20;
+  // The I/O thread's stack: the loop itself needs a few tens of kB; the rest is for callbacks
+  // run on the I/O thread (GLIDE_CALLBACKS_ON_IO_THREAD). Only pages touched count in RSS.
+  static constexpr size_t kIoStackSize = size_t{1} << 20;
 
   // ---- ExecutorHost (I/O thread)
   void deliver(Request *req, glide_value *root) override;
@@ -71,8 +74,12 @@ class Client final : public ExecutorHost {
 
  private:
   static void on_wake(evutil_socket_t fd, short what, void *arg);
+  static void *thread_main(void *arg);
   void run();
+  void loop();     // the I/O thread's loop: one libevent turn at a time, then service()
+  void service();  // drain the submit queue, finish a close, write what the turn queued
   void drain_submissions();
+  void wake_if_idle();  // under submit_mu_: the eventfd write, only if the loop may be asleep
 
   // A password change handed to the I/O thread (update_password waits on `done`).
   struct PasswordChange {
@@ -104,10 +111,19 @@ class Client final : public ExecutorHost {
   // The loop's name resolver (its evdns_base is made on the first host name): freed after every
   // connection and before base_.
   std::unique_ptr<Resolver> resolver_;
-  std::thread io_thread_;
+  // The I/O thread, started with an explicit stack size (kIoStackSize) rather than the process's
+  // RLIMIT_STACK (8 MB by default, unbounded with `ulimit -s unlimited`).
+  pthread_t io_thread_{};
+  bool io_joinable_ = false;
 
-  // Submit queue: caller threads push, the I/O thread swaps it out; one wake per burst.
+  // Submit queue: caller threads push, the I/O thread swaps it out. The eventfd is written only
+  // when the loop may be asleep, once: idle_ is set by the I/O thread, under submit_mu_, just
+  // before it waits for events with nothing queued, and cleared as soon as it delivers a
+  // completion (the usual cause of the next submission) or drains. A submission while the I/O
+  // thread is awake is picked up at the end of its turn, unannounced.
   std::mutex submit_mu_;
+  std::atomic<bool> idle_{false};  // set under submit_mu_; read by submitters under it
+  bool stopped_ = false;           // I/O thread only: shutdown_io ran, the loop ends
   std::vector<Request *> submitted_;
   std::vector<Request *> draining_;
   std::vector<PubSubChange *> pubsub_changes_;  // glide_client_(un)subscribe, under submit_mu_

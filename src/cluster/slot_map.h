@@ -22,9 +22,11 @@ struct Shard {
 struct SlotMap {
   static constexpr uint16_t kNoShard = 0xFFFF;
   std::vector<Shard> shards;
-  std::array<uint16_t, kSlotCount> slot_shard;  // shard index per slot, kNoShard if unserved
-  uint32_t covered = 0;                         // slots with an owner
-  SlotMap() { slot_shard.fill(kNoShard); }
+  // Shard index per slot (kSlotCount of them), kNoShard if unserved. On the heap: a 32 KB member
+  // put every SlotMap on the stack (discovery, refreshes) in ~100 KB of touched I/O-thread stack.
+  std::vector<uint16_t> slot_shard;
+  uint32_t covered = 0;  // slots with an owner
+  SlotMap() : slot_shard(kSlotCount, kNoShard) {}
 };
 
 // One spelling per address, so a node is known once whatever way a server or a redirect writes

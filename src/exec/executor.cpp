@@ -59,6 +59,10 @@ void Executor::mark_dirty(Connection *c) {
 }
 
 void Executor::flush_dirty() {
+  if (!defer_flush_) flush_now();
+}
+
+void Executor::flush_now() {
   // One write per connection per loop turn, whatever number of requests queued bytes on it.
   // (A flush that fails may queue work on other connections: they join the list and go too.)
   while (Connection *c = dirty_) {

@@ -108,6 +108,11 @@ class Executor final : public plan::ClusterView,
   void mark_dirty(Connection *c) override;
   // Writes what this loop turn queued: one write per connection, whatever the requests.
   void flush_dirty() override;
+  // While set (the client's loop turn), flush_dirty() only leaves the connections on the dirty
+  // list, and the client writes them all with flush_now() once the turn is over: one write per
+  // node per loop turn, however many events and submissions queued bytes for it.
+  void set_defer_flush(bool defer) { defer_flush_ = defer; }
+  void flush_now();
   uint64_t now_ms() const override;
 
   // ---- cluster::TopologyHost
@@ -175,7 +180,8 @@ class Executor final : public plan::ClusterView,
   std::vector<Request *> after_refresh_;  // requests whose retries wait for the refresh
   uint64_t next_seq_ = 1;
   Request *live_head_ = nullptr;  // requests not yet completed
-  Connection *dirty_ = nullptr;   // connections to flush this loop turn (intrusive: no allocation)
+  bool defer_flush_ = false;
+  Connection *dirty_ = nullptr;  // connections to flush this loop turn (intrusive: no allocation)
   std::map<uint32_t, struct timeval> common_timeouts_;
   ExecCounters counters_;
 };

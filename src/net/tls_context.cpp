@@ -43,6 +43,7 @@ std::string tls_error_text(const char *fallback) {
 std::unique_ptr<TlsContext> TlsContext::create(const Config &cfg, std::string *error,
                                                bool *out_of_memory) {
   *out_of_memory = false;
+  if (!openssl_load(error)) return nullptr;
   if (!init_openssl()) {
     *error = "cannot initialise OpenSSL: " + tls_error_text("unknown reason");
     return nullptr;
@@ -106,7 +107,8 @@ void TlsSession::store(SSL_SESSION *s) {
 }
 
 void TlsSession::clear() {
-  SSL_SESSION_free(session_);  // NULL is a no-op
+  // Only a TLS connection ever stores one; without TLS OpenSSL may not even be loaded.
+  if (session_) SSL_SESSION_free(session_);
   session_ = nullptr;
 }
 

@@ -56,6 +56,11 @@ class TlsSession {
   uint64_t resumed_ = 0;
 };
 
+// Makes OpenSSL usable (GLIDE_TLS_DLOPEN: loads libssl on the first call, once per process; see
+// openssl_lazy.cpp); false with the reason when it cannot be loaded. Before any other OpenSSL
+// call; TlsContext::create does it.
+bool openssl_load(std::string *error);
+
 // The OpenSSL error queue of this thread as one line ("reason; reason"), emptied; `fallback`
 // when it holds nothing.
 std::string tls_error_text(const char *fallback);
