@@ -376,6 +376,10 @@ void Client::on_auth_reply(Request *req, glide_value *root) {
 }
 
 void Client::shutdown_io() {
+  // What was submitted between the last drain and the close (closing_ is set under submit_mu_,
+  // after which nothing more is accepted): begun now, so it completes with CLOSING below like
+  // every other pending request instead of being left in the queue without a callback.
+  drain_submissions();
   executor_.shutdown();
   stopped_ = true;
   event_base_loopbreak(base_);

@@ -333,6 +333,74 @@ static void test_subscriptions_need_a_callback(void **state) {
   glide_config_free(cfg);
 }
 
+/* ------------------------------------------------------------------ close with requests pending */
+
+/* Every request accepted before glide_client_close has had its callback exactly once when close
+ * returns: commands blocked on the server (BLPOP), batches in flight, and whatever is still in
+ * the submit queue. Several rounds, so the close meets the requests at different stages. */
+enum { CLOSE_N = 300, CLOSE_ROUNDS = 15 };
+
+typedef struct {
+  atomic_int calls[CLOSE_N];
+  atomic_int closing;
+} close_state;
+
+typedef struct {
+  close_state *s;
+  int i;
+} close_ref;
+
+static void close_cb(void *user_data, glide_value *v) {
+  close_ref *r = user_data;
+  atomic_fetch_add(&r->s->calls[r->i], 1);
+  if (glide_value_get_type(v) == GLIDE_VALUE_ERROR &&
+      glide_value_error_kind(v) == GLIDE_ERR_CLOSING)
+    atomic_fetch_add(&r->s->closing, 1);
+  glide_value_free(v);
+}
+
+static void test_close_completes_every_pending_request(void **state) {
+  (void)state;
+  static close_state s;
+  static close_ref refs[CLOSE_N];
+  for (int round = 0; round < CLOSE_ROUNDS; round++) {
+    memset(&s, 0, sizeof s);
+    glide_config *cfg = h_config_cluster();
+    OK(glide_config_set_request_timeout_ms(cfg, 10000));
+    glide_client *c = h_connect(cfg);
+    char keys[CLOSE_N][64];
+    for (int i = 0; i < CLOSE_N; i++) {
+      refs[i] = (close_ref){&s, i};
+      h_key(keys[i], sizeof keys[i], "close:%d:%d", round, i);
+      glide_status st;
+      if (i % 3 == 0) {
+        const char *argv[] = {"BLPOP", keys[i], "5"};
+        const size_t lens[] = {5, strlen(keys[i]), 1};
+        st = glide_client_command_async(c, 3, argv, lens, close_cb, &refs[i]);
+      } else {
+        glide_batch *b = glide_batch_new(false);
+        assert_non_null(b);
+        OK(h_batch_cmd(b, "SET", keys[i], "v", NULL));
+        OK(h_batch_cmd(b, "GET", keys[i], NULL));
+        st = glide_client_exec_async(c, b, false, NULL, close_cb, &refs[i]);
+        glide_batch_free(b);
+      }
+      assert_int_equal(st, GLIDE_OK);
+    }
+    if (round % 3 == 1) h_sleep_ms(5); /* some answered, some on the wire, BLPOPs held */
+    const uint64_t t0 = h_now_ms();
+    glide_client_close(c);
+    const uint64_t ms = h_now_ms() - t0;
+    if (ms > 4000) h_fail("round %d: close took %llu ms", round, (unsigned long long)ms);
+    for (int i = 0; i < CLOSE_N; i++)
+      if (atomic_load(&s.calls[i]) != 1)
+        h_fail("round %d: request %d had %d callbacks when close returned", round, i,
+               atomic_load(&s.calls[i]));
+    /* every BLPOP ended by the close */
+    assert_true(atomic_load(&s.closing) >= CLOSE_N / 3);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dispatched_callbacks_run_on_the_host_thread),
@@ -344,6 +412,7 @@ int main(void) {
       cmocka_unit_test(test_blocking_call_inside_a_callback_is_refused),
       cmocka_unit_test(test_close_from_inside_a_callback),
       cmocka_unit_test(test_subscriptions_need_a_callback),
+      cmocka_unit_test(test_close_completes_every_pending_request),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }
