@@ -16,7 +16,10 @@ public final class GlideClient extends BaseClient {
     /** Connects to the server (the first address). Failures as GlideClusterClient.createClient. */
     public static CompletableFuture<GlideClient> createClient(GlideClientConfiguration config) {
         return connectAsync(() -> new GlideClient(NativeClient.connect(
-                config, false, config == null ? null : config.getDatabaseId())));
+                config,
+                false,
+                config == null ? null : config.getDatabaseId(),
+                config == null ? null : config.getSubscriptionConfiguration())));
     }
 
     /** Runs a batch: as {@link GlideClusterClient#exec(glide.api.models.ClusterBatch, boolean)}. */

@@ -5,6 +5,7 @@ import glide.api.models.ClusterValue;
 import glide.api.models.GlideString;
 import glide.api.models.commands.batch.ClusterBatchOptions;
 import glide.api.models.configuration.GlideClusterClientConfiguration;
+import glide.internal.GlideC;
 import glide.internal.NativeClient;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,7 +38,8 @@ public final class GlideClusterClient extends BaseClient {
      */
     public static CompletableFuture<GlideClusterClient> createClient(
             GlideClusterClientConfiguration config) {
-        return connectAsync(() -> new GlideClusterClient(NativeClient.connect(config, true, null)));
+        return connectAsync(() -> new GlideClusterClient(NativeClient.connect(
+                config, true, null, config == null ? null : config.getSubscriptionConfiguration())));
     }
 
     /**
@@ -79,5 +81,33 @@ public final class GlideClusterClient extends BaseClient {
     /** {@link #customCommand(String[])} with binary arguments: bulk strings come back as GlideString. */
     public CompletableFuture<ClusterValue<Object>> customCommand(GlideString[] args) {
         return command(args).thenApply(ClusterValue::ofSingleValue);
+    }
+
+    /**
+     * Subscribes to sharded channels (SSUBSCRIBE, each on the primary owning its slot) at run
+     * time; as {@link #subscribe(String[])}.
+     */
+    public CompletableFuture<Void> ssubscribe(String[] channels) {
+        return change(true, GlideC.PUBSUB_SHARDED, bytes(channels));
+    }
+
+    /** {@link #ssubscribe(String[])} with binary channel names. */
+    public CompletableFuture<Void> ssubscribe(GlideString[] channels) {
+        return change(true, GlideC.PUBSUB_SHARDED, bytes(channels));
+    }
+
+    /** Unsubscribes from sharded channels (SUNSUBSCRIBE); as {@link #unsubscribe(String[])}. */
+    public CompletableFuture<Void> sunsubscribe(String[] channels) {
+        return change(false, GlideC.PUBSUB_SHARDED, bytes(channels));
+    }
+
+    /** {@link #sunsubscribe(String[])} with binary channel names. */
+    public CompletableFuture<Void> sunsubscribe(GlideString[] channels) {
+        return change(false, GlideC.PUBSUB_SHARDED, bytes(channels));
+    }
+
+    /** Unsubscribes from every sharded channel. */
+    public CompletableFuture<Void> sunsubscribe() {
+        return change(false, GlideC.PUBSUB_SHARDED, null);
     }
 }

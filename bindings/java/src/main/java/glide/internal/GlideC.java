@@ -51,6 +51,16 @@ public final class GlideC {
         void invoke(Pointer userData, Pointer result);
     }
 
+    /** glide_pubsub_callback: message is a borrowed glide_pubsub_message, valid during the call. */
+    public interface PubSubCallback extends Callback {
+        void invoke(Pointer userData, Pointer message);
+    }
+
+    // glide_pubsub_kind
+    public static final int PUBSUB_EXACT = 0;
+    public static final int PUBSUB_PATTERN = 1;
+    public static final int PUBSUB_SHARDED = 2;
+
     /** The name or path the library is loaded from. */
     public static String libraryName() {
         String p = System.getProperty(PROPERTY);
@@ -203,6 +213,11 @@ public final class GlideC {
 
     public static native int glide_config_set_inflight_limit(Pointer cfg, int maxRequests);
 
+    public static native int glide_config_set_pubsub_callback(
+            Pointer cfg, PubSubCallback cb, Pointer userData);
+
+    public static native int glide_config_subscribe(Pointer cfg, int kind, byte[] channel, long len);
+
     /** out and errorMessage: 8-byte cells that receive a pointer. */
     public static native int glide_client_new(Pointer cfg, Pointer out, Pointer errorMessage);
 
@@ -246,4 +261,11 @@ public final class GlideC {
             Pointer options,
             ResultCallback cb,
             Pointer userData);
+
+    /** Blocks until the server confirmed (at most the request timeout); never on the I/O thread. */
+    public static native int glide_client_subscribe(
+            Pointer c, int kind, Pointer channels, Pointer lens, long n);
+
+    public static native int glide_client_unsubscribe(
+            Pointer c, int kind, Pointer channels, Pointer lens, long n);
 }

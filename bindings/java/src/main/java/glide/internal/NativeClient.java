@@ -1,6 +1,7 @@
 package glide.internal;
 
 import glide.api.models.configuration.BaseClientConfiguration;
+import glide.api.models.configuration.BaseSubscriptionConfiguration;
 import glide.api.models.configuration.NodeAddress;
 import glide.api.models.configuration.ProtocolVersion;
 import glide.api.models.configuration.ReadFrom;
@@ -19,6 +20,8 @@ import com.sun.jna.Pointer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -39,6 +42,16 @@ public final class NativeClient {
     private static final AtomicLong IDS = new AtomicLong();
     private static final OnResult CALLBACK = new OnResult();
     private static volatile boolean callbackReady;
+    /** > 0 while this thread runs inside one of the library's callbacks (its I/O thread). */
+    private static final ThreadLocal<int[]> IN_CALLBACK = ThreadLocal.withInitial(() -> new int[1]);
+
+    static void enterCallback() {
+        IN_CALLBACK.get()[0]++;
+    }
+
+    static void exitCallback() {
+        IN_CALLBACK.get()[0]--;
+    }
 
     /** A request in flight: the future to complete and how to read its reply. */
     private static final class Pending {
@@ -93,6 +106,7 @@ public final class NativeClient {
         @Override
         public void invoke(Pointer userData, Pointer result) {
             Pending p = PENDING.remove(Pointer.nativeValue(userData));
+            enterCallback();
             try {
                 if (p != null) {
                     p.complete(result);
@@ -100,6 +114,7 @@ public final class NativeClient {
             } catch (Throwable t) {
                 p.future.completeExceptionally(t);
             } finally {
+                exitCallback();
                 try {
                     GlideC.glide_value_free(result);
                 } catch (Throwable ignored) {
@@ -114,17 +129,30 @@ public final class NativeClient {
         return PENDING.size();
     }
 
+    /**
+     * Runs the blocking glide_client_subscribe / unsubscribe calls: never on the caller's thread
+     * (which may be the library's I/O thread, inside a completion) and never on the I/O thread.
+     */
+    private static final ExecutorService PUBSUB_CALLS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "glide-c-subscribe");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private Pointer handle; // null once closed; guarded by lock
+    private final PubSubReceiver receiver; // null: not a subscriber
 
-    private NativeClient(Pointer handle) {
+    private NativeClient(Pointer handle, PubSubReceiver receiver) {
         this.handle = handle;
+        this.receiver = receiver;
     }
 
     // ---------------------------------------------------------------- connecting
 
     /** Builds the library's config, connects (blocking, within the connect timeout), frees it. */
-    public static NativeClient connect(BaseClientConfiguration config, boolean cluster, Integer database) {
+    public static NativeClient connect(BaseClientConfiguration config, boolean cluster, Integer database,
+            BaseSubscriptionConfiguration subscriptions) {
         GlideC.load();
         if (!callbackReady) {
             GlideC.keepAttached(CALLBACK);
@@ -137,6 +165,7 @@ public final class NativeClient {
             throw new ConfigurationError("no address: add one with address(NodeAddress)");
         }
         Pointer cfg = GlideC.glide_config_new();
+        PubSubReceiver receiver = null;
         if (cfg == null) {
             throw new RequestException("glide_config_new: out of memory");
         }
@@ -189,6 +218,10 @@ public final class NativeClient {
                 check(GlideC.glide_config_set_inflight_limit(cfg, config.getInflightRequestsLimit()),
                         "inflightRequestsLimit " + config.getInflightRequestsLimit());
             }
+            if (subscriptions != null) {
+                receiver = new PubSubReceiver(subscriptions);
+                receiver.configure(cfg, subscriptions);
+            }
             out.clear();
             int st = GlideC.glide_client_new(cfg, out, out.share(8));
             Pointer msg = out.getPointer(8);
@@ -202,9 +235,14 @@ public final class NativeClient {
                         ? new ConfigurationError(text)
                         : Values.exception(st, text);
             }
-            return new NativeClient(out.getPointer(0));
+            NativeClient client = new NativeClient(out.getPointer(0), receiver);
+            receiver = null; // the client's now
+            return client;
         } finally {
             GlideC.glide_config_free(cfg);
+            if (receiver != null) {
+                receiver.close(true); // no client was made: nothing calls it back
+            }
         }
     }
 
@@ -500,6 +538,97 @@ public final class NativeClient {
         });
     }
 
+    // ---------------------------------------------------------------- pub/sub
+
+    /** The receiving side of a subscriber client; null when the client is not one. */
+    public PubSubReceiver pubsub() {
+        return receiver;
+    }
+
+    /**
+     * glide_client_subscribe (subscribe) or glide_client_unsubscribe on a thread of its own:
+     * completes once the server confirmed every channel. channels == null (unsubscribe only): every
+     * subscription of the kind.
+     */
+    public CompletableFuture<Void> changeSubscriptions(boolean subscribe, int kind, byte[][] channels) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        String what = subscribe ? "subscribe" : "unsubscribe";
+        if (receiver == null) {
+            f.completeExceptionally(new ConfigurationError(what + ": this client was created without a"
+                    + " subscription configuration; runtime subscriptions need a subscriber client"
+                    + " (subscriptionConfiguration(...) in its configuration, possibly with no channel)"));
+            return f;
+        }
+        if (channels != null) {
+            for (byte[] c : channels) {
+                if (c == null || c.length == 0) {
+                    f.completeExceptionally(new RequestException(what + ": a channel must not be null or empty"));
+                    return f;
+                }
+            }
+            if (channels.length == 0) {
+                f.complete(null); // nothing to do (n == 0 would mean "all" to unsubscribe)
+                return f;
+            }
+        } else if (subscribe) {
+            f.completeExceptionally(new RequestException("subscribe: no channels"));
+            return f;
+        }
+        try {
+            PUBSUB_CALLS.execute(() -> {
+                try {
+                    int st = callChange(subscribe, kind, channels);
+                    if (st == GlideC.OK) {
+                        f.complete(null);
+                    } else {
+                        f.completeExceptionally(changeRefused(st, what));
+                    }
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
+    /** The blocking call, under the read lock: close waits for it (at most the request timeout). */
+    private int callChange(boolean subscribe, int kind, byte[][] channels) {
+        lock.readLock().lock();
+        try {
+            if (handle == null) {
+                return GlideC.ERR_CLOSING;
+            }
+            if (channels == null) {
+                return GlideC.glide_client_unsubscribe(handle, kind, null, null, 0);
+            }
+            CommandList one = new CommandList();
+            one.add(CommandList.PLAIN, channels);
+            try (Args all = new Args(one, 0, 1)) {
+                return subscribe
+                        ? GlideC.glide_client_subscribe(handle, kind, all.at(all.argv), all.at(all.lens), channels.length)
+                        : GlideC.glide_client_unsubscribe(handle, kind, all.at(all.argv), all.at(all.lens), channels.length);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static RuntimeException changeRefused(int st, String what) {
+        switch (st) {
+            case GlideC.ERR_CLOSING:
+                return new ClosingException("the client is closed");
+            case GlideC.ERR_TIMEOUT:
+                return Values.exception(st, what + ": the server did not confirm within the request timeout"
+                        + " (the client keeps trying)");
+            case GlideC.ERR_SERVER:
+                return Values.exception(st, what + ": the server refused a channel (NOPERM from an ACL?)");
+            default:
+                return Values.exception(st, what + " refused: " + GlideC.glide_error_kind_name(st));
+        }
+    }
+
     /**
      * Closes the client: requests still pending complete with ClosingException, then the library's
      * client and its I/O thread stop. Idempotent; later requests fail with ClosingException.
@@ -522,7 +651,13 @@ public final class NativeClient {
             lock.writeLock().unlock();
         }
         if (h != null) {
+            // From inside a callback (the I/O thread) the library only marks the client closing and
+            // finishes the close when the callback returns: the receiver stays reachable then.
+            boolean deferred = IN_CALLBACK.get()[0] > 0;
             GlideC.glide_client_close(h);
+            if (receiver != null) {
+                receiver.close(!deferred);
+            }
         }
     }
 }
