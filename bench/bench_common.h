@@ -38,7 +38,7 @@ static inline uint64_t bench_cpu_us(void) {
 /* CPU (user and system, microseconds) and context switches of the whole process so far. */
 typedef struct bench_usage {
   uint64_t user_us, sys_us;
-  uint64_t csw; /* voluntary + involuntary context switches */
+  uint64_t csw;  /* voluntary + involuntary context switches */
   uint64_t vcsw; /* the voluntary part */
 } bench_usage;
 
@@ -282,7 +282,8 @@ static inline void bench_print(const bench_result *r, bool json) {
     printf(
         "{\"tool\":\"%s\",\"scenario\":\"%s\",\"lat_unit\":\"%s\",\"seconds\":%.6f,"
         "\"cmds\":%llu,\"cmds_per_s\":%.1f,\"cpu_us_per_cmd\":%.4f,\"sys_us_per_cmd\":%.4f,"
-        "\"csw_per_cmd\":%.4f,\"vcsw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_kb\":%ld,\"errors\":%llu",
+        "\"csw_per_cmd\":%.4f,\"vcsw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_"
+        "kb\":%ld,\"errors\":%llu",
         r->tool, r->scenario, r->lat_unit, r->seconds, (unsigned long long)r->cmds, r->cmds_per_s,
         r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->vcsw_per_cmd, r->p50_us, r->p99_us,
         r->peak_rss_kb, (unsigned long long)r->errors);
