@@ -38,7 +38,8 @@ static inline uint64_t bench_cpu_us(void) {
 /* CPU (user and system, microseconds) and context switches of the whole process so far. */
 typedef struct bench_usage {
   uint64_t user_us, sys_us;
-  uint64_t csw; /* voluntary + involuntary context switches */
+  uint64_t csw;  /* voluntary + involuntary context switches */
+  uint64_t vcsw; /* the voluntary part */
 } bench_usage;
 
 static inline bench_usage bench_usage_now(void) {
@@ -48,6 +49,7 @@ static inline bench_usage bench_usage_now(void) {
   u.user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000ull + (uint64_t)ru.ru_utime.tv_usec;
   u.sys_us = (uint64_t)ru.ru_stime.tv_sec * 1000000ull + (uint64_t)ru.ru_stime.tv_usec;
   u.csw = (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+  u.vcsw = (uint64_t)ru.ru_nvcsw;
   return u;
 }
 
@@ -227,6 +229,7 @@ typedef struct bench_result {
   double cpu_us_per_cmd;
   double sys_us_per_cmd; /* the system (kernel) part of cpu_us_per_cmd */
   double csw_per_cmd;    /* context switches of the process per command */
+  double vcsw_per_cmd;   /* the voluntary ones (a thread blocked); the rest were preempted */
   double p50_us, p99_us;
   long peak_rss_kb;
   uint64_t errors;
@@ -263,6 +266,7 @@ static inline void bench_result_window(bench_result *r, uint64_t t0_ns, uint64_t
         (double)((u1.user_us - u0.user_us) + (u1.sys_us - u0.sys_us)) / (double)cmds;
     r->sys_us_per_cmd = (double)(u1.sys_us - u0.sys_us) / (double)cmds;
     r->csw_per_cmd = (double)(u1.csw - u0.csw) / (double)cmds;
+    r->vcsw_per_cmd = (double)(u1.vcsw - u0.vcsw) / (double)cmds;
   }
 }
 
@@ -278,10 +282,11 @@ static inline void bench_print(const bench_result *r, bool json) {
     printf(
         "{\"tool\":\"%s\",\"scenario\":\"%s\",\"lat_unit\":\"%s\",\"seconds\":%.6f,"
         "\"cmds\":%llu,\"cmds_per_s\":%.1f,\"cpu_us_per_cmd\":%.4f,\"sys_us_per_cmd\":%.4f,"
-        "\"csw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_kb\":%ld,\"errors\":%llu",
+        "\"csw_per_cmd\":%.4f,\"vcsw_per_cmd\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"peak_rss_"
+        "kb\":%ld,\"errors\":%llu",
         r->tool, r->scenario, r->lat_unit, r->seconds, (unsigned long long)r->cmds, r->cmds_per_s,
-        r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->p50_us, r->p99_us, r->peak_rss_kb,
-        (unsigned long long)r->errors);
+        r->cpu_us_per_cmd, r->sys_us_per_cmd, r->csw_per_cmd, r->vcsw_per_cmd, r->p50_us, r->p99_us,
+        r->peak_rss_kb, (unsigned long long)r->errors);
     if (r->reps >= 0)
       printf(
           ",\"reps\":%d,\"exec_ms\":%.3f,\"exec_ms_min\":%.3f,\"reply_bytes\":%.0f,"

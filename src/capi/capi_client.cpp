@@ -87,7 +87,7 @@ glide_status apply_options(Request *req, bool atomic, const glide_batch_options 
 }
 
 // Builds the request for a batch. On failure returns nullptr and sets status/why.
-Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
+Request *make_batch_request(glide_client *c, const glide_batch *batch, bool raise_on_error,
                             const glide_batch_options *options, bool copy, glide_status *status,
                             std::string *why) {
   if (batch->b.commands.empty()) {
@@ -100,7 +100,7 @@ Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
     *why = "the batch has more than 2^30 commands";
     return nullptr;
   }
-  auto *req = new (std::nothrow) Request();
+  Request *req = c->impl->request_pool().get();
   if (!req) {
     *status = GLIDE_ERR_OUT_OF_MEMORY;
     *why = "out of memory";
@@ -114,7 +114,7 @@ Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
     *why = "out of memory";
   }
   if (*status != GLIDE_OK) {
-    delete req;
+    glide::request_free(req);
     return nullptr;
   }
   // Blocking: the request borrows the caller's batch. Safe because the caller stays parked until
@@ -126,16 +126,16 @@ Request *make_batch_request(const glide_batch *batch, bool raise_on_error,
   return req;
 }
 
-Request *make_command_request(size_t argc, const char *const *argv, const size_t *argvlen,
-                              glide_status *status) {
-  auto *req = new (std::nothrow) Request();
+Request *make_command_request(glide_client *c, size_t argc, const char *const *argv,
+                              const size_t *argvlen, glide_status *status) {
+  Request *req = c->impl->request_pool().get();
   if (!req) {
     *status = GLIDE_ERR_OUT_OF_MEMORY;
     return nullptr;
   }
   *status = req->owned.add(argc, argv, argvlen);
   if (*status != GLIDE_OK) {
-    delete req;
+    glide::request_free(req);
     return nullptr;
   }
   req->batch = &req->owned;
@@ -151,7 +151,7 @@ void waiter_hook(Request *req, glide_value *root) {
 
 glide_value *run_blocking(glide_client *c, Request *req) {
   if (c->impl->on_io_thread()) {
-    delete req;
+    glide::request_free(req);
     return error_root(GLIDE_ERR_INVALID_ARGUMENT,
                       "blocking call from one of this client's callbacks would deadlock; use the "
                       "async API there");
@@ -161,7 +161,7 @@ glide_value *run_blocking(glide_client *c, Request *req) {
   req->hook_ctx = &w;
   const glide_status st = c->impl->submit(req);
   if (st != GLIDE_OK) {
-    delete req;
+    glide::request_free(req);
     return error_root(st, st == GLIDE_ERR_CLOSING
                               ? "the client is closing"
                               : "the client's in-flight request limit is reached");
@@ -174,7 +174,7 @@ glide_status run_async(glide_client *c, Request *req, glide_result_callback cb, 
   req->cb = cb;
   req->user_data = user_data;
   const glide_status st = c->impl->submit(req);
-  if (st != GLIDE_OK) delete req;
+  if (st != GLIDE_OK) glide::request_free(req);
   return st;
 }
 
@@ -286,7 +286,7 @@ GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const 
     if (bad_argv(argc, argv, argvlen))
       return error_root(GLIDE_ERR_INVALID_ARGUMENT, "argc must be > 0 and argv, argvlen non-NULL");
     glide_status st;
-    Request *req = make_command_request(argc, argv, argvlen, &st);
+    Request *req = make_command_request(c, argc, argv, argvlen, &st);
     if (!req)
       return error_root(
           st, st == GLIDE_ERR_INVALID_ARGUMENT ? "invalid command arguments" : "out of memory");
@@ -300,7 +300,7 @@ GLIDE_API glide_value *glide_client_exec(glide_client *c, const glide_batch *bat
     if (!c || !batch) return error_root(GLIDE_ERR_INVALID_ARGUMENT, "client or batch is NULL");
     glide_status st;
     std::string why;
-    Request *req = make_batch_request(batch, raise_on_error, options, false, &st, &why);
+    Request *req = make_batch_request(c, batch, raise_on_error, options, false, &st, &why);
     if (!req) return error_root(st, why);
     return run_blocking(c, req);
   });
@@ -312,7 +312,7 @@ GLIDE_API glide_status glide_client_command_async(glide_client *c, size_t argc,
   return shielded(GLIDE_ERR_OUT_OF_MEMORY, [&] {
     if (!c || !cb || bad_argv(argc, argv, argvlen)) return GLIDE_ERR_INVALID_ARGUMENT;
     glide_status st;
-    Request *req = make_command_request(argc, argv, argvlen, &st);
+    Request *req = make_command_request(c, argc, argv, argvlen, &st);
     if (!req) return st;
     return run_async(c, req, cb, user_data);
   });
@@ -326,7 +326,7 @@ GLIDE_API glide_status glide_client_exec_async(glide_client *c, const glide_batc
     if (!c || !batch || !cb) return GLIDE_ERR_INVALID_ARGUMENT;
     glide_status st;
     std::string why;
-    Request *req = make_batch_request(batch, raise_on_error, options, true, &st, &why);
+    Request *req = make_batch_request(c, batch, raise_on_error, options, true, &st, &why);
     if (!req) return st;
     return run_async(c, req, cb, user_data);
   });

@@ -38,6 +38,8 @@ class Client final : public ExecutorHost {
   // I/O thread finishes the close after the callback and then deletes `owner`.
   void close_from_io_thread(glide_client *owner);
 
+  // Where the C shims take their Requests (any thread).
+  RequestPool &request_pool() { return request_pool_; }
   // Caller threads. submit() takes ownership of req on GLIDE_OK.
   glide_status submit(Request *req);
   // glide_client_update_password (caller threads, not the I/O thread): the I/O thread changes the
@@ -106,6 +108,9 @@ class Client final : public ExecutorHost {
 
   Config config_;
   std::unique_ptr<TlsContext> tls_;  // config_.tls_context: the SSL_CTX of every connection
+  // Requests for reuse (exec/request.h): declared before the executor, so it outlives every
+  // request the executor frees at teardown.
+  RequestPool request_pool_;
   Executor executor_{config_, *this};
   struct event_base *base_ = nullptr;
   // The loop's name resolver (its evdns_base is made on the first host name): freed after every

@@ -1,6 +1,7 @@
 #include "exec/request.h"
 
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "exec/aggregate.h"
@@ -45,6 +46,69 @@ void element_done(Request *req, uint32_t index) {
 }
 
 }  // namespace
+
+RequestPool::~RequestPool() {
+  while (free_) {
+    Request *r = free_;
+    free_ = r->pool_next;
+    delete r;
+  }
+}
+
+Request *RequestPool::get() noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (Request *r = free_) {
+      free_ = r->pool_next;
+      --count_;
+      r->pool_next = nullptr;
+      return r;
+    }
+  }
+  auto *r = new (std::nothrow) Request();
+  if (r) r->pool = this;
+  return r;
+}
+
+void RequestPool::put(Request *req) noexcept {
+  bool keep_it = req->owned.buffer.capacity() <= kMaxKeptBytes &&
+                 req->owned.commands.capacity() <= kMaxKeptCommands;
+  if (keep_it) {
+    std::lock_guard<std::mutex> lock(mu_);
+    keep_it = count_ < kMaxPooled;
+  }
+  if (!keep_it) {
+    delete req;
+    return;
+  }
+  // Rebuilt in place: every field back to its default, the buffers' capacity kept (moving a
+  // string or vector never allocates, nor does a default-constructed Request).
+  Batch kept = std::move(req->owned);
+  std::vector<Request::Retry> retries = std::move(req->retries);
+  kept.clear();
+  kept.atomic = false;
+  retries.clear();
+  req->~Request();
+  new (req) Request();
+  req->owned = std::move(kept);
+  req->retries = std::move(retries);
+  req->pool = this;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (count_ < kMaxPooled) {
+      req->pool_next = free_;
+      free_ = req;
+      ++count_;
+      return;
+    }
+  }
+  delete req;  // the list filled up meanwhile (another thread's put)
+}
+
+size_t RequestPool::pooled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return count_;
+}
 
 glide_value *request_slot(Request *req, uint32_t index, uint16_t part) {
   if (index == kExecIndex) return &req->exec_reply;

@@ -7,6 +7,7 @@
 #include <event2/event_struct.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace glide {
 
 struct Node;
 struct Request;
+class RequestPool;
 
 // Who runs requests: told when a request's last element has its final answer.
 class RequestOwner {
@@ -137,15 +139,60 @@ struct Request {
 
   DispatchNode *dispatch_node = nullptr;  // owned until the completion is queued
 
+  RequestPool *pool = nullptr;   // where it goes back once released (nullptr: deleted)
+  Request *pool_next = nullptr;  // the pool's free list
+
   ~Request() {
     Arena::destroy(orphan);
     delete dispatch_node;
   }
 };
 
+// A per-client free list of Requests, so that an async command allocates nothing on the hot path
+// but its reply arena: a released request goes back here, reset in place with its batch's
+// buffer and command vector (and its retry vector) emptied but their capacity kept, and the C
+// shims take it again for the next command. Caller threads get(), the I/O thread put()s (and a
+// caller thread, for a request its submit refused): a mutex guards the list, held only to link
+// or unlink one request (the reset is done outside it). Bounded: at most kMaxPooled requests are
+// kept, and a request whose buffers grew past kMaxKeptBytes / kMaxKeptCommands (a big async
+// batch) is freed instead, so the pool holds at most about kMaxPooled * (sizeof(Request) +
+// kMaxKeptBytes + kMaxKeptCommands * sizeof(BatchCommand)), ~0.7 MB, and only after that many
+// were in flight at once. Must outlive every request it handed out (the client declares it
+// before its executor).
+class RequestPool {
+ public:
+  static constexpr size_t kMaxPooled = 128;
+  static constexpr size_t kMaxKeptBytes = 2048;
+  static constexpr size_t kMaxKeptCommands = 16;
+
+  RequestPool() = default;
+  RequestPool(const RequestPool &) = delete;
+  RequestPool &operator=(const RequestPool &) = delete;
+  ~RequestPool();
+
+  // A fresh Request (from the list, or new) whose pool is this one; nullptr when out of memory.
+  Request *get() noexcept;
+  // Takes back a request nothing refers to any more: reset and kept, or deleted.
+  void put(Request *req) noexcept;
+  size_t pooled() const;  // tests
+
+ private:
+  mutable std::mutex mu_;
+  Request *free_ = nullptr;  // linked through Request::pool_next
+  size_t count_ = 0;
+};
+
+// A request nobody refers to any more: back to its pool, or deleted.
+inline void request_free(Request *req) {
+  if (req->pool)
+    req->pool->put(req);
+  else
+    delete req;
+}
+
 // Frees req once it is complete and nothing holds it any more (see exec/executor.h).
 inline void request_release(Request *req) {
-  if (req->completed && req->outstanding == 0) delete req;
+  if (req->completed && req->outstanding == 0) request_free(req);
 }
 
 // Keeps a request alive across a scope that may complete it (planning): a hold like an expected

@@ -1,4 +1,5 @@
-// Batch building: encoding, slot classification at build time, decode round trip, bad input.
+// Batch building: encoding, slot classification at build time, decode round trip, bad input;
+// the request pool that keeps requests (and their batch buffers) for reuse.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@ extern "C" {
 
 #include "cluster/slot.h"
 #include "exec/batch.h"
+#include "exec/request.h"
 
 using glide::Batch;
 using glide::kMultiSlot;
@@ -134,6 +136,38 @@ void test_add_many_is_all_or_nothing(void **) {
   assert_int_equal(b.commands.size(), 1);
 }
 
+// The request pool: a request comes back reset with its buffers' capacity, the pool keeps at
+// most kMaxPooled, and a request whose buffers grew past the bound is freed rather than kept.
+void test_request_pool_is_bounded_and_resets(void **) {
+  glide::RequestPool pool;
+  glide::Request *r = pool.get();
+  assert_non_null(r);
+  assert_ptr_equal(r->pool, &pool);
+  assert_int_equal(add(r->owned, {"SET", "key", "value"}), GLIDE_OK);
+  r->completed = true;
+  r->timeout_ms = 5;
+  const size_t cap = r->owned.buffer.capacity();
+  glide::request_release(r);
+  assert_int_equal(pool.pooled(), 1);
+  glide::Request *again = pool.get();
+  assert_ptr_equal(again, r);
+  assert_int_equal(pool.pooled(), 0);
+  assert_false(again->completed);
+  assert_int_equal(again->timeout_ms, 0);
+  assert_true(again->owned.buffer.empty());
+  assert_true(again->owned.commands.empty());
+  assert_int_equal(again->owned.buffer.capacity(), cap);
+  // Too big to keep.
+  again->owned.buffer.reserve(glide::RequestPool::kMaxKeptBytes + 1);
+  pool.put(again);
+  assert_int_equal(pool.pooled(), 0);
+  // Bounded.
+  std::vector<glide::Request *> many;
+  for (size_t i = 0; i < glide::RequestPool::kMaxPooled + 10; ++i) many.push_back(pool.get());
+  for (glide::Request *m : many) pool.put(m);
+  assert_int_equal(pool.pooled(), glide::RequestPool::kMaxPooled);
+}
+
 }  // namespace
 
 int main() {
@@ -144,6 +178,7 @@ int main() {
       cmocka_unit_test(test_binary_arguments_round_trip),
       cmocka_unit_test(test_bad_input_changes_nothing),
       cmocka_unit_test(test_add_many_is_all_or_nothing),
+      cmocka_unit_test(test_request_pool_is_bounded_and_resets),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
