@@ -16,5 +16,7 @@ glide_abidw() {
 }
 # glide_has_debug_info LIB: true when LIB carries DWARF (abidw needs it to see any type).
 glide_has_debug_info() {
-  readelf -S --wide "$1" | grep -q '\.debug_info'
+  local sections
+  sections=$(readelf -S --wide "$1") || return 1
+  grep -q '\.debug_info' <<<"$sections" # not piped: grep -q may exit before readelf is done
 }

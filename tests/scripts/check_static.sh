@@ -84,7 +84,8 @@ int main(void) {
 C
 "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror "$WORK/consumer.c" -o "$WORK/consumer_c" \
   "${flags[@]}" || fail "linking a C program against libglide_c.a failed"
-if readelf -d "$WORK/consumer_c" | grep -q 'NEEDED.*libglide_c'; then
+dynamic=$(readelf -d "$WORK/consumer_c")
+if grep -q 'NEEDED.*libglide_c' <<<"$dynamic"; then
   fail "the static consumer still needs libglide_c.so"
 fi
 "$WORK/consumer_c" || fail "the static C consumer failed"

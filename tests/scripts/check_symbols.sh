@@ -89,7 +89,10 @@ if [[ -n "$unversioned" ]]; then
   fail=1
 fi
 if command -v readelf >/dev/null; then
-  if ! readelf -V --wide "$LIB" | grep -qE "Name: $expected_node\b"; then
+  # Read whole first: with pipefail, `readelf | grep -q` fails whenever grep exits at its first
+  # match before readelf has written everything (SIGPIPE), which made this check flaky.
+  versions=$(readelf -V --wide "$LIB")
+  if ! grep -qE "Name: $expected_node\b" <<<"$versions"; then
     echo "check_symbols: FAIL: $LIB has no version definition $expected_node (readelf -V)" >&2
     fail=1
   fi
