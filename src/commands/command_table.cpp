@@ -296,4 +296,21 @@ size_t command_count() { return kCommandCount; }
 
 const Command *command_at(size_t i) { return i < kCommandCount ? &kCommands[i] : nullptr; }
 
+uint32_t to_ref(const Command *cmd) {
+  if (!cmd) return kNoCommand;
+  const auto delta = static_cast<int64_t>(reinterpret_cast<uintptr_t>(cmd) -
+                                          reinterpret_cast<uintptr_t>(&kCommands[0]));
+  // Both in this library's .rodata: far inside +-2 GiB (kNoCommand, INT32_MIN, is never one).
+  if (delta <= std::numeric_limits<int32_t>::min() || delta > std::numeric_limits<int32_t>::max())
+    __builtin_trap();
+  return static_cast<uint32_t>(static_cast<int32_t>(delta));
+}
+
+const Command *from_ref(uint32_t ref) {
+  if (ref == kNoCommand) return nullptr;
+  return reinterpret_cast<const Command *>(
+      reinterpret_cast<uintptr_t>(&kCommands[0]) +
+      static_cast<uintptr_t>(static_cast<int64_t>(static_cast<int32_t>(ref))));
+}
+
 }  // namespace glide::commands

@@ -109,6 +109,13 @@ struct Command {
 // No allocation.
 const Command *lookup(size_t argc, const char *const *argv, const size_t *argvlen);
 
+// A command-table entry as 32 bits (for the 16-byte batch record, exec/batch.h): every entry,
+// subcommands included, lives in this library's read-only data, so its distance from the table
+// fits an int32. kNoCommand stands for nullptr. No allocation.
+constexpr uint32_t kNoCommand = 0x80000000u;
+uint32_t to_ref(const Command *cmd);
+const Command *from_ref(uint32_t ref);
+
 // Writes the argv indexes of the command's keys (in argument order, for every key spec,
 // channels of not_key specs included so SPUBLISH routes by its channel) to out[0..cap) and
 // returns how many there are (which may exceed cap: call again with a larger buffer).

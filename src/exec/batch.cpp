@@ -57,7 +57,18 @@ glide_status Batch::append(const commands::Command *info, int32_t slot, size_t a
   const size_t offset = buffer.size();
   try {
     resp::encode_command(buffer, argc, argv, argvlen);
-    commands.push_back(BatchCommand{offset, buffer.size() - offset, info, slot, transform});
+  } catch (...) {
+    buffer.resize(offset);
+    return GLIDE_ERR_OUT_OF_MEMORY;
+  }
+  if (buffer.size() > kMaxBatchBytes) {  // the record's 32-bit offsets
+    buffer.resize(offset);
+    return GLIDE_ERR_INVALID_ARGUMENT;
+  }
+  try {
+    commands.push_back(BatchCommand{static_cast<uint32_t>(offset),
+                                    static_cast<uint32_t>(buffer.size() - offset),
+                                    commands::to_ref(info), static_cast<int16_t>(slot), transform});
   } catch (...) {
     buffer.resize(offset);
     return GLIDE_ERR_OUT_OF_MEMORY;

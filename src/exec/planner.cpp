@@ -59,23 +59,23 @@ bool Planner::plan_command(const Batch &b, uint32_t index, Node *forced, PlanSin
   const std::string_view bytes = b.encoded(c);
   if (forced) return sink.send(forced, index, kNoPart, bytes);
   if (c.slot >= 0) {
-    Node *n = slot_node(static_cast<uint16_t>(c.slot), c.info);
+    Node *n = slot_node(static_cast<uint16_t>(c.slot), c.info());
     if (!n)
       return sink.reject(index, kNoPart, GLIDE_ERR_CONNECTION,
                          "no node serves slot " + std::to_string(c.slot));
     return sink.send(n, index, kNoPart, bytes);
   }
   if (c.slot == kMultiSlot) {
-    if (c.info && c.info->request == commands::RequestPolicy::kMultiShard &&
-        commands::key_group_step(c.info) > 0)
+    if (c.info() && c.info()->request == commands::RequestPolicy::kMultiShard &&
+        commands::key_group_step(c.info()) > 0)
       return plan_split(b, index, sink);
     return sink.reject(index, kNoPart, GLIDE_ERR_CROSSSLOT,
                        "CROSSSLOT the keys of this command are in different slots and it cannot "
                        "be split per slot");
   }
   // Keyless.
-  if (c.info) {
-    switch (c.info->request) {
+  if (c.info()) {
+    switch (c.info()->request) {
       case commands::RequestPolicy::kAllShards:
         return plan_fanout(b, index, view_.primaries(), sink);
       case commands::RequestPolicy::kAllNodes:
@@ -94,7 +94,7 @@ bool Planner::plan_fanout(const Batch &b, uint32_t index, const std::vector<Node
   const BatchCommand &c = b.commands[index];
   if (targets.empty()) return sink.reject(index, kNoPart, GLIDE_ERR_CONNECTION, "no known node");
   const auto parts = static_cast<uint32_t>(targets.size());
-  if (!sink.split(index, parts, false, c.info->response, 0))
+  if (!sink.split(index, parts, false, c.info()->response, 0))
     return sink.reject(index, kNoPart, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
   const std::string_view bytes = b.encoded(c);
   for (uint32_t j = 0; j < parts; ++j)
@@ -127,8 +127,8 @@ bool Planner::plan_split(const Batch &b, uint32_t index, PlanSink &sink) {
     argv[i] = args[i].data();
     lens[i] = args[i].size();
   }
-  const uint32_t step = commands::key_group_step(c.info);
-  if (!split_arity_ok(c.info, args.size(), step)) {
+  const uint32_t step = commands::key_group_step(c.info());
+  if (!split_arity_ok(c.info(), args.size(), step)) {
     // Split as it is, some parts would run and the rest be refused (MSET a 1 b would write a):
     // a split command goes out whole or not at all.
     std::string name(args[0]);
@@ -139,7 +139,7 @@ bool Planner::plan_split(const Batch &b, uint32_t index, PlanSink &sink) {
                            "' command (nothing was sent: its keys span slots)");
   }
   std::vector<uint32_t> pos(args.size());
-  const size_t nkeys = commands::key_positions(c.info, args.size(), argv.data(), lens.data(),
+  const size_t nkeys = commands::key_positions(c.info(), args.size(), argv.data(), lens.data(),
                                                pos.data(), pos.size());
   // Keys grouped by slot, in first-seen order; each group keeps the original key ordinals.
   std::map<uint16_t, std::vector<uint32_t>> groups;
@@ -150,8 +150,8 @@ bool Planner::plan_split(const Batch &b, uint32_t index, PlanSink &sink) {
     if (fresh) order.push_back(slot);
     it->second.push_back(k);
   }
-  if (nkeys == 0 || !sink.split(index, static_cast<uint32_t>(order.size()), true, c.info->response,
-                                static_cast<uint32_t>(nkeys)))
+  if (nkeys == 0 || !sink.split(index, static_cast<uint32_t>(order.size()), true,
+                                c.info()->response, static_cast<uint32_t>(nkeys)))
     return sink.reject(index, kNoPart, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");
   const uint32_t first = pos[0];
   for (uint32_t j = 0; j < order.size(); ++j) {
@@ -164,7 +164,7 @@ bool Planner::plan_split(const Batch &b, uint32_t index, PlanSink &sink) {
         sub_.push_back(args[pos[k] + a]);
     encoded_.clear();
     resp::encode_command(encoded_, sub_.data(), sub_.size());
-    Node *node = slot_node(order[j], c.info);
+    Node *node = slot_node(order[j], c.info());
     if (!sink.part(index, jp, node, order[j], ks.data(), static_cast<uint32_t>(ks.size()),
                    encoded_)) {
       if (!sink.reject(index, jp, GLIDE_ERR_OUT_OF_MEMORY, "out of memory")) return false;

@@ -59,12 +59,12 @@ void Executor::resend(Request *req, uint32_t index, uint16_t part, Node *node, b
     const BatchCommand &c = req->batch->commands[index];
     if (part != kNoPart && req->splits[index]->multi_slot) {
       node =
-          planner_.slot_node(static_cast<uint16_t>(req->splits[index]->parts[part].slot), c.info);
+          planner_.slot_node(static_cast<uint16_t>(req->splits[index]->parts[part].slot), c.info());
     } else if (part != kNoPart) {
       node = req->splits[index]->parts[part].node;  // fan-out: the same node again
     } else {
       node = req->forced   ? req->forced
-             : c.slot >= 0 ? planner_.slot_node(static_cast<uint16_t>(c.slot), c.info)
+             : c.slot >= 0 ? planner_.slot_node(static_cast<uint16_t>(c.slot), c.info())
                            : random_primary();
     }
     if (!node) {

@@ -44,7 +44,7 @@ void test_encoding_and_slots(void **) {
                       "*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n");
   assert_int_equal(b.commands[0].slot, 12182);
   assert_int_equal(b.commands[1].slot, 12182);
-  assert_non_null(b.commands[1].info);
+  assert_non_null(b.commands[1].info());
   assert_int_equal(b.commands[2].slot, kNoSlot);
   assert_int_equal(b.commands[3].slot, kMultiSlot);
   assert_int_equal(b.commands[4].slot, glide::cluster::key_slot("t"));
@@ -66,7 +66,7 @@ void test_single_slot_batch_is_not_cross_slot(void **) {
 void test_unknown_command_is_keyless(void **) {
   Batch b;
   assert_int_equal(add(b, {"MODULE.THING", "k"}), GLIDE_OK);
-  assert_null(b.commands[0].info);
+  assert_null(b.commands[0].info());
   assert_int_equal(b.commands[0].slot, kNoSlot);
 }
 
