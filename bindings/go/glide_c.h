@@ -617,7 +617,8 @@ GLIDE_API size_t glide_batch_size(const glide_batch *b); /* 0 for NULL */
  * @param argc number of arguments, at least 1
  * @param argv the arguments, argv[0] the command's name; binary-safe, copied
  * @param argvlen bytes of each argument
- * @return GLIDE_OK; GLIDE_ERR_INVALID_ARGUMENT (nothing added); GLIDE_ERR_OUT_OF_MEMORY.
+ * @return GLIDE_OK; GLIDE_ERR_INVALID_ARGUMENT (nothing added; also when the batch's encoded
+ *         commands would pass 4 GiB - 1 bytes); GLIDE_ERR_OUT_OF_MEMORY.
  */
 GLIDE_API glide_status glide_batch_command(glide_batch *b, size_t argc, const char *const *argv,
                                            const size_t *argvlen);
