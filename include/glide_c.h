@@ -407,7 +407,9 @@ GLIDE_API glide_status glide_config_set_tls_ca_file(glide_config *cfg, const cha
  *         config is then unchanged); GLIDE_ERR_OUT_OF_MEMORY when a copy fails. */
 GLIDE_API glide_status glide_config_set_tls_client_cert(glide_config *cfg, const char *cert_path,
                                                         const char *key_path);
-/** @param cfg the config
+/** Turns certificate and host name verification off. A client made so logs one WARN line saying
+ * so (glide_set_log_callback), once per client.
+ * @param cfg the config
  * @param skip_verification true: no certificate or host name verification at all (encryption
  *        without authentication of the server: an explicit opt-out, for tests). Default false.
  * @return GLIDE_OK; GLIDE_ERR_INVALID_ARGUMENT for a NULL config or a value out of range (the

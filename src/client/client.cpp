@@ -12,6 +12,7 @@
 #include "cluster/topology.h"
 #include "net/tls_context.h"
 #include "util/guard.h"
+#include "util/log.h"
 #include "value/alloc.h"
 
 #ifndef __has_feature
@@ -70,6 +71,13 @@ glide_status Client::start(std::string *error) {
     tls_ = TlsContext::create(config_, error, &oom);
     if (!tls_) return oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_TLS;
     config_.tls_context = tls_.get();
+    // Once per client, not per connection: the host is told that anyone on the path can pose
+    // as the cluster.
+    if (config_.tls_insecure)
+      GLIDE_LOG(GLIDE_LOG_WARN,
+                "TLS without verification (glide_config_set_tls_insecure): no certificate or "
+                "host name is checked for %s and the nodes it names",
+                config_.addresses.empty() ? "(no seed)" : config_.addresses[0].host.c_str());
   }
   struct event_config *ec = event_config_new();
   if (!ec) return GLIDE_ERR_OUT_OF_MEMORY;

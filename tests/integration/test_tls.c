@@ -432,9 +432,25 @@ static void test_client_certificate(void **state) {
   glide_client_close(c);
 }
 
+/* WARN lines about verification being off, seen by the log callback. */
+static atomic_int g_insecure_warnings;
+static atomic_int g_verified_warnings; /* the same line from a verifying client: never */
+static atomic_bool g_expect_insecure;
+
+static void count_insecure(void *user_data, glide_log_level level, const char *message) {
+  (void)user_data;
+  if (level == GLIDE_LOG_WARN && strstr(message, "without verification"))
+    atomic_fetch_add(atomic_load(&g_expect_insecure) ? &g_insecure_warnings : &g_verified_warnings,
+                     1);
+}
+
 static void test_insecure_skips_verification(void **state) {
   (void)state;
+  OK(glide_set_log_callback(GLIDE_LOG_WARN, count_insecure, NULL));
+  atomic_store(&g_insecure_warnings, 0);
+  atomic_store(&g_verified_warnings, 0);
   const uint16_t ports[] = {tls.othername, tls.wrongca, tls.expired};
+  atomic_store(&g_expect_insecure, true);
   for (size_t i = 0; i < 3; i++) {
     glide_config *cfg = tls_config(tls.host, ports[i], false);
     OK(glide_config_set_tls_insecure(cfg, true));
@@ -444,6 +460,21 @@ static void test_insecure_skips_verification(void **state) {
     glide_value_free(v);
     glide_client_close(c);
   }
+  /* A cluster client: six connections (one to the node whose certificate names another host),
+   * one warning. */
+  glide_config *cfg = tls_config(tls.host, tls.cluster[0], true);
+  OK(glide_config_set_tls_insecure(cfg, true));
+  glide_client *c = h_connect(cfg);
+  glide_value *v = h_cmd(c, "PING", NULL);
+  glide_value_free(v);
+  glide_client_close(c);
+  assert_int_equal(atomic_load(&g_insecure_warnings), 4); /* once per client */
+  /* and none for a verifying client */
+  atomic_store(&g_expect_insecure, false);
+  glide_client *verified = tls_cluster_client();
+  glide_client_close(verified);
+  assert_int_equal(atomic_load(&g_verified_warnings), 0);
+  OK(glide_set_log_callback(GLIDE_LOG_ERROR, NULL, NULL));
 }
 
 static void test_unreadable_files_fail_client_new(void **state) {
