@@ -621,13 +621,18 @@ static void test_slot_migration_ask_then_moved(void **state) {
   if (h_key_slot(other, strlen(other)) == slot) h_fail("other key in the migrating slot");
   for (int i = 0; i < 7; i++) fx_key(f, k[i]);
   fx_key(f, other);
+  /* Keys of other tests may hash to this slot too (they live on A and move with the slot at the
+   * end): the counts below are on top of them. */
+  const long foreign = count_keys_in_slot(a, slot);
+  assert_true(foreign >= 0);
+  assert_int_equal(count_keys_in_slot(b, slot), 0);
   for (int i = 0; i < 6; i++) {
     char v[8];
     snprintf(v, sizeof v, "v%d", i);
     set_ok(f->c, k[i], v);
   }
   set_ok(f->c, other, "x");
-  assert_int_equal(count_keys_in_slot(a, slot), 6);
+  assert_int_equal(count_keys_in_slot(a, slot), 6 + foreign);
 
   /* start the migration and move k0..k2 */
   f->slot = slot;
@@ -637,7 +642,7 @@ static void test_slot_migration_ask_then_moved(void **state) {
   char why[1024];
   if (!begin_move(slot, a, b, why, sizeof why)) h_fail("%s", why);
   if (!migrate_keys(slot, a, b, k, 3, why, sizeof why)) h_fail("%s", why);
-  assert_int_equal(count_keys_in_slot(a, slot), 3);
+  assert_int_equal(count_keys_in_slot(a, slot), 3 + foreign);
   assert_int_equal(count_keys_in_slot(b, slot), 3);
 
   /* ASK, non-atomic */
@@ -692,7 +697,7 @@ static void test_slot_migration_ask_then_moved(void **state) {
   /* finish the move */
   if (!migrate_keys(slot, a, b, NULL, 0, why, sizeof why)) h_fail("%s", why);
   if (!finish_move(slot, a, b, why, sizeof why)) h_fail("%s", why);
-  assert_int_equal(count_keys_in_slot(b, slot), 7);
+  assert_int_equal(count_keys_in_slot(b, slot), 7 + foreign);
 
   /* MOVED: the first batch after the move */
   resetstat_all();
