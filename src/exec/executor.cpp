@@ -257,9 +257,26 @@ void Executor::complete(Request *req) {
   }
   req->outstanding -= static_cast<uint32_t>(req->retries.size());
   req->retries.clear();
+  if (!req->borrowed_on.empty()) release_borrowed(req);
   glide_value *root = req->arena ? request_build_root(req) : oom_root_for_caller();
   host_.deliver(req, root);
   request_release(req);
+}
+
+void Executor::release_borrowed(Request *req) {
+  // The caller may free its batch as soon as deliver() releases it: no connection may keep a
+  // span of it. A connection failed here gives back its holds on req (on_reply_lost): a hold of
+  // ours keeps req alive meanwhile.
+  static const std::string kOutOfMemory = "out of memory";  // inline: copying it allocates nothing
+  const std::string &buf = req->batch->buffer;
+  ++req->outstanding;
+  for (size_t i = 0; i < req->borrowed_on.size(); ++i) {
+    Connection *conn = req->borrowed_on[i];
+    if (!conn->release_borrowed(buf.data(), buf.size()))
+      guarded([&] { conn->fail(GLIDE_ERR_CONNECTION, kOutOfMemory); });
+  }
+  req->borrowed_on.clear();
+  --req->outstanding;
 }
 
 // ---------------------------------------------------------------- what connections report

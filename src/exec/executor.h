@@ -16,6 +16,11 @@
 // batch (Request::batch points at it), which is safe because the caller is parked until the
 // request completes and nothing reads the batch after completion (every re-send of a part uses
 // bytes the request keeps in its own arena, and late replies are only counted and dropped).
+// A big borrowed batch is not even copied into the connections' output: its commands are queued
+// as spans of the caller's buffer and written from there (Connection::send_borrowed); complete()
+// has every connection copy what of them is still unsent before the caller is released
+// (release_borrowed), failing a connection that cannot, so no span outlives the exec call.
+// Re-sends (redirects, retries, split parts) and transactions are copied as before.
 #pragma once
 
 #include <event2/event.h>
@@ -146,9 +151,15 @@ class Executor final : public plan::ClusterView,
   class Sender;
   static constexpr uint32_t kReserveThreshold = 1024;
   void reserve_for(Request *req, Node *forced);
-  bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part);
+  bool send_to(Node *node, std::string_view bytes, Request *req, uint32_t index, uint16_t part,
+               bool borrow = false);
   // Every reply expected of a connection is one hold on its request, taken here.
-  void send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag);
+  void send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag, bool borrow = false);
+  // complete(): every connection that holds spans of req's borrowed batch copies what of it is
+  // still unsent (one that cannot is failed), so the caller may free the batch once released.
+  void release_borrowed(Request *req);
+  // A borrowed batch this big or bigger is sent from the caller's buffer (spans), not copied.
+  static constexpr size_t kBorrowMinBytes = 16 * 1024;
   void expect(Node *node, const ReplyTag &tag);
   // False (and the slot failed with the node's last error) while the node is in its backoff.
   bool connectable(Node *node, Request *req, uint32_t index, uint16_t part);

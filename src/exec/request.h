@@ -22,6 +22,7 @@ namespace glide {
 
 struct Node;
 struct Request;
+class Connection;
 class RequestPool;
 
 // Who runs requests: told when a request's last element has its final answer.
@@ -81,6 +82,12 @@ struct Request {
   // is parked until completion, so no copy is needed). Never read after completion.
   Batch owned;
   const Batch *batch = nullptr;
+  // While planning a borrowed batch of at least kBorrowMinBytes: its commands are queued on the
+  // connections as spans of the caller's buffer (Connection::send_borrowed), not copied. Each
+  // connection given a span is listed in borrowed_on; complete() has them copy whatever of it is
+  // still unsent (Connection::release_borrowed) before the caller is released.
+  bool borrow_sends = false;
+  std::vector<Connection *> borrowed_on;
   bool atomic = false;
   bool raise_on_error = false;
   bool single = false;  // glide_client_command: the root is the one element

@@ -1,6 +1,8 @@
 // From plan to bytes on connections: the executor's PlanSink sends each step the planner
 // (exec/planner.h) gives, checking that the node can take it now (reconnect backoff, the unsent
 // bytes bound); the executor is also the planner's ClusterView.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,13 @@ class Executor::Sender final : public plan::PlanSink {
   Sender(Executor &executor, Request *req) : c_(executor), req_(req) {}
 
   bool send(Node *node, uint32_t index, uint16_t part, std::string_view bytes) override {
-    c_.send_to(node, bytes, req_, index, part);
+    // Only the batch's own bytes are borrowed: a split part is encoded in the planner's buffer.
+    const std::string &buf = req_->batch->buffer;
+    const auto at = reinterpret_cast<uintptr_t>(bytes.data()),
+               lo = reinterpret_cast<uintptr_t>(buf.data());
+    const bool borrow = req_->borrow_sends && at >= lo && at - lo <= buf.size() &&
+                        bytes.size() <= buf.size() - (at - lo);
+    c_.send_to(node, bytes, req_, index, part, borrow);
     return !req_->completed;
   }
   bool reject(uint32_t index, uint16_t part, glide_error_kind kind,
@@ -87,8 +95,15 @@ void Executor::plan(Request *req) {
     return;
   }
   req->forced = forced;
+  req->borrow_sends = req->batch != &req->owned && req->batch->buffer.size() >= kBorrowMinBytes;
   if (req->count >= kReserveThreshold) reserve_for(req, forced);
-  planner_.plan_batch(*req->batch, forced, sender);
+  try {
+    planner_.plan_batch(*req->batch, forced, sender);
+  } catch (...) {
+    req->borrow_sends = false;
+    throw;
+  }
+  req->borrow_sends = false;  // re-sends copy
 }
 
 bool Executor::connectable(Node *node, Request *req, uint32_t index, uint16_t part) {
@@ -118,9 +133,9 @@ bool Executor::connectable(Node *node, Request *req, uint32_t index, uint16_t pa
 }
 
 bool Executor::send_to(Node *node, std::string_view bytes, Request *req, uint32_t index,
-                       uint16_t part) {
+                       uint16_t part, bool borrow) {
   if (!connectable(node, req, index, part)) return false;
-  send_tagged(node, bytes, reply_tag(req, index, part));
+  send_tagged(node, bytes, reply_tag(req, index, part), borrow);
   return true;
 }
 
@@ -139,9 +154,12 @@ void Executor::reserve_for(Request *req, Node *forced) {
     bytes[k] += c.length;
     ++replies[k];
   }
-  if (forced) forced->conn->reserve(bytes.back(), replies.back());
+  // A borrowed batch's commands go as spans (at most one per command), not copies.
+  const bool spans = req->borrow_sends;
+  auto room = [&](Node *node, size_t k) { node->conn->reserve(bytes[k], replies[k], spans); };
+  if (forced) room(forced, primaries.size());
   for (size_t k = 0; k < primaries.size(); ++k)
-    if (bytes[k]) primaries[k]->conn->reserve(bytes[k], replies[k]);
+    if (bytes[k]) room(primaries[k], k);
 }
 
 void Executor::send_transaction(Request *req, Node *node, bool asking) {
@@ -168,8 +186,17 @@ void Executor::send_transaction(Request *req, Node *node, bool asking) {
   expect(node, reply_tag(req, kExecIndex, kNoPart, ReplyRole::kExec));
 }
 
-void Executor::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag) {
-  node->conn->send(bytes, tag);  // all or nothing: counted once queued
+void Executor::send_tagged(Node *node, std::string_view bytes, const ReplyTag &tag, bool borrow) {
+  Connection *conn = node->conn.get();
+  if (borrow) {
+    Request *req = tag.req;
+    // Listed before anything is queued (the list may throw): complete() finds every span.
+    if (std::find(req->borrowed_on.begin(), req->borrowed_on.end(), conn) == req->borrowed_on.end())
+      req->borrowed_on.push_back(conn);
+    conn->send_borrowed(bytes, tag);
+  } else {
+    conn->send(bytes, tag);  // all or nothing: counted once queued
+  }
   ++tag.req->outstanding;
   if (!tag.req->internal) ExecCounters::add(counters_.commands_sent);
 }

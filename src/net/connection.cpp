@@ -2,7 +2,9 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "resp/encoder.h"
@@ -364,10 +366,79 @@ void Connection::send(std::string_view encoded, const ReplyTag &tag) {
   expect(tag);
 }
 
+void Connection::send_borrowed(std::string_view encoded, const ReplyTag &tag) {
+  if (config_.tls_context || encoded.size() > UINT32_MAX) {
+    send(encoded, tag);  // TLS writes one buffer at a time: copied, as it always was
+    return;
+  }
+  // All or nothing: every allocation first (the reply entry, room for two segments), then
+  // nothing that can fail.
+  pending_.reserve(pending_.size() + 1);
+  if (segs_.capacity() - segs_.size() < 2) segs_.reserve(std::max<size_t>(16, segs_.size() * 2));
+  note_writer(tag.req);
+  seal();
+  const auto at = reinterpret_cast<uint64_t>(encoded.data());
+  const auto len = static_cast<uint32_t>(encoded.size());
+  Segment *last = segs_.size() > seg_head_ ? &segs_.back() : nullptr;
+  if (last && last->borrowed && last->at + last->len == at && last->len <= UINT32_MAX - len) {
+    last->len += len;  // the next command of the same batch, right behind: one span
+  } else {
+    segs_.push_back(Segment{at, len, 1});
+    ++borrowed_;
+  }
+  queued_ += len;
+  expect(tag);
+}
+
+void Connection::seal() {
+  while (own_mark_ < out_.size()) {
+    const size_t n = std::min<size_t>(out_.size() - own_mark_, UINT32_MAX);
+    Segment *last = segs_.size() > seg_head_ ? &segs_.back() : nullptr;
+    if (last && !last->borrowed && last->at + last->len == own_mark_ &&
+        last->len <= UINT32_MAX - n) {
+      last->len += static_cast<uint32_t>(n);
+    } else {
+      segs_.push_back(Segment{own_mark_, static_cast<uint32_t>(n), 0});
+    }
+    queued_ += n;
+    own_mark_ += n;
+  }
+}
+
+bool Connection::release_borrowed(const char *base, size_t len) {
+  if (borrowed_ == 0) return true;
+  const auto lo = reinterpret_cast<uint64_t>(base), hi = lo + len;
+  auto in_range = [&](const Segment &g) { return g.borrowed && g.at < hi && g.at + g.len > lo; };
+  // Room first (the copies and one segment for the open tail), so nothing below can fail.
+  size_t bytes = 0;
+  for (size_t i = seg_head_; i < segs_.size(); ++i)
+    if (in_range(segs_[i])) bytes += segs_[i].len - (i == seg_head_ ? seg_pos_ : 0);
+  if (bytes == 0) return true;
+  try {
+    if (segs_.capacity() == segs_.size()) segs_.reserve(segs_.size() + 1);
+    out_.reserve(out_.size() + bytes);
+  } catch (...) {
+    return false;
+  }
+  seal();  // the open tail goes after every segment: it stays where it is in the order
+  for (size_t i = seg_head_; i < segs_.size(); ++i) {
+    Segment &g = segs_[i];
+    if (!in_range(g)) continue;
+    const size_t skip = i == seg_head_ ? seg_pos_ : 0;
+    const size_t off = out_.size();
+    out_.append(reinterpret_cast<const char *>(g.at) + skip, g.len - skip);
+    g = Segment{off, static_cast<uint32_t>(g.len - skip), 0};
+    if (i == seg_head_) seg_pos_ = 0;
+    --borrowed_;
+  }
+  own_mark_ = out_.size();  // the copies are in segments already
+  return true;
+}
+
 void Connection::note_writer(const Request *req) {
   if (req == last_req_) return;
   last_req_ = req;
-  backlog_before_last_ = out_.size() - out_pos_;
+  backlog_before_last_ = unsent();
 }
 
 bool Connection::note_timeout() {
@@ -375,9 +446,12 @@ bool Connection::note_timeout() {
   return limit > 0 && ++timeouts_since_reply_ >= limit;
 }
 
-void Connection::reserve(size_t bytes, size_t replies) {
+void Connection::reserve(size_t bytes, size_t replies, bool as_spans) {
   pending_.reserve(pending_.size() + replies);
-  out_.reserve(out_.size() + bytes);
+  if (as_spans && !config_.tls_context)
+    segs_.reserve(segs_.size() + replies + 1);  // + 1: the open tail sealed before the first
+  else
+    out_.reserve(out_.size() + bytes);
 }
 
 void Connection::expect(const ReplyTag &tag) {
@@ -413,13 +487,71 @@ void Connection::handle_writable() {
   flush();
 }
 
+bool Connection::write_queue() {
+  // IOV_MAX on Linux (16 KiB of stack): a span of a big batch is often one small command.
+  constexpr int kMaxIov = 1024;
+  for (;;) {
+    struct iovec iov[kMaxIov];
+    int n = 0;
+    for (size_t i = seg_head_; i < segs_.size() && n < kMaxIov; ++i, ++n) {
+      const Segment &g = segs_[i];
+      const char *data = g.borrowed ? reinterpret_cast<const char *>(g.at) : out_.data() + g.at;
+      const size_t skip = i == seg_head_ ? seg_pos_ : 0;
+      iov[n].iov_base = const_cast<char *>(data + skip);
+      iov[n].iov_len = g.len - skip;
+    }
+    if (n < kMaxIov && own_mark_ < out_.size()) {
+      iov[n].iov_base = out_.data() + own_mark_;
+      iov[n].iov_len = out_.size() - own_mark_;
+      ++n;
+    }
+    if (n == 0) break;
+    const IoResult r =
+        n == 1 ? transport_->write(static_cast<const char *>(iov[0].iov_base), iov[0].iov_len)
+               : transport_->writev(iov, n);
+    if (r.status == IoStatus::kWouldBlock) break;
+    if (r.status != IoStatus::kOk) {
+      fail(transport_->error_kind(), describe("write failed to") + ": " + transport_->error());
+      return false;
+    }
+    consume(r.bytes);
+  }
+  // Whatever the socket did not take waits for EV_WRITE.
+  const bool rest = unsent() > 0;
+  if (rest && !write_armed_) event_add(&ev_write_, nullptr);
+  if (!rest && write_armed_) event_del(&ev_write_);
+  write_armed_ = rest;
+  return true;
+}
+
+void Connection::consume(size_t n) {
+  while (n > 0 && seg_head_ < segs_.size()) {
+    Segment &g = segs_[seg_head_];
+    const size_t take = std::min(n, g.len - seg_pos_);
+    seg_pos_ += take;
+    queued_ -= take;
+    n -= take;
+    if (seg_pos_ == g.len) {
+      if (g.borrowed) --borrowed_;
+      ++seg_head_;
+      seg_pos_ = 0;
+    }
+  }
+  if (seg_head_ == segs_.size() && seg_head_ > 0) {
+    if (segs_.capacity() * sizeof(Segment) > kShrinkAbove) std::vector<Segment>().swap(segs_);
+    segs_.clear();
+    seg_head_ = 0;
+  }
+  own_mark_ += n;  // the rest came from the open tail
+}
+
 void Connection::flush() {
   if (state_ != State::kReady) return;
-  if (!write_out(out_, &out_pos_)) return;
-  if (out_pos_ == out_.size()) {
+  if (!write_queue()) return;
+  if (segs_.empty() && own_mark_ == out_.size()) {
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
     out_.clear();
-    out_pos_ = 0;
+    own_mark_ = 0;
   }
 }
 
@@ -546,7 +678,9 @@ void Connection::close_socket() {
   wipe(hs_out_);
   hs_pos_ = 0;
   out_.clear();
-  out_pos_ = 0;
+  own_mark_ = 0;
+  segs_.clear();
+  seg_head_ = seg_pos_ = queued_ = borrowed_ = 0;
   last_req_ = nullptr;
   backlog_before_last_ = 0;
   timeouts_since_reply_ = 0;

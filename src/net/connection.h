@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "net/connection_owner.h"
@@ -45,13 +46,24 @@ class Connection final : private Resolver::Waiter {
   bool ensure_connecting();
   // Queues an encoded command and the tag of its reply (all or nothing).
   void send(std::string_view encoded, const ReplyTag &tag);
+  // Queues a command that stays where it is (a blocking exec's borrowed batch: no copy) and the
+  // tag of its reply, all or nothing. Written from there until sent or until
+  // release_borrowed(); the bytes must stay valid until then. Over TLS it is copied (send).
+  void send_borrowed(std::string_view encoded, const ReplyTag &tag);
+  // The caller's batch [base, base + len) is about to be released: every byte of it still unsent
+  // here (the unsent rest of a command half written too) is copied into the connection's own
+  // buffer, in place in the write order, so nothing reads the range after this returns. False
+  // when that copy cannot be allocated: the caller must fail() the connection (which drops the
+  // references) before releasing the batch.
+  bool release_borrowed(const char *base, size_t len);
   // Queues raw bytes with no reply expected of them (the caller adds the pendings itself).
   std::string &out(const Request *req) {
     note_writer(req);
     return out_;
   }
-  // Room for `bytes` more output and `replies` more expected replies (big batches).
-  void reserve(size_t bytes, size_t replies);
+  // Room for `bytes` more output and `replies` more expected replies (big batches). as_spans:
+  // the bytes will come as that many send_borrowed() spans at most (copies over TLS).
+  void reserve(size_t bytes, size_t replies, bool as_spans = false);
   // One more reply expected, after the bytes already queued (room reserved: never throws then).
   void expect(const ReplyTag &tag);
   // One more reply expected before every other: the owner learnt, from the reply just handed to
@@ -91,7 +103,7 @@ class Connection final : private Resolver::Waiter {
   // Command bytes queued before `req` started queueing here and not written yet: what the
   // max_unsent_bytes bound counts (a request is never refused for its own size).
   size_t backlog_for(const Request *req) const {
-    const size_t unsent = out_.size() - out_pos_;
+    const size_t unsent = this->unsent();
     return req == last_req_ ? (backlog_before_last_ < unsent ? backlog_before_last_ : unsent)
                             : unsent;
   }
@@ -128,6 +140,14 @@ class Connection final : private Resolver::Waiter {
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
   // connection failed (and was closed).
   bool write_out(const std::string &buf, size_t *pos);
+  // Writes the queue (segments, then the open tail of out_) as far as the socket takes it, with
+  // one gathering write per round; arms EV_WRITE for the rest. False when the connection failed.
+  bool write_queue();
+  void consume(size_t n);  // n bytes of the queue were written
+  // Closes the open tail of out_ into a segment, so that a span queued next goes after it.
+  // Throws (out of memory) unless room for one more segment was reserved.
+  void seal();
+  size_t unsent() const { return queued_ + (out_.size() - own_mark_); }
   bool handle_handshake_reply(const glide_value *v);
   void handshake_done();
   std::string describe(std::string_view what) const;
@@ -148,9 +168,24 @@ class Connection final : private Resolver::Waiter {
   bool events_assigned_ = false;  // ev_read_ / ev_write_
   bool write_armed_ = false;
 
-  std::string out_;  // user commands (written only once ready)
-  size_t out_pos_ = 0;
-  std::string hs_out_;  // handshake commands (written first)
+  // The write queue of user commands (written only once ready), in order: the segments
+  // segs_[seg_head_..] (seg_pos_ bytes of the first written already), then the open tail
+  // out_[own_mark_..]. A segment is either the connection's own bytes (out_[at, at + len)) or a
+  // span of a borrowed batch (a blocking exec's, the caller's memory: see release_borrowed).
+  // Without borrowed spans there are no segments and out_ is written in order as before.
+  struct Segment {
+    uint64_t at;  // own: offset in out_; borrowed: the address
+    uint32_t len;
+    uint32_t borrowed;
+  };
+  std::string out_;      // own bytes
+  size_t own_mark_ = 0;  // out_[0, own_mark_) is in segments or written; the rest is the open tail
+  std::vector<Segment> segs_;
+  size_t seg_head_ = 0;
+  size_t seg_pos_ = 0;
+  size_t queued_ = 0;    // unsent bytes in segments
+  size_t borrowed_ = 0;  // borrowed segments not written yet
+  std::string hs_out_;   // handshake commands (written first)
   size_t hs_pos_ = 0;
   int hs_phase_ = 0;           // 1: HELLO sent; 2: AUTH/SETNAME/SELECT sent
   int hs_expected_ = 0;        // handshake replies still expected

@@ -71,6 +71,19 @@ class TcpTransport final : public Transport {
     }
   }
 
+  IoResult writev(const struct iovec *iov, int count) override {
+    struct msghdr msg {};
+    msg.msg_iov = const_cast<struct iovec *>(iov);
+    msg.msg_iovlen = static_cast<size_t>(count);
+    for (;;) {
+      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n >= 0) return {n ? IoStatus::kOk : IoStatus::kWouldBlock, static_cast<size_t>(n)};
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {IoStatus::kWouldBlock, 0};
+      return failed();
+    }
+  }
+
   const std::string &error() const override { return error_; }
 
  private:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <memory>
@@ -48,6 +49,12 @@ class Transport {
   virtual HandshakeStep handshake() { return HandshakeStep::kDone; }
   virtual IoResult read(char *buf, size_t len) = 0;
   virtual IoResult write(const char *buf, size_t len) = 0;
+  // Gathers count (> 0) buffers in order. The default writes only the first (TLS: one record
+  // stream, written buffer by buffer); plain TCP sends them all with one system call.
+  virtual IoResult writev(const struct iovec *iov, int count) {
+    (void)count;
+    return write(static_cast<const char *>(iov[0].iov_base), iov[0].iov_len);
+  }
   // Bytes the transport has read from the socket and holds decoded, which a readable event will
   // not announce (TLS records read whole): the reader calls read() again while this is true.
   virtual bool has_buffered() const { return false; }
