@@ -786,6 +786,14 @@ GLIDE_API glide_status glide_client_update_password(glide_client *c, const char 
 /**
  * One command, blocking. A command with keys in several slots is split per slot and aggregated
  * (cluster mode). Any thread but the client's I/O thread.
+ *
+ * Fast path: a command whose keys are in one slot, sent to that slot's primary over plain TCP
+ * (no TLS, no pub/sub callback, not a blocking or pub/sub command, a read not sent to a replica by
+ * glide_config_set_prefer_replica) while this client has nothing else pending, is written and its
+ * reply read by the calling thread itself on the primary's connection, which the I/O thread lends
+ * it (one system call round trip, no thread hand-off). Anything else, and a MOVED/ASK/TRYAGAIN
+ * & co answer, takes the I/O thread as usual; answers, errors and the request timeout are the
+ * same either way. Such calls are counted in glide_stats.caller_side_requests.
  * @param c the client
  * @param argc number of arguments, at least 1
  * @param argv the arguments, argv[0] the command's name; binary-safe, only read during the call
@@ -944,24 +952,27 @@ GLIDE_API glide_status glide_set_log_callback(glide_log_level min_level, glide_l
  * (not the library's own: handshakes, CLUSTER SLOTS, health checks).
  */
 typedef struct glide_stats {
-  size_t struct_size;          /**< set by the caller: sizeof(glide_stats) */
-  uint64_t commands_sent;      /**< commands queued to nodes, re-sends and split parts each
-                                  counted, MULTI / EXEC / ASKING included */
-  uint64_t replies_received;   /**< replies read for them (late ones after a timeout included) */
-  uint64_t requests_completed; /**< glide_client_command / exec calls that completed, any way */
-  uint64_t moved_redirects;    /**< MOVED followed */
-  uint64_t ask_redirects;      /**< ASK followed */
-  uint64_t retries;            /**< retries scheduled after TRYAGAIN & co (when the batch allows
-                                  them), READONLY, or a lost connection */
-  uint64_t reconnects;         /**< connections made ready again after the node's first (RESP2
-                                  subscriber connections included) */
-  uint64_t timeouts;           /**< requests completed by their timeout */
-  uint64_t topology_refreshes; /**< slot-map refreshes started (periodic, MOVED, lost nodes) */
-  uint64_t pubsub_messages;    /**< pub/sub messages delivered (their callback called) */
-  uint64_t inflight_requests;  /**< now: accepted and not yet completed */
-  uint64_t connected_nodes;    /**< now: connections ready */
-  uint64_t pubsub_dropped;     /**< pub/sub messages dropped: the dispatch queue's bound, or no
-                                  memory for the copy (see glide_config_set_pubsub_callback) */
+  size_t struct_size;            /**< set by the caller: sizeof(glide_stats) */
+  uint64_t commands_sent;        /**< commands queued to nodes, re-sends and split parts each
+                                    counted, MULTI / EXEC / ASKING included */
+  uint64_t replies_received;     /**< replies read for them (late ones after a timeout included) */
+  uint64_t requests_completed;   /**< glide_client_command / exec calls that completed, any way */
+  uint64_t moved_redirects;      /**< MOVED followed */
+  uint64_t ask_redirects;        /**< ASK followed */
+  uint64_t retries;              /**< retries scheduled after TRYAGAIN & co (when the batch allows
+                                    them), READONLY, or a lost connection */
+  uint64_t reconnects;           /**< connections made ready again after the node's first (RESP2
+                                    subscriber connections included) */
+  uint64_t timeouts;             /**< requests completed by their timeout */
+  uint64_t topology_refreshes;   /**< slot-map refreshes started (periodic, MOVED, lost nodes) */
+  uint64_t pubsub_messages;      /**< pub/sub messages delivered (their callback called) */
+  uint64_t inflight_requests;    /**< now: accepted and not yet completed */
+  uint64_t connected_nodes;      /**< now: connections ready */
+  uint64_t pubsub_dropped;       /**< pub/sub messages dropped: the dispatch queue's bound, or no
+                                    memory for the copy (see glide_config_set_pubsub_callback) */
+  uint64_t caller_side_requests; /**< blocking glide_client_command calls answered on the calling
+                                    thread itself, the I/O thread not involved (also counted in
+                                    the fields above; see glide_client_command). Since 0.2.0 */
 } glide_stats;
 /**
  * Reads a client's counters. Any thread.

@@ -3,6 +3,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -221,7 +223,8 @@ glide_status Client::submit(Request *req) {
     if (!req->dispatch_node) return GLIDE_ERR_OUT_OF_MEMORY;
   }
   if (!req->internal) {
-    if (inflight_.fetch_add(1, std::memory_order_relaxed) >= config_.inflight_limit) {
+    if ((inflight_.fetch_add(1, std::memory_order_relaxed) & 0xFFFFFFFFu) >=
+        config_.inflight_limit) {
       inflight_.fetch_sub(1, std::memory_order_relaxed);
       return GLIDE_ERR_INFLIGHT_LIMIT;
     }
@@ -261,6 +264,9 @@ void Client::drain_submissions() {
     pubsub_draining_.swap(pubsub_changes_);
     changes.swap(password_changes_);
   }
+  // Borrowed connections handed back with work for this thread: settled before any new request
+  // queues behind what they owe.
+  if (returns_pending_.exchange(false, std::memory_order_acq_rel)) take_returned();
   // Password changes first: requests submitted after one reconnect with the new password.
   for (PasswordChange *pc : changes) apply_password(pc);
   for (Request *req : draining_) executor_.begin(req);
@@ -383,7 +389,24 @@ void Client::on_auth_reply(Request *req, glide_value *root) {
   if (--pc->waiting == 0) pc->done.release();
 }
 
+void Client::take_returned() {
+  executor_.topology().for_each_node([](Node *n) {
+    Connection *c = n->conn.get();
+    if (!c->returned()) return;
+    if (c->reclaim()) c->flush();  // what the I/O thread queued while it was lent
+    c->offer_if_quiet();
+  });
+}
+
 void Client::shutdown_io() {
+  // A connection lent to a caller comes back within that caller's timeout: no more offers, and
+  // the sockets are closed only once every borrowed one is back (and no caller is still reading
+  // the lend table). Bounded: the request timeout (a blocking caller with none waits for its
+  // reply), checked every 100 us.
+  while (!executor_.topology().lend_stop()) {
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, nullptr);
+  }
   // What was submitted between the last drain and the close (closing_ is set under submit_mu_,
   // after which nothing more is accepted): begun now, so it completes with CLOSING below like
   // every other pending request instead of being left in the queue without a callback.
@@ -488,7 +511,12 @@ void Client::stats(glide_stats *out) const {
   s.topology_refreshes = executor_.refreshes_started();
   s.pubsub_messages = pubsub_delivered_.load(std::memory_order_relaxed);
   s.pubsub_dropped = pubsub_dropped_.load(std::memory_order_relaxed);
-  s.inflight_requests = inflight_.load(std::memory_order_relaxed);
+  s.inflight_requests = inflight_.load(std::memory_order_relaxed) & 0xFFFFFFFFu;
+  s.commands_sent += get(cs_sent_);
+  s.replies_received += get(cs_replies_);
+  s.requests_completed += get(cs_completed_);
+  s.timeouts += get(cs_timeouts_);
+  s.caller_side_requests = get(cs_completed_);
   s.connected_nodes = get(c.connected_nodes);
   // Only what the caller's (possibly older, shorter) struct has room for; struct_size stays.
   const size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;

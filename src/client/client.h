@@ -42,6 +42,14 @@ class Client final : public ExecutorHost {
   RequestPool &request_pool() { return request_pool_; }
   // Caller threads. submit() takes ownership of req on GLIDE_OK.
   glide_status submit(Request *req);
+  // The caller-side fast path of a blocking glide_client_command (docs/ARCHITECTURE.md,
+  // "Threads"): when the command goes to one slot's primary, nothing is pending on the I/O
+  // thread, and that primary's connection is offered, the calling thread borrows the connection,
+  // writes the command and reads the reply itself. Returns the result (req is then the client's:
+  // freed, or kept until a reply owed after a timeout is read), or nullptr: req is untouched and
+  // takes the I/O thread's path (submit), as it does after a MOVED/ASK or anything the I/O
+  // thread handles (retries, reconnects).
+  glide_value *try_caller_side(Request *req);
   // glide_client_update_password (caller threads, not the I/O thread): the I/O thread changes the
   // password its connections' handshakes send (nullptr: none); with immediate_auth it also sends
   // AUTH on every connected node and this returns once all have answered (the first failure's
@@ -136,7 +144,18 @@ class Client final : public ExecutorHost {
   std::vector<PasswordChange *> password_changes_;  // under submit_mu_, like submitted_
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> closing_{false};
-  std::atomic<uint32_t> inflight_{0};
+  // Accepted and not yet completed: the low 32 bits count every request, the high 32 bits the
+  // caller-side ones among them (kCallerSide adds to both), so "nothing pending on the I/O
+  // thread" is one load. Requests submit() accepted add 1.
+  static constexpr uint64_t kCallerSide = (uint64_t{1} << 32) | 1;
+  std::atomic<uint64_t> inflight_{0};
+  // A caller handed a borrowed connection back with something for the I/O thread (queued work,
+  // a reply owed, a failure): it scans for Connection::kReturned at the end of its turn.
+  std::atomic<bool> returns_pending_{false};
+  void take_returned();
+  void hand_back(Connection *c);  // caller thread: a borrowed connection, offered or returned
+  // Caller-side requests: sent, replies read, completed (any way), timed out; added to stats().
+  std::atomic<uint64_t> cs_sent_{0}, cs_replies_{0}, cs_completed_{0}, cs_timeouts_{0};
   int wake_fd_ = -1;
   struct event *wake_ev_ = nullptr;
 

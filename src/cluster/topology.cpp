@@ -34,7 +34,10 @@ uint64_t fnv(uint64_t h, const Address &a) {
 }  // namespace
 
 Topology::Topology(const Config &config, NodeEvents &events, TopologyHost &host)
-    : config_(config), events_(events), host_(host) {}
+    : config_(config),
+      events_(events),
+      host_(host),
+      lend_allowed_(!config.tls && !config.pubsub_cb) {}
 
 Topology::~Topology() { detach(); }
 
@@ -145,6 +148,36 @@ void Topology::set_standalone(Node *server) {
   primaries_.assign(1, server);
   replicas_.assign(1, {});
   server->in_map = true;
+  publish_lend();
+}
+
+void Topology::publish_lend() {
+  if (!lend_allowed_) return;
+  // Every slot -> its shard (standalone: all to the one server), then each shard's primary.
+  for (uint32_t s = 0; s < kSlotCount; ++s) {
+    const uint16_t shard = config_.cluster ? slots_.slot_shard[s] : uint16_t{0};
+    if (!lend_.publish_slot(static_cast<uint16_t>(s),
+                            shard == SlotMap::kNoShard ? LendTable::kNone : shard))
+      return;  // out of memory: the fast path stays off
+  }
+  for (size_t i = 0; i < LendTable::kMaxShards; ++i)
+    lend_.publish_shard(i, i < primaries_.size() ? primaries_[i]->conn.get() : nullptr);
+  // Only primaries' command connections are lent; a node that is no longer one stops being.
+  for (auto &[name, node] : nodes_) {
+    const bool lendable = !node->replica && is_primary(node.get());
+    node->conn->set_lendable(lendable ? lend_.wanted_flag() : nullptr);
+  }
+  lend_.publish_done();
+}
+
+bool Topology::lend_stop() {
+  lend_.close();
+  bool done = lend_.readers_gone();
+  for (auto &[name, node] : nodes_) {
+    node->conn->set_lendable(nullptr);
+    done = node->conn->reclaim() && done;
+  }
+  return done;
 }
 
 uint64_t Topology::map_hash(const SlotMap &map) {
@@ -195,6 +228,7 @@ void Topology::install(SlotMap map) {
   }
   map_nodes_ = 0;
   for (auto &[name, node] : nodes_) map_nodes_ += node->in_map;
+  publish_lend();
   schedule_sweep();
   const uint64_t old_hash = map_hash_;
   map_hash_ = map_hash(slots_);
@@ -228,6 +262,11 @@ void Topology::patch_slot(uint16_t slot, Node *owner) {
   uint16_t &cur = slots_.slot_shard[slot & (kSlotCount - 1)];
   if (cur == SlotMap::kNoShard) ++slots_.covered;
   cur = static_cast<uint16_t>(idx);
+  if (lend_allowed_) {
+    lend_.publish_shard(idx, owner->conn.get());
+    owner->conn->set_lendable(lend_.wanted_flag());
+    lend_.publish_slot(slot, static_cast<uint16_t>(idx));
+  }
 }
 
 void Topology::discovered() {
@@ -266,6 +305,9 @@ void Topology::retire_stray_nodes() {
 }
 
 void Topology::free_retired() {
+  // A caller may be between reading the lend table and its borrow try: nothing is freed under
+  // it (the next sweep frees it; retired nodes are out of the table since the install).
+  if (!lend_.readers_gone()) return;
   const uint64_t oldest = host_.oldest_live_request_seq();
   std::erase_if(retired_, [&](Retired &r) {
     Connection *conn = r.node->conn.get();

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/lend_table.h"
 #include "cluster/node.h"
 #include "cluster/slot_map.h"
 #include "config/config.h"
@@ -104,6 +105,11 @@ class Topology {
   // a reachable owner), anything else asks for an ordinary refresh.
   void on_connection_failed(Node *node);
 
+  // ---- lending (cluster/lend_table.h): slot -> primary connection for blocking callers
+  LendTable &lend_table() { return lend_; }
+  // Shutdown: no more offers; true once no connection is lent and no caller is reading the table.
+  bool lend_stop();
+
   // ---- retirement: nodes in no slot map and idle are closed and forgotten; freed once every
   // request that may still hold a pointer to them (those begun before) has completed.
   void schedule_sweep();
@@ -121,6 +127,8 @@ class Topology {
   void check_lost_primaries();
   void retire_stray_nodes();
   void free_retired();
+  // After the map changed: the lend table follows it, and which connections may be lent.
+  void publish_lend();
 
   const Config &config_;
   NodeEvents &events_;
@@ -153,6 +161,11 @@ class Topology {
   std::vector<Address> lost_primaries_;
   uint32_t fast_refreshes_ = 0;
   struct event *fast_refresh_timer_ = nullptr;
+
+  LendTable lend_;
+  // Lending is possible at all: plain TCP (a TLS session is the I/O thread's), and no pub/sub
+  // callback (RESP3 pushes arrive on the command connections).
+  bool lend_allowed_ = false;
 
   struct Retired {
     uint64_t after_seq;  // free once no request older than this is live

@@ -133,7 +133,10 @@ void Executor::begin(Request *req) {
   // Planning may complete (and deliver) the request; it must stay alive until plan ends.
   RequestHold hold(req);
   try {
-    plan(req);
+    if (!req->first_error.empty())
+      follow_first_error(req);
+    else
+      plan(req);
   } catch (...) {
     // Out of memory half-way: what was queued is read and dropped when it comes; the rest fails
     // now (connections only ever queue whole commands with their reply entries).

@@ -131,6 +131,19 @@ void Executor::on_retry_timer(evutil_socket_t, short, void *arg) {
   });
 }
 
+void Executor::follow_first_error(Request *req) {
+  const std::string msg = std::move(req->first_error);
+  req->first_error.clear();
+  glide_value v{};
+  v.type = GLIDE_VALUE_ERROR;
+  v.error_kind = GLIDE_ERR_SERVER;
+  v.u.string.ptr = msg.data();
+  v.u.string.len = msg.size();
+  Node *from = topology_.node_for(req->first_from);
+  if (!on_error_reply(req, 0, kNoPart, &v, from))
+    request_set_error(req, 0, kNoPart, GLIDE_ERR_SERVER, msg);  // the redirect is the answer
+}
+
 bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v,
                               Node *from) {
   if (req->atomic || !config_.cluster) return false;

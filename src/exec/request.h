@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands/command_table.h"
+#include "config/config.h"
 #include "exec/batch.h"
 #include "exec/planner.h"
 #include "glide_c.h"
@@ -94,6 +95,11 @@ struct Request {
   bool internal = false;
   uint32_t timeout_ms = 0;
   plan::Route route;
+  // A single command the caller side already sent (client.h, try_caller_side) and got a
+  // redirect for (MOVED, ASK, READONLY): begin() follows it as if its node had just answered,
+  // instead of sending the command to that node again.
+  std::string first_error;
+  Address first_from;
   bool retry_server_error = false;
   bool retry_connection_error = false;
   Node *forced = nullptr;       // every command goes to this node (route, standalone)

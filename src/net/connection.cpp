@@ -206,6 +206,7 @@ void Connection::on_event(evutil_socket_t, short what, void *arg) {
     c->fail_out_of_memory();
   }
   guarded([&] { c->owner_->after_event(); });
+  c->offer_if_quiet();
 }
 
 void Connection::fail_out_of_memory() {
@@ -436,6 +437,7 @@ bool Connection::release_borrowed(const char *base, size_t len) {
 }
 
 void Connection::note_writer(const Request *req) {
+  hold_for_io();
   if (req == last_req_) return;
   last_req_ = req;
   backlog_before_last_ = unsent();
@@ -455,6 +457,7 @@ void Connection::reserve(size_t bytes, size_t replies, bool as_spans) {
 }
 
 void Connection::expect(const ReplyTag &tag) {
+  hold_for_io();
   pending_.push_back(tag);
   owner_->on_queued(this);
 }
@@ -547,6 +550,8 @@ void Connection::consume(size_t n) {
 
 void Connection::flush() {
   if (state_ != State::kReady) return;
+  // Lent: written once the caller hands it back (kWanted makes it come back through the client).
+  if (!reclaim() || state_ != State::kReady) return;
   if (!write_queue()) return;
   if (segs_.empty() && own_mark_ == out_.size()) {
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
@@ -689,6 +694,7 @@ void Connection::close_socket() {
 }
 
 void Connection::close_if_idle() {
+  if (!reclaim()) return;  // lent: not idle
   if (state_ == State::kDisconnected || !pending_.empty() || in_reply_ || hs_expected_ > 0) return;
   GLIDE_LOG(GLIDE_LOG_INFO, "closed the idle connection to %s", name_.c_str());
   close_socket();
@@ -696,6 +702,20 @@ void Connection::close_if_idle() {
 }
 
 void Connection::fail(glide_error_kind kind, const std::string &message) {
+  if (!reclaim()) {
+    // Lent to a caller: its socket is not ours to close until it comes back (within the caller's
+    // timeout); the failure is done then (reclaim).
+    if (!fail_deferred_) {
+      fail_deferred_ = true;
+      deferred_kind_ = kind;
+      deferred_why_ = message;
+    }
+    return;
+  }
+  fail_now(kind, message);
+}
+
+void Connection::fail_now(glide_error_kind kind, const std::string &message) {
   close_socket();
   ++failures_;
   // Exponential backoff; the first reconnect after a loss is immediate.

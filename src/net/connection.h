@@ -10,6 +10,7 @@
 #include <event2/util.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -95,6 +96,7 @@ class Connection final : private Resolver::Waiter {
     return false;
   }
   const std::string &name() const { return name_; }
+  const Address &address() const { return address_; }
   // A pub/sub subscriber connection (cluster/node.h): over RESP2, whose replies have no push
   // type, the arrays a subscribed connection receives unasked (message, pmessage, smessage and
   // the (un)subscribe confirmations) go to on_push like RESP3 pushes instead of answering a tag.
@@ -114,6 +116,59 @@ class Connection final : private Resolver::Waiter {
   uint64_t pushes_dropped() const { return pushes_dropped_; }
   // TLS handshakes that resumed this node's previous session, for tests and statistics.
   uint64_t tls_resumptions() const { return tls_session_.resumed(); }
+
+  // ---- Lending the connection to a blocking caller (the caller-side fast path,
+  // docs/ARCHITECTURE.md "Threads"). The lend word says who may touch the socket, the read buffer
+  // and the parser: the I/O thread (kHeld), nobody but any caller may take it (kOffered: quiet,
+  // out of epoll), one caller thread (kLent). While lent the I/O thread still queues bytes and
+  // replies (out_, pending_ stay its own) but writes nothing: it sets kWanted, and the caller
+  // then hands the connection back through its client (Client::hand_back) instead of offering it
+  // again. kReturned: handed back with something to settle first (a reply still owed after a
+  // timeout, a failure), done by the I/O thread before it touches the socket again.
+  enum Lend : uint32_t { kHeld = 0, kOffered = 1, kLent = 2, kWanted = 4, kReturned = 8 };
+  // I/O thread: this connection may be offered when quiet while *wanted is set (plain TCP, a
+  // primary's command connection); nullptr: never again (an offer now is taken back).
+  void set_lendable(const std::atomic<bool> *wanted);
+  // I/O thread, at the end of an event or of a hand-back: offers the connection if it is quiet
+  // (ready, nothing queued, owed or half-read) and lending is wanted.
+  void offer_if_quiet();
+  // I/O thread: true once it holds the socket again (an offer taken back, a hand-back settled;
+  // the connection may have failed while settling); false while a caller holds it (kWanted set).
+  bool reclaim();
+  // Caller thread: takes an offered connection (false: not offered now).
+  bool try_borrow() {
+    uint32_t w = kOffered;
+    return lend_.compare_exchange_strong(w, kLent, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
+  }
+  // How a caller's own round trip on a borrowed connection ended.
+  enum class Trip : uint8_t {
+    kAnswered,  // the reply is built in the target
+    kNotSent,   // nothing written (the socket had news: bytes, EOF, an error): take the I/O path
+    kLost,      // written, and the connection failed before the whole reply: lost_kind/why
+    kTimeout,   // written, no whole reply before the deadline
+    kProtocol,  // the reply was malformed: why
+  };
+  struct TripResult {
+    Trip trip;
+    glide_error_kind lost_kind;
+    std::string why;    // kLost, kProtocol
+    bool owed = false;  // kTimeout: the reply is now owed to `owed` (its request must wait)
+  };
+  // Caller thread, on a borrowed connection: writes `encoded` and reads its one reply into
+  // *target (memory from arena) within timeout_ms (0: none). A timeout with no byte of the reply
+  // read leaves the reply owed to the tag `owed` (its request completed, kept until the reply is
+  // read by the I/O thread); anything else that leaves the connection out of step makes it fail
+  // once handed back. No heap allocation but the arena's (and the read buffer's first growth).
+  TripResult caller_round_trip(std::string_view encoded, Arena *arena, glide_value *target,
+                               uint32_t timeout_ms, const ReplyTag &owed);
+  // Caller thread, done with a borrowed connection: offers it again (true), unless the I/O thread
+  // wants it (kWanted) or must settle something first (false: return_to_io(), and the client
+  // tells the I/O thread). Neither touches the connection after its atomic store.
+  bool try_offer();
+  void return_to_io() { lend_.store(kHeld | kReturned, std::memory_order_release); }
+  // I/O thread: handed back with something to settle (Client::take_returned).
+  bool returned() const { return lend_.load(std::memory_order_acquire) & kReturned; }
 
   glide_error_kind last_error_kind() const { return last_kind_; }
   const std::string &last_error() const { return last_error_; }
@@ -137,6 +192,12 @@ class Connection final : private Resolver::Waiter {
   void close_socket();                   // back to kDisconnected; pending replies untouched
   void note_writer(const Request *req);  // req starts queueing bytes (backlog bookkeeping)
   void fail_out_of_memory();             // fail() that allocates nothing itself
+  void fail_now(glide_error_kind kind, const std::string &message);  // fail() while held
+  void settle_return();  // reclaim(): what a caller's hand-back left (owed reply, failure)
+  bool wait_socket(short events, uint64_t deadline_ms);  // caller thread: poll until the deadline
+  void
+  hold_for_io();  // bytes or replies are being queued: an offer is taken back (kWanted if lent)
+  bool quiet() const;
   // Sends buf[*pos..] as far as the socket takes it; arms EV_WRITE for the rest. False when the
   // connection failed (and was closed).
   bool write_out(const std::string &buf, size_t *pos);
@@ -206,6 +267,19 @@ class Connection final : private Resolver::Waiter {
   size_t backlog_before_last_ = 0;     // other requests had left when it started
   uint32_t timeouts_since_reply_ = 0;
   uint64_t pushes_dropped_ = 0;
+
+  // Lending (see Lend). The lend_* fields below are written by the caller that holds the
+  // connection, before its release store of lend_, and read by the I/O thread after reclaim().
+  std::atomic<uint32_t> lend_{kHeld};
+  const std::atomic<bool> *lend_wanted_ = nullptr;  // I/O thread: set_lendable
+  bool read_paused_ = false;                        // I/O thread: ev_read_ out of epoll (offered)
+  ReplyTag lend_owed_{};                            // req set: a reply owed to this tag first
+  bool lend_check_ = false;                         // the socket had news: the I/O thread reads
+  glide_error_kind lend_fail_kind_ = GLIDE_OK;      // the connection must fail, and why
+  const char *lend_fail_why_ = nullptr;
+  bool fail_deferred_ = false;  // I/O thread: fail() came while lent; done once handed back
+  glide_error_kind deferred_kind_ = GLIDE_OK;
+  std::string deferred_why_;
 
   uint32_t failures_ = 0;
   uint64_t retry_at_ms_ = 0;

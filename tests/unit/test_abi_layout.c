@@ -139,7 +139,7 @@
   X(offsetof(glide_batch_options, route.kind), 16)             \
   X(offsetof(glide_batch_options, route.port), 56)             \
                                                                \
-  X(sizeof(glide_stats), 112)                                  \
+  X(sizeof(glide_stats), 120)                                  \
   X(_Alignof(glide_stats), 8)                                  \
   X(offsetof(glide_stats, struct_size), 0)                     \
   X(offsetof(glide_stats, commands_sent), 8)                   \
@@ -155,6 +155,7 @@
   X(offsetof(glide_stats, inflight_requests), 88)              \
   X(offsetof(glide_stats, connected_nodes), 96)                \
   X(offsetof(glide_stats, pubsub_dropped), 104)                \
+  X(offsetof(glide_stats, caller_side_requests), 112)          \
                                                                \
   X(sizeof(glide_result_callback), 8)                          \
   X(sizeof(glide_pubsub_callback), 8)                          \

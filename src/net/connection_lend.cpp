@@ -1,0 +1,273 @@
+// Lending a quiet connection to a blocking caller (connection.h, "Lending"): the offer and its
+// taking back on the I/O thread, and the caller's own round trip on the borrowed socket.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "net/connection.h"
+#include "util/log.h"
+#include "value/alloc.h"
+
+namespace glide {
+namespace {
+constexpr size_t kLendReadChunk = 16 * 1024;
+
+uint64_t mono_ms() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
+
+// ---------------------------------------------------------------- I/O thread
+
+void Connection::set_lendable(const std::atomic<bool> *wanted) {
+  lend_wanted_ = wanted;
+  if (!wanted) reclaim();  // an offer made before is taken back (a lent one is not offered again)
+}
+
+bool Connection::quiet() const {
+  return state_ == State::kReady && pending_.empty() && !in_reply_ && rlen_ == 0 && unsent() == 0 &&
+         segs_.size() == seg_head_ && !write_armed_ && hs_expected_ == 0 && !subscriber_ &&
+         transport_ && !config_.tls_context && !fail_deferred_;
+}
+
+void Connection::offer_if_quiet() {
+  if (!lend_wanted_ || !lend_wanted_->load(std::memory_order_relaxed)) return;
+  if (lend_.load(std::memory_order_relaxed) != kHeld || !quiet()) return;
+  // Out of epoll while offered: a caller reading its reply must not wake the I/O thread too.
+  // (A server closing the idle socket meanwhile is seen by the caller's peek, or at reclaim.)
+  if (!read_paused_) event_del(&ev_read_);
+  read_paused_ = true;
+  lend_.store(kOffered, std::memory_order_release);
+}
+
+void Connection::hold_for_io() {
+  uint32_t w = lend_.load(std::memory_order_acquire);
+  while (w == kOffered || w == kLent) {
+    const uint32_t to = w == kOffered ? kHeld : (kLent | kWanted);
+    if (lend_.compare_exchange_weak(w, to, std::memory_order_acquire, std::memory_order_acquire)) {
+      if (to == kHeld && read_paused_) {  // replies are coming: back in epoll at once
+        read_paused_ = false;
+        if (transport_ && events_assigned_) event_add(&ev_read_, nullptr);
+      }
+      return;
+    }
+  }
+}
+
+bool Connection::reclaim() {
+  uint32_t w = lend_.load(std::memory_order_acquire);
+  for (;;) {
+    if (w == kOffered) {
+      if (lend_.compare_exchange_weak(w, kHeld, std::memory_order_acquire,
+                                      std::memory_order_acquire))
+        break;
+      continue;
+    }
+    if (w & kLent) {
+      if (w & kWanted) return false;
+      if (lend_.compare_exchange_weak(w, w | kWanted, std::memory_order_acquire,
+                                      std::memory_order_acquire))
+        return false;
+      continue;
+    }
+    break;  // held (kReturned: settled below)
+  }
+  if (read_paused_) {
+    read_paused_ = false;
+    if (transport_ && events_assigned_) event_add(&ev_read_, nullptr);
+  }
+  if (w & kReturned) {
+    lend_.store(kHeld, std::memory_order_relaxed);
+    settle_return();
+  }
+  if (fail_deferred_) {
+    fail_deferred_ = false;
+    const std::string why = std::move(deferred_why_);
+    deferred_why_.clear();
+    if (transport_) fail_now(deferred_kind_, why);
+  }
+  return true;
+}
+
+void Connection::settle_return() {
+  if (lend_check_) {
+    // The caller saw bytes, an EOF or an error waiting (and sent nothing): read them now, before
+    // anything is written on a socket the server may have closed (a reply nobody asked for
+    // fails the connection as a protocol error, an EOF as a lost connection).
+    lend_check_ = false;
+    if (state_ == State::kReady && transport_) {
+      try {
+        handle_readable();
+      } catch (...) {
+        fail_out_of_memory();
+      }
+    }
+  }
+  if (lend_owed_.req) {
+    // The caller timed out with nothing of its reply read: the reply comes first on the wire,
+    // before anything queued here meanwhile (not written while lent).
+    const ReplyTag owed = lend_owed_;
+    lend_owed_ = ReplyTag{};
+    try {
+      pending_.push_front(owed);
+    } catch (...) {
+      owner_->on_lost(owed, GLIDE_ERR_OUT_OF_MEMORY, "out of memory");  // frees its request
+      fail_now(GLIDE_ERR_OUT_OF_MEMORY, describe("out of memory keeping a reply owed by"));
+      return;
+    }
+    if (note_timeout()) {
+      fail_now(GLIDE_ERR_CONNECTION, "connection to " + name_ +
+                                         " closed: " + std::to_string(config_.stall_timeouts) +
+                                         " requests timed out in a row with no reply read");
+      return;
+    }
+  }
+  if (lend_fail_kind_ != GLIDE_OK) {
+    const glide_error_kind kind = lend_fail_kind_;
+    lend_fail_kind_ = GLIDE_OK;
+    fail_now(kind, describe(lend_fail_why_ ? lend_fail_why_ : "failed while lent:"));
+  }
+}
+
+// ---------------------------------------------------------------- caller thread
+
+bool Connection::wait_socket(short events, uint64_t deadline_ms) {
+  struct pollfd p {};
+  p.fd = transport_->fd();
+  p.events = events;
+  for (;;) {
+    int wait = -1;
+    if (deadline_ms) {
+      const uint64_t now = mono_ms();
+      if (now >= deadline_ms) return false;
+      wait = static_cast<int>(deadline_ms - now);
+    }
+    const int n = ::poll(&p, 1, wait);
+    if (n > 0) return true;  // ready, or an error / hang-up the next read or write reports
+    if (n < 0 && errno != EINTR) return true;
+  }
+}
+
+Connection::TripResult Connection::caller_round_trip(std::string_view encoded, Arena *arena,
+                                                     glide_value *target, uint32_t timeout_ms,
+                                                     const ReplyTag &owed) {
+  const uint64_t deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
+  auto broken = [&](glide_error_kind kind, const char *why) {
+    lend_fail_kind_ = kind;
+    lend_fail_why_ = why;
+  };
+  // Bytes, an EOF or an error already waiting (nothing is expected on a quiet connection): the
+  // I/O thread's business. Nothing is sent; the caller takes the I/O thread's path.
+  char probe;
+  const ssize_t peek = ::recv(transport_->fd(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peek >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    lend_check_ = true;
+    return {Trip::kNotSent, GLIDE_OK, {}};
+  }
+
+  size_t off = 0;
+  while (off < encoded.size()) {
+    const IoResult r = transport_->write(encoded.data() + off, encoded.size() - off);
+    if (r.status == IoStatus::kOk) {
+      off += r.bytes;
+      continue;
+    }
+    if (r.status == IoStatus::kWouldBlock) {
+      if (wait_socket(POLLOUT, deadline)) continue;
+      if (off == 0) return {Trip::kNotSent, GLIDE_OK, {}};
+      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through writing a command to");
+      return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
+    }
+    broken(transport_->error_kind(), "write failed (while lent) to");
+    if (off == 0) return {Trip::kNotSent, GLIDE_OK, {}};
+    return {Trip::kLost, transport_->error_kind(),
+            describe("write failed to") + ": " + transport_->error()};
+  }
+
+  parser_.begin(target, arena);
+  bool any = false;  // a byte of the reply was read
+  for (;;) {
+    if (rcap_ - rlen_ < kLendReadChunk / 4) {
+      const size_t cap = rcap_ ? rcap_ * 2 : kLendReadChunk;
+      char *nb = static_cast<char *>(mem::resize(rbuf_, cap));
+      if (!nb) {
+        parser_.reset();
+        broken(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading (while lent) from");
+        return {Trip::kLost, GLIDE_ERR_OUT_OF_MEMORY, describe("out of memory reading from")};
+      }
+      rbuf_ = nb;
+      rcap_ = cap;
+    }
+    const IoResult r = transport_->read(rbuf_ + rlen_, rcap_ - rlen_);
+    if (r.status == IoStatus::kWouldBlock) {
+      if (wait_socket(POLLIN, deadline)) continue;
+      if (!any) {
+        parser_.reset();
+        lend_owed_ = owed;  // read by the I/O thread once handed back
+        return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}, true};
+      }
+      parser_.reset();
+      rlen_ = 0;
+      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through a reply (while lent) from");
+      return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
+    }
+    if (r.status != IoStatus::kOk) {
+      parser_.reset();
+      rlen_ = 0;
+      const bool closed = r.status == IoStatus::kClosed;
+      const glide_error_kind kind = closed ? GLIDE_ERR_CONNECTION : transport_->error_kind();
+      broken(kind, closed ? "connection closed by" : "read failed (while lent) from");
+      return {Trip::kLost, kind,
+              closed ? describe("connection closed by")
+                     : describe("read failed from") + ": " + transport_->error()};
+    }
+    any = true;
+    rlen_ += r.bytes;
+    size_t pos = 0;
+    for (;;) {
+      size_t consumed = 0;
+      const resp::Status st = parser_.feed(rbuf_ + pos, rlen_ - pos, &consumed);
+      pos += consumed;
+      if (st == resp::Status::kNeedMore) break;
+      if (st == resp::Status::kError) {
+        std::string why = "reply from " + name_ + ": " + parser_.error();
+        const bool oom = parser_.error().rfind("out of memory", 0) == 0;
+        parser_.reset();
+        rlen_ = 0;
+        broken(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, "malformed reply from");
+        return {oom ? Trip::kLost : Trip::kProtocol,
+                oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, std::move(why)};
+      }
+      if (target->type == GLIDE_VALUE_PUSH) {  // out-of-band (nobody subscribed): dropped
+        parser_.begin(target, arena);
+        continue;
+      }
+      timeouts_since_reply_ = 0;
+      if (pos < rlen_) {
+        // More than one reply's worth on a connection that owed one: out of step. The answer
+        // stands (it came first); the connection is failed once handed back.
+        broken(GLIDE_ERR_PROTOCOL, "unexpected bytes after a reply (while lent) from");
+      }
+      rlen_ = 0;
+      return {Trip::kAnswered, GLIDE_OK, {}};
+    }
+    if (pos > 0) {
+      std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
+      rlen_ -= pos;
+    }
+  }
+}
+
+bool Connection::try_offer() {
+  if (lend_owed_.req || lend_fail_kind_ != GLIDE_OK || lend_check_) return false;
+  uint32_t w = kLent;
+  return lend_.compare_exchange_strong(w, kOffered, std::memory_order_release,
+                                       std::memory_order_relaxed);
+}
+
+}  // namespace glide
