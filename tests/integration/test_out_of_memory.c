@@ -215,6 +215,66 @@ static void arm_redirects(void *ctx) {
   fake_node_on_reply(rr->a, "GET", "t", 1, "-TRYAGAIN later\r\n"); /* and a retry */
 }
 
+static uint64_t caller_side_count(glide_client *c) {
+  glide_stats s;
+  memset(&s, 0, sizeof s);
+  s.struct_size = sizeof s;
+  OK(glide_client_get_stats(c, &s));
+  return s.caller_side_requests;
+}
+
+/* The sweep of one blocking GET key (expected value `want`) on a fresh client per run: each run
+ * first puts the connection of `warm`'s node on offer (GETs until one went the caller's way),
+ * then fails the Nth allocation of the GET. With rr, node a answers it MOVED (the fast path
+ * hands the request to the I/O thread, which follows the redirect). */
+static void sweep_blocking(fake_node *a, const char *key, const char *want, const char *warm,
+                           const char *warm_want, const redirect_rules *rr) {
+  long n_fail = 1, runs_with_oom = 0, first_clean = 0;
+  uint64_t fast = 0;
+  for (; n_fail <= 5000; n_fail++) {
+    glide_client *c = fake_node_client(a, 3000, 0, 0);
+    const uint64_t before = caller_side_count(c);
+    for (int i = 0; i < 50 && caller_side_count(c) == before; i++) {
+      glide_value *w = h_cmd(c, "GET", warm, NULL);
+      if (!is_bulk(w, warm_want)) h_fail("blocking sweep: warm-up GET %s failed", warm);
+      glide_value_free(w);
+    }
+    if (caller_side_count(c) == before) h_fail("blocking sweep: the fast path is never taken");
+    if (rr) arm_redirects((void *)rr);
+    const uint64_t at = caller_side_count(c);
+    atomic_store(&g_failed, 0);
+    atomic_store(&g_countdown, n_fail);
+    glide_value *r = h_cmd(c, "GET", key, NULL);
+    atomic_store(&g_countdown, 0);
+    const bool failed_one = atomic_load(&g_failed) > 0;
+    fast += caller_side_count(c) - at;
+    char d[512];
+    if (r == g_static_root) assert_is_static_oom_root(r);
+    if (is_oom(r))
+      runs_with_oom++;
+    else if (!is_bulk(r, want))
+      h_fail("blocking sweep GET %s, N=%ld: answer %s", key, n_fail, h_describe(r, d, sizeof d));
+    glide_value_free(r);
+    if (rr) arm_redirects((void *)rr); /* a claims r's slot again, as a real node would */
+    glide_value *v = h_cmd(c, "GET", key, NULL);
+    if (!is_bulk(v, want))
+      h_fail("blocking sweep GET %s, N=%ld: the client is broken afterwards: %s", key, n_fail,
+             h_describe(v, d, sizeof d));
+    glide_value_free(v);
+    glide_client_close(c);
+    if (!failed_one) {
+      first_clean = n_fail;
+      break;
+    }
+  }
+  print_message(
+      "      blocking GET %s: N = 1..%ld failed the Nth allocation; %ld runs answered "
+      "OUT_OF_MEMORY, all others correctly (%llu answered on the caller side); run %ld needed "
+      "fewer allocations\n",
+      key, first_clean - 1, runs_with_oom, (unsigned long long)fast, first_clean);
+  if (!first_clean) h_fail("blocking sweep: did not end within 5000 allocations");
+}
+
 static void test_out_of_memory_sweep(void **state) {
   (void)state;
   const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
@@ -268,6 +328,11 @@ static void test_out_of_memory_sweep(void **state) {
   const sweep_case transaction = {"transaction sweep", c, tx, NULL, 2, tx_element_ok, NULL, NULL};
   sweep(&transaction);
   glide_batch_free(tx);
+
+  /* Blocking single commands, which take the caller-side fast path (the calling thread borrows
+   * the node's connection): a plain GET, and one answered MOVED (handed to the I/O thread). */
+  sweep_blocking(a, "b", "bv", "b", "bv", NULL);
+  sweep_blocking(a, "r", "rv", "a", "1", &rr); /* a: SET to 1 by the pipeline sweep */
 
   glide_batch_free(batch);
   glide_client_close(c);
