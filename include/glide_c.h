@@ -789,11 +789,13 @@ GLIDE_API glide_status glide_client_update_password(glide_client *c, const char 
  *
  * Fast path: a command whose keys are in one slot, sent to that slot's primary over plain TCP
  * (no TLS, no pub/sub callback, not a blocking or pub/sub command, a read not sent to a replica by
- * glide_config_set_prefer_replica) while this client has nothing else pending, is written and its
- * reply read by the calling thread itself on the primary's connection, which the I/O thread lends
- * it (one system call round trip, no thread hand-off). Anything else, and a MOVED/ASK/TRYAGAIN
- * & co answer, takes the I/O thread as usual; answers, errors and the request timeout are the
- * same either way. Such calls are counted in glide_stats.caller_side_requests.
+ * glide_config_set_prefer_replica) while nothing submitted earlier is still pending on the I/O
+ * thread, is written and its reply read by the calling thread itself on the primary's
+ * connection, which the I/O thread lends it (one round trip of system calls, no thread
+ * hand-off). Anything else takes the I/O thread as usual, and so does what a MOVED, ASK or
+ * READONLY answer asks for (followed from that answer: the command is not sent twice); answers,
+ * errors, ordering and the request timeout are the same either way. Such calls are counted in
+ * glide_stats.caller_side_requests.
  * @param c the client
  * @param argc number of arguments, at least 1
  * @param argv the arguments, argv[0] the command's name; binary-safe, only read during the call
@@ -806,6 +808,15 @@ GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const 
 /**
  * A batch, blocking. An empty batch, or an atomic batch with a retry flag, is an
  * INVALID_ARGUMENT root. The batch is only read during the call.
+ *
+ * Fast path, as for glide_client_command: a non-atomic batch of at most 4,096 commands, each with
+ * its keys in one slot, with no route option, under the same conditions, is run by the calling
+ * thread itself over the borrowed connections of its primaries (at most 16 of them): each node's
+ * share written straight from the batch, the replies read into place as they come. What the I/O
+ * thread has to finish (redirects, retries, a lost connection) it finishes from there, within
+ * what is left of the timeout. Answers, errors and options (timeout_ms, retry_server_error,
+ * retry_connection_error, raise_on_error) mean the same either way. A timeout on this path also
+ * closes the connections that still owed replies (they reconnect on next use).
  * @param c the client
  * @param batch the batch
  * @param raise_on_error the root is the first ERROR element instead of the array
@@ -970,9 +981,10 @@ typedef struct glide_stats {
   uint64_t connected_nodes;      /**< now: connections ready */
   uint64_t pubsub_dropped;       /**< pub/sub messages dropped: the dispatch queue's bound, or no
                                     memory for the copy (see glide_config_set_pubsub_callback) */
-  uint64_t caller_side_requests; /**< blocking glide_client_command calls answered on the calling
-                                    thread itself, the I/O thread not involved (also counted in
-                                    the fields above; see glide_client_command). Since 0.2.0 */
+  uint64_t caller_side_requests; /**< blocking glide_client_command / glide_client_exec calls
+                                    answered by the calling thread itself, the I/O thread not
+                                    involved (also counted in the fields above; see
+                                    glide_client_command). Since 0.2.0 */
 } glide_stats;
 /**
  * Reads a client's counters. Any thread.

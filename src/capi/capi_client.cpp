@@ -156,7 +156,9 @@ glide_value *run_blocking(glide_client *c, Request *req) {
                       "blocking call from one of this client's callbacks would deadlock; use the "
                       "async API there");
   }
-  if (glide_value *root = c->impl->try_caller_side(req)) return root;
+  if (glide_value *root =
+          req->single ? c->impl->try_caller_side(req) : c->impl->try_caller_side_batch(req))
+    return root;
   glide::Waiter w;
   req->hook = &waiter_hook;
   req->hook_ctx = &w;

@@ -2,7 +2,16 @@
 // calling thread borrows the quiet connection of the command's primary, does the round trip
 // itself and hands the connection back. The I/O thread's part of the handover is in
 // net/connection_lend.cpp; the why in docs/ARCHITECTURE.md ("Threads").
+#include <limits.h>
+#include <poll.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "client/client.h"
 #include "cluster/lend_table.h"
@@ -33,7 +42,7 @@ glide_value *Client::try_caller_side(Request *req) {
     return nullptr;
   cluster::LendTable &table = executor_.topology().lend_table();
   if (!table.wanted()) {
-    table.want();  // the I/O thread offers quiet connections from now on; this one goes its way
+    want_lending(table);  // quiet connections are offered from now on; this one goes its way
     return nullptr;
   }
 
@@ -55,39 +64,49 @@ glide_value *Client::try_caller_side(Request *req) {
     return nullptr;
   }
 
+  const auto start = std::chrono::steady_clock::now();
   const ReplyTag owed = reply_tag(req, 0, kNoPart);
-  Connection::TripResult r =
-      c->caller_round_trip(b.encoded(bc), arena, arena->root(), timeout_ms, owed);
+  Connection::TripResult r{Connection::Trip::kLost, GLIDE_ERR_OUT_OF_MEMORY, {}, false};
   glide_value *root = nullptr;
   bool sent = true, replied = false;
   try {
-    switch (r.trip) {
-      case Connection::Trip::kAnswered: {
-        replied = true;
-        glide_value *v = arena->root();
-        const ErrorClass kind =
-            v->type == GLIDE_VALUE_ERROR ? classify_error(value::string_of(*v)) : ErrorClass::kNone;
-        if (!config_.cluster || kind == ErrorClass::kNone || kind == ErrorClass::kRetryable) {
-          root = v;  // the answer (TRYAGAIN & co too: a single command does not retry them)
-        } else {
-          // MOVED, ASK, READONLY: the I/O thread follows it from this answer, as for any request.
-          req->first_error = value::string_of(*v);
-          req->first_from = c->address();
+    r = c->caller_round_trip(b.encoded(bc), arena, arena->root(), timeout_ms, owed);
+  } catch (...) {
+    // Out of memory half-way (a message): the connection is out of step, the answer is OOM.
+    c->caller_fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory (while lent) with");
+    root = error_root(GLIDE_ERR_OUT_OF_MEMORY, "out of memory", 13);
+  }
+  try {
+    if (!root) {
+      switch (r.trip) {
+        case Connection::Trip::kAnswered: {
+          replied = true;
+          glide_value *v = arena->root();
+          const ErrorClass kind = v->type == GLIDE_VALUE_ERROR
+                                      ? classify_error(value::string_of(*v))
+                                      : ErrorClass::kNone;
+          if (!config_.cluster || kind == ErrorClass::kNone || kind == ErrorClass::kRetryable) {
+            root = v;  // the answer (TRYAGAIN & co too: a single command does not retry them)
+          } else {
+            // MOVED, ASK, READONLY: the I/O thread follows it from this answer, as for any request.
+            req->resume.push_back(Request::Resume{Request::Resume::kFollow, 0, GLIDE_OK,
+                                                  std::string(value::string_of(*v)), c->address()});
+          }
+          break;
         }
-        break;
+        case Connection::Trip::kNotSent:
+          sent = false;
+          break;
+        case Connection::Trip::kTimeout:
+          root = message_root(GLIDE_ERR_TIMEOUT, "timed out after " + std::to_string(timeout_ms) +
+                                                     " ms waiting for " + c->name());
+          cs_timeouts_.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case Connection::Trip::kLost:
+        case Connection::Trip::kProtocol:
+          root = message_root(r.lost_kind, r.why);
+          break;
       }
-      case Connection::Trip::kNotSent:
-        sent = false;
-        break;
-      case Connection::Trip::kTimeout:
-        root = message_root(GLIDE_ERR_TIMEOUT, "timed out after " + std::to_string(timeout_ms) +
-                                                   " ms waiting for " + c->name());
-        cs_timeouts_.fetch_add(1, std::memory_order_relaxed);
-        break;
-      case Connection::Trip::kLost:
-      case Connection::Trip::kProtocol:
-        root = message_root(r.lost_kind, r.why);
-        break;
     }
   } catch (...) {
     root = message_root(GLIDE_ERR_OUT_OF_MEMORY, {});
@@ -96,6 +115,13 @@ glide_value *Client::try_caller_side(Request *req) {
   if (sent) cs_sent_.fetch_add(1, std::memory_order_relaxed);
   if (replied) cs_replies_.fetch_add(1, std::memory_order_relaxed);
   if (root) cs_completed_.fetch_add(1, std::memory_order_relaxed);
+  if (!root) {
+    // The I/O thread's path, within what is left of the timeout.
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+  }
   if (r.owed) {
     // The reply is still to come: the request waits for it on the connection (the I/O thread
     // reads it into scratch and frees the request then), like any request after a timeout.
@@ -107,6 +133,267 @@ glide_value *Client::try_caller_side(Request *req) {
   inflight_.fetch_sub(kCallerSide, std::memory_order_release);
   hand_back(c);  // the last use of the client (a close may free it once the connection is back)
   return root;   // nullptr: req goes to the I/O thread untouched
+}
+
+glide_value *Client::try_caller_side_batch(Request *req) {
+  const Batch &b = *req->batch;
+  const uint32_t timeout_ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
+  const size_t count = b.commands.size();
+  if (config_.tls || config_.pubsub_cb || timeout_ms == 0 || req->single || req->atomic ||
+      req->route.kind != GLIDE_ROUTE_NONE || count == 0 || count > kMaxCallerSideCommands)
+    return nullptr;
+  for (const BatchCommand &bc : b.commands) {
+    const commands::Command *info = bc.info();
+    if (bc.slot < 0 || !info || (info->flags & (commands::kFlagBlocking | commands::kFlagPubsub)) ||
+        (config_.prefer_replica && (info->flags & commands::kFlagReadonly)))
+      return nullptr;
+  }
+  cluster::LendTable &table = executor_.topology().lend_table();
+  if (!table.wanted()) {
+    want_lending(table);
+    return nullptr;
+  }
+  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
+  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
+  if (all != caller_side || all >= config_.inflight_limit || closing_.load()) {
+    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
+    return nullptr;
+  }
+  const auto start = std::chrono::steady_clock::now();
+
+  // One entry per node: its borrowed connection, its commands in send order, where their
+  // replies go, and how far writing and reading got.
+  struct Lent {
+    Connection *c = nullptr;
+    std::vector<uint32_t> idx;
+    std::vector<glide_value *> targets;
+    std::vector<struct iovec> iov;
+    size_t iov_at = 0;  // iov[iov_at..] unsent (the first one possibly in part)
+    size_t sent = 0;    // commands written whole
+    size_t done = 0;    // replies read
+    bool failed = false;
+    glide_error_kind kind = GLIDE_OK;
+    std::string why;
+  };
+  Lent lent[kMaxCallerSideNodes];
+  size_t n = 0;
+  bool ok = true;
+  table.enter();
+  for (uint32_t i = 0; i < count && ok; ++i) {
+    Connection *c = table.lookup(static_cast<uint16_t>(b.commands[i].slot));
+    size_t k = 0;
+    while (k < n && lent[k].c != c) ++k;
+    if (k == n) {
+      ok = c && n < kMaxCallerSideNodes && c->try_borrow();
+      if (ok) lent[n++].c = c;
+    }
+    try {
+      if (ok) lent[k].idx.push_back(i);
+    } catch (...) {
+      ok = false;
+    }
+  }
+  table.leave();
+  Arena *arena = nullptr;
+  glide_value *results = nullptr;
+  uint64_t *answered = nullptr;
+  const size_t words = (count + 63) / 64;
+  if (ok) {
+    arena = Arena::create(request_arena_bytes(static_cast<uint32_t>(count)));
+    results = arena ? arena->alloc_values(count) : nullptr;
+    answered =
+        results ? static_cast<uint64_t *>(arena->alloc(words * sizeof(uint64_t), alignof(uint64_t)))
+                : nullptr;
+    ok = answered != nullptr;
+    if (ok) std::memset(answered, 0, words * sizeof(uint64_t));  // arena memory is not zeroed
+  }
+  try {
+    for (size_t k = 0; k < n && ok; ++k) {
+      Lent &l = lent[k];
+      l.targets.reserve(l.idx.size());
+      l.iov.reserve(l.idx.size());
+      for (uint32_t i : l.idx) {
+        const std::string_view cmd = b.encoded(b.commands[i]);
+        l.targets.push_back(&results[i]);
+        l.iov.push_back(iovec{const_cast<char *>(cmd.data()), cmd.size()});
+      }
+    }
+  } catch (...) {
+    ok = false;
+  }
+  // Bytes, an EOF or an error already waiting on a borrowed (quiet) connection: the server
+  // closed it, or sent what nobody asked for. The I/O thread's business; nothing is sent.
+  struct pollfd fds[kMaxCallerSideNodes];
+  if (ok) {
+    for (size_t k = 0; k < n; ++k) fds[k] = pollfd{lent[k].c->caller_fd(), POLLIN | POLLRDHUP, 0};
+    if (::poll(fds, n, 0) != 0) {
+      for (size_t k = 0; k < n; ++k)
+        if (fds[k].revents) lent[k].c->caller_saw_news();
+      ok = false;
+    }
+  }
+  if (!ok) {
+    Arena::destroy(arena);
+    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
+    for (size_t k = 0; k < n; ++k) hand_back(lent[k].c);
+    return nullptr;
+  }
+
+  bool oom = false, timed_out = false;
+  size_t sent = 0, replies = 0;
+  try {
+    // Write every node's share, read the replies as they come (never waiting to write while
+    // replies pile up), until every reply is in, a connection fails, or the timeout.
+    const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      for (size_t k = 0; k < n; ++k) {
+        Lent &l = lent[k];
+        if (l.failed || l.iov_at == l.iov.size()) continue;
+        const int m = static_cast<int>(std::min<size_t>(l.iov.size() - l.iov_at, IOV_MAX));
+        const ssize_t w = l.c->caller_write(&l.iov[l.iov_at], m, &l.why);
+        if (w < 0) {
+          l.failed = true;
+          l.kind = GLIDE_ERR_CONNECTION;
+          continue;
+        }
+        size_t left = static_cast<size_t>(w);
+        while (left > 0) {
+          struct iovec &v = l.iov[l.iov_at];
+          if (left >= v.iov_len) {
+            left -= v.iov_len;
+            ++l.iov_at;
+            ++l.sent;
+          } else {
+            v.iov_base = static_cast<char *>(v.iov_base) + left;
+            v.iov_len -= left;
+            left = 0;
+          }
+        }
+      }
+      size_t waiting = 0;
+      for (size_t k = 0; k < n; ++k) {
+        Lent &l = lent[k];
+        if (l.failed || l.done == l.idx.size()) continue;
+        fds[waiting] =
+            pollfd{l.c->caller_fd(),
+                   static_cast<short>(POLLIN | (l.iov_at < l.iov.size() ? POLLOUT : 0)), 0};
+        ++waiting;
+      }
+      if (waiting == 0) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        timed_out = true;
+        break;
+      }
+      const auto left_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+      const int r = ::poll(fds, waiting, static_cast<int>(left_ms));
+      if (r < 0 && errno != EINTR) {
+        timed_out = true;  // cannot wait: treated as the timeout (the connections fail)
+        break;
+      }
+      size_t f = 0;
+      for (size_t k = 0; k < n; ++k) {
+        Lent &l = lent[k];
+        if (l.failed || l.done == l.idx.size()) continue;
+        const short ev = fds[f++].revents;
+        if (!(ev & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (!l.c->caller_read(arena, l.targets.data(), l.sent, &l.done, &l.kind, &l.why))
+          l.failed = true;
+      }
+    }
+
+    // What each element got: a final answer (kept in place), a redirect or a lost connection for
+    // the I/O thread to finish (Request::resume), or the timeout.
+    const std::string timeout_text = "timed out after " + std::to_string(timeout_ms) + " ms";
+    for (size_t k = 0; k < n; ++k) {
+      Lent &l = lent[k];
+      sent += l.sent;
+      replies += l.done;
+      try {
+        for (size_t j = 0; j < l.idx.size(); ++j) {
+          const uint32_t i = l.idx[j];
+          glide_value *v = &results[i];
+          if (j < l.done) {
+            const ErrorClass kind = v->type == GLIDE_VALUE_ERROR
+                                        ? classify_error(value::string_of(*v))
+                                        : ErrorClass::kNone;
+            if (config_.cluster && kind != ErrorClass::kNone &&
+                (kind != ErrorClass::kRetryable || req->retry_server_error)) {
+              req->resume.push_back(Request::Resume{Request::Resume::kFollow, i, GLIDE_OK,
+                                                    std::string(value::string_of(*v)),
+                                                    l.c->address()});
+              continue;
+            }
+            request_apply_transform(b.commands[i].transform, v);
+          } else if (l.failed) {
+            // Lost with its connection, written or still queued (as on the I/O thread's path,
+            // where a failing connection loses what it had queued too): an error, or re-sent when
+            // the batch allows it.
+            req->resume.push_back(Request::Resume{Request::Resume::kLost, i, l.kind, l.why, {}});
+            continue;
+          } else if (!arena->set_error(v, GLIDE_ERR_TIMEOUT,
+                                       timeout_text + " waiting for " + l.c->name())) {
+            *v = *oom_root();
+          }
+          answered[i >> 6] |= uint64_t{1} << (i & 63);
+        }
+      } catch (...) {
+        oom = true;
+      }
+      if (timed_out && !l.failed && l.done < l.idx.size())
+        l.c->caller_fail(GLIDE_ERR_TIMEOUT, "timed out (while lent) with replies owed by");
+    }
+  } catch (...) {
+    // Out of memory half-way (a message): every connection is out of step, the answer is OOM.
+    for (size_t k = 0; k < n; ++k)
+      lent[k].c->caller_fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory (while lent) with");
+    Arena::destroy(arena);
+    req->resume.clear();
+    request_free(req);
+    inflight_.fetch_sub(kCallerSide, std::memory_order_release);
+    for (size_t k = 0; k < n; ++k) hand_back(lent[k].c);
+    return error_root(GLIDE_ERR_OUT_OF_MEMORY, "out of memory", 13);
+  }
+  req->arena = arena;
+  req->results = results;
+  req->answered = answered;
+  req->count = static_cast<uint32_t>(count);
+  glide_value *root = nullptr;
+  if (oom) {
+    req->resume.clear();
+    root = error_root(GLIDE_ERR_OUT_OF_MEMORY, "out of memory", 13);
+  } else if (req->resume.empty()) {
+    root = request_build_root(req);  // the arena becomes the caller's
+  } else {
+    // The I/O thread finishes it (run_blocking submits it), within what is left of the timeout.
+    req->adopted = true;
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+  }
+  if (timed_out) cs_timeouts_.fetch_add(1, std::memory_order_relaxed);
+  cs_sent_.fetch_add(sent, std::memory_order_relaxed);
+  cs_replies_.fetch_add(replies, std::memory_order_relaxed);
+  if (root) {
+    cs_completed_.fetch_add(1, std::memory_order_relaxed);
+    if (req->arena) Arena::destroy(req->arena);  // oom: nobody took it
+    req->arena = nullptr;
+    request_free(req);
+  }
+  inflight_.fetch_sub(kCallerSide, std::memory_order_release);
+  for (size_t k = 0; k < n; ++k) hand_back(lent[k].c);  // the last use of the client
+  return root;
+}
+
+void Client::want_lending(cluster::LendTable &table) {
+  // The I/O thread offers a connection when it goes quiet; those quiet already are offered by
+  // its next scan (take_returned), which this asks for.
+  std::lock_guard<std::mutex> lock(submit_mu_);
+  table.want();
+  returns_pending_.store(true, std::memory_order_release);
+  wake_if_idle();
 }
 
 void Client::hand_back(Connection *c) {

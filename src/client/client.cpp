@@ -392,8 +392,7 @@ void Client::on_auth_reply(Request *req, glide_value *root) {
 void Client::take_returned() {
   executor_.topology().for_each_node([](Node *n) {
     Connection *c = n->conn.get();
-    if (!c->returned()) return;
-    if (c->reclaim()) c->flush();  // what the I/O thread queued while it was lent
+    if (c->returned() && c->reclaim()) c->flush();  // what was queued here while it was lent
     c->offer_if_quiet();
   });
 }

@@ -50,6 +50,15 @@ class Client final : public ExecutorHost {
   // takes the I/O thread's path (submit), as it does after a MOVED/ASK or anything the I/O
   // thread handles (retries, reconnects).
   glide_value *try_caller_side(Request *req);
+  // The same for a blocking non-atomic glide_client_exec whose commands each go to one slot's
+  // primary: every node's connection is borrowed (all or none), each node's share written with
+  // gathering writes straight from the batch, the replies read into their places with poll over
+  // the sockets. What the I/O thread must finish (a redirect, a lost connection) is handed to
+  // it inside the request (Request::resume) with the answers so far: nullptr then, and req goes
+  // to submit.
+  glide_value *try_caller_side_batch(Request *req);
+  static constexpr size_t kMaxCallerSideCommands = 4096;  // bigger batches: the I/O thread
+  static constexpr size_t kMaxCallerSideNodes = 16;
   // glide_client_update_password (caller threads, not the I/O thread): the I/O thread changes the
   // password its connections' handshakes send (nullptr: none); with immediate_auth it also sends
   // AUTH on every connected node and this returns once all have answered (the first failure's
@@ -150,10 +159,12 @@ class Client final : public ExecutorHost {
   static constexpr uint64_t kCallerSide = (uint64_t{1} << 32) | 1;
   std::atomic<uint64_t> inflight_{0};
   // A caller handed a borrowed connection back with something for the I/O thread (queued work,
-  // a reply owed, a failure): it scans for Connection::kReturned at the end of its turn.
+  // a reply owed, a failure), or lending was just wanted: it scans the nodes at the end of its
+  // turn (take_returned: settles kReturned, offers what is quiet).
   std::atomic<bool> returns_pending_{false};
   void take_returned();
   void hand_back(Connection *c);  // caller thread: a borrowed connection, offered or returned
+  void want_lending(cluster::LendTable &table);  // caller thread: the first eligible call
   // Caller-side requests: sent, replies read, completed (any way), timed out; added to stats().
   std::atomic<uint64_t> cs_sent_{0}, cs_replies_{0}, cs_completed_{0}, cs_timeouts_{0};
   int wake_fd_ = -1;

@@ -33,7 +33,12 @@ class LendTable {
   // Caller threads: the connection of the slot's primary, counted in readers_ (leave() after the
   // borrow attempt), or nullptr (nothing published, closed).
   Connection *enter(uint16_t slot) {
-    readers_.fetch_add(1, std::memory_order_seq_cst);
+    enter();
+    return lookup(slot);
+  }
+  // The same for several slots: enter(), lookup() each, leave().
+  void enter() { readers_.fetch_add(1, std::memory_order_seq_cst); }
+  Connection *lookup(uint16_t slot) const {
     if (!slots_ready_.load(std::memory_order_acquire)) return nullptr;
     const uint16_t shard = slots_[slot & (kSlotCount - 1)].load(std::memory_order_relaxed);
     if (shard >= kMaxShards) return nullptr;

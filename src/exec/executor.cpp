@@ -81,13 +81,19 @@ void Executor::begin(Request *req) {
   req->count = static_cast<uint32_t>(req->batch->commands.size());
   req->unanswered = req->count;
   const size_t words = (size_t{req->count} + 63) / 64;
-  req->arena = Arena::create(256 + size_t{req->count} * (sizeof(glide_value) + 16) +
-                             words * sizeof(uint64_t));
-  if (req->arena) {
-    req->results = req->arena->alloc_values(req->count);
-    req->answered = words ? static_cast<uint64_t *>(
-                                req->arena->alloc(words * sizeof(uint64_t), alignof(uint64_t)))
-                          : nullptr;
+  const bool adopted = req->adopted;  // the caller side built the answers so far
+  req->adopted = false;
+  if (adopted) {
+    for (size_t w = 0; w < words; ++w)
+      req->unanswered -= static_cast<uint32_t>(__builtin_popcountll(req->answered[w]));
+  } else {
+    req->arena = Arena::create(request_arena_bytes(req->count));
+    if (req->arena) {
+      req->results = req->arena->alloc_values(req->count);
+      req->answered = words ? static_cast<uint64_t *>(
+                                  req->arena->alloc(words * sizeof(uint64_t), alignof(uint64_t)))
+                            : nullptr;
+    }
   }
   // Link first so that every path below ends in complete().
   req->live_next = live_head_;
@@ -103,7 +109,8 @@ void Executor::begin(Request *req) {
     complete(req);
     return;
   }
-  for (size_t w = 0; w < words; ++w) req->answered[w] = 0;
+  if (!adopted)
+    for (size_t w = 0; w < words; ++w) req->answered[w] = 0;
 
   const uint32_t ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
   struct timeval tv = ms_to_timeval(ms);
@@ -133,8 +140,8 @@ void Executor::begin(Request *req) {
   // Planning may complete (and deliver) the request; it must stay alive until plan ends.
   RequestHold hold(req);
   try {
-    if (!req->first_error.empty())
-      follow_first_error(req);
+    if (!req->resume.empty())
+      follow_resume(req);
     else
       plan(req);
   } catch (...) {

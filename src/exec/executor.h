@@ -166,8 +166,8 @@ class Executor final : public plan::ClusterView,
   void send_transaction(Request *req, Node *node, bool asking);
 
   // ---- redirects and retries (redirect.cpp)
-  // begin() of a request whose first answer came to the caller side (Request::first_error).
-  void follow_first_error(Request *req);
+  // begin() of a request the caller side started (Request::resume).
+  void follow_resume(Request *req);
   // An error reply for (req, index, part) from `from`: handles MOVED, ASK, READONLY and (when the
   // batch asks for it) TRYAGAIN & co by re-sending; true when handled (the slot is pending again).
   bool on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v, Node *from);

@@ -131,17 +131,30 @@ void Executor::on_retry_timer(evutil_socket_t, short, void *arg) {
   });
 }
 
-void Executor::follow_first_error(Request *req) {
-  const std::string msg = std::move(req->first_error);
-  req->first_error.clear();
-  glide_value v{};
-  v.type = GLIDE_VALUE_ERROR;
-  v.error_kind = GLIDE_ERR_SERVER;
-  v.u.string.ptr = msg.data();
-  v.u.string.len = msg.size();
-  Node *from = topology_.node_for(req->first_from);
-  if (!on_error_reply(req, 0, kNoPart, &v, from))
-    request_set_error(req, 0, kNoPart, GLIDE_ERR_SERVER, msg);  // the redirect is the answer
+void Executor::follow_resume(Request *req) {
+  std::vector<Request::Resume> resume = std::move(req->resume);
+  req->resume.clear();
+  for (Request::Resume &r : resume) {
+    if (req->completed) break;
+    switch (r.what) {
+      case Request::Resume::kFollow: {
+        // As if its node had just answered this: the redirect (or retry) is followed from here.
+        glide_value v{};
+        v.type = GLIDE_VALUE_ERROR;
+        v.error_kind = GLIDE_ERR_SERVER;
+        v.u.string.ptr = r.text.data();
+        v.u.string.len = r.text.size();
+        Node *from = topology_.node_for(r.from);
+        if (!on_error_reply(req, r.index, kNoPart, &v, from))
+          request_set_error(req, r.index, kNoPart, GLIDE_ERR_SERVER, r.text);  // the answer
+        break;
+      }
+      case Request::Resume::kLost:
+        if (!on_lost(req, r.index, kNoPart))
+          request_set_error(req, r.index, kNoPart, r.kind, r.text);
+        break;
+    }
+  }
 }
 
 bool Executor::on_error_reply(Request *req, uint32_t index, uint16_t part, glide_value *v,

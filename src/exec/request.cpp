@@ -17,8 +17,10 @@ void set_error(Arena *a, glide_value *v, glide_error_kind kind, std::string_view
   if (!a->set_error(v, kind, message)) oom_value(v);
 }
 
+}  // namespace
+
 // Shapes a typed helper's reply like the Python ClusterBatch documents it.
-void apply_transform(Transform t, glide_value *v) {
+void request_apply_transform(Transform t, glide_value *v) {
   switch (t) {
     case Transform::kIntToBool:
       if (v->type == GLIDE_VALUE_INTEGER) {
@@ -38,9 +40,11 @@ void apply_transform(Transform t, glide_value *v) {
   }
 }
 
+namespace {
+
 void element_done(Request *req, uint32_t index) {
   req->mark_answered(index);
-  apply_transform(req->batch->commands[index].transform, &req->results[index]);
+  request_apply_transform(req->batch->commands[index].transform, &req->results[index]);
   --req->unanswered;
   if (req->unanswered == 0) req->owner->maybe_complete(req);
 }
@@ -124,7 +128,7 @@ void request_reply_done(Request *req, uint32_t index, uint16_t part) {
         r.u.aggregate.len == req->count) {
       req->results = r.u.aggregate.items;
       for (uint32_t i = 0; i < req->count; ++i)
-        apply_transform(req->batch->commands[i].transform, &req->results[i]);
+        request_apply_transform(req->batch->commands[i].transform, &req->results[i]);
     } else if (r.type == GLIDE_VALUE_ARRAY) {
       set_error(req->arena, &r, GLIDE_ERR_PROTOCOL,
                 "EXEC returned " + std::to_string(r.u.aggregate.len) + " replies for " +

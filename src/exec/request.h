@@ -95,11 +95,21 @@ struct Request {
   bool internal = false;
   uint32_t timeout_ms = 0;
   plan::Route route;
-  // A single command the caller side already sent (client.h, try_caller_side) and got a
-  // redirect for (MOVED, ASK, READONLY): begin() follows it as if its node had just answered,
-  // instead of sending the command to that node again.
-  std::string first_error;
-  Address first_from;
+  // Elements the caller side (client.h, try_caller_side*) started but could not finish: begin()
+  // takes each over as if its node had just answered (kFollow: an error reply to follow, MOVED /
+  // ASK / READONLY / TRYAGAIN & co) or its connection had just failed (kLost), instead of
+  // sending it again blindly. With
+  // `adopted`, the caller side also built the arena, results and answered bits (its final
+  // answers are kept; ~Request frees an adopted arena nobody took).
+  struct Resume {
+    enum What : uint8_t { kFollow, kLost } what;
+    uint32_t index;
+    glide_error_kind kind;  // kLost
+    std::string text;       // kFollow: the error reply; kLost: why
+    Address from;           // kFollow: the node that answered
+  };
+  std::vector<Resume> resume;
+  bool adopted = false;
   bool retry_server_error = false;
   bool retry_connection_error = false;
   Node *forced = nullptr;       // every command goes to this node (route, standalone)
@@ -156,6 +166,7 @@ struct Request {
   Request *pool_next = nullptr;  // the pool's free list
 
   ~Request() {
+    if (adopted) Arena::destroy(arena);  // a caller-side arena begin() never took
     Arena::destroy(orphan);
     delete dispatch_node;
   }
@@ -195,6 +206,13 @@ class RequestPool {
   size_t count_ = 0;
 };
 
+// The first block of a request's arena: room for its results and answered bits (and a little
+// more), so a small batch's answers need no second block.
+inline size_t request_arena_bytes(uint32_t count) {
+  const size_t words = (size_t{count} + 63) / 64;
+  return 256 + size_t{count} * (sizeof(glide_value) + 16) + words * sizeof(uint64_t);
+}
+
 // A request nobody refers to any more: back to its pool, or deleted.
 inline void request_free(Request *req) {
   if (req->pool)
@@ -230,6 +248,8 @@ void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_
                        std::string_view message);
 // The reply of element i / part `part` has been written into its slot (by the parser).
 void request_reply_done(Request *req, uint32_t index, uint16_t part);
+// Shapes a typed helper's reply (BatchCommand::transform) once it is final.
+void request_apply_transform(Transform t, glide_value *v);
 // Fills every unanswered element with an error (timeout, closing).
 void request_fail_unanswered(Request *req, glide_error_kind kind, std::string_view message);
 // Builds the root for the caller (the request's arena moves to the caller).

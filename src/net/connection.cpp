@@ -649,6 +649,18 @@ void Connection::handle_readable() {
     // A whole reply: the connection makes progress (bytes alone do not count: a peer trickling
     // an endless reply would hold every request behind it forever).
     timeouts_since_reply_ = 0;
+    if (pos == rlen_ && pending_.empty()) {
+      // The last reply owed, and nothing after it: the connection may go on offer before the
+      // reply is delivered, so that the blocking caller it wakes finds it offered. Nothing of
+      // the socket, read buffer or parser is touched after an offer.
+      rlen_ = 0;  // all of it read
+      if (offer_if_quiet()) {
+        owner_->on_reply(cur_, target, !cur_scratch_);
+        if (cur_scratch_) scratch_->reset();
+        return;
+      }
+      pos = 0;
+    }
     owner_->on_reply(cur_, target, !cur_scratch_);
     if (cur_scratch_) scratch_->reset();
     if (!transport_) return;  // failed while delivering

@@ -129,9 +129,10 @@ class Connection final : private Resolver::Waiter {
   // I/O thread: this connection may be offered when quiet while *wanted is set (plain TCP, a
   // primary's command connection); nullptr: never again (an offer now is taken back).
   void set_lendable(const std::atomic<bool> *wanted);
-  // I/O thread, at the end of an event or of a hand-back: offers the connection if it is quiet
-  // (ready, nothing queued, owed or half-read) and lending is wanted.
-  void offer_if_quiet();
+  // I/O thread, at the end of an event or of a hand-back (or as its last reply is read): offers
+  // the connection if it is quiet (ready, nothing queued, owed or half-read) and lending is
+  // wanted; true when it did (the caller then touches nothing of the socket, buffer or parser).
+  bool offer_if_quiet();
   // I/O thread: true once it holds the socket again (an offer taken back, a hand-back settled;
   // the connection may have failed while settling); false while a caller holds it (kWanted set).
   bool reclaim();
@@ -162,6 +163,29 @@ class Connection final : private Resolver::Waiter {
   // once handed back. No heap allocation but the arena's (and the read buffer's first growth).
   TripResult caller_round_trip(std::string_view encoded, Arena *arena, glide_value *target,
                                uint32_t timeout_ms, const ReplyTag &owed);
+  // Caller thread, on a borrowed connection: the pieces of a round trip the caller drives itself
+  // over several connections at once (a batch, Client::try_caller_side_batch).
+  int caller_fd() const { return transport_->fd(); }
+  void caller_saw_news() { lend_check_ = true; }  // the probe found bytes / EOF: nothing sent
+  // Writes iov[0..n) as far as the socket takes it: the bytes written (0: would block), or -1:
+  // failed (why set; the connection fails once handed back).
+  ssize_t caller_write(const struct iovec *iov, int n, std::string *why);
+  // Reads once and parses every whole reply there: reply k goes to *targets[*done + k] (memory
+  // from arena), *done advances; `count` replies are expected in all. False: the connection
+  // closed, failed or sent garbage (kind/why set; it fails once handed back).
+  bool caller_read(Arena *arena, glide_value *const *targets, size_t count, size_t *done,
+                   glide_error_kind *kind, std::string *why);
+  // Caller thread: the caller stops with the connection out of step (a reply half-read or
+  // still owed at its timeout, out of memory half-way): it fails once handed back.
+  void caller_fail(glide_error_kind kind, const char *why) {
+    caller_mid_reply_ = false;
+    parser_.reset();
+    rlen_ = 0;
+    lend_owed_ = ReplyTag{};
+    lend_fail_kind_ = kind;
+    lend_fail_why_ = why;
+  }
+
   // Caller thread, done with a borrowed connection: offers it again (true), unless the I/O thread
   // wants it (kWanted) or must settle something first (false: return_to_io(), and the client
   // tells the I/O thread). Neither touches the connection after its atomic store.
@@ -275,6 +299,7 @@ class Connection final : private Resolver::Waiter {
   bool read_paused_ = false;                        // I/O thread: ev_read_ out of epoll (offered)
   ReplyTag lend_owed_{};                            // req set: a reply owed to this tag first
   bool lend_check_ = false;                         // the socket had news: the I/O thread reads
+  bool caller_mid_reply_ = false;                   // caller_read: the parser holds part of a reply
   glide_error_kind lend_fail_kind_ = GLIDE_OK;      // the connection must fail, and why
   const char *lend_fail_why_ = nullptr;
   bool fail_deferred_ = false;  // I/O thread: fail() came while lent; done once handed back

@@ -2,6 +2,7 @@
 // taking back on the I/O thread, and the caller's own round trip on the borrowed socket.
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <chrono>
@@ -35,14 +36,15 @@ bool Connection::quiet() const {
          transport_ && !config_.tls_context && !fail_deferred_;
 }
 
-void Connection::offer_if_quiet() {
-  if (!lend_wanted_ || !lend_wanted_->load(std::memory_order_relaxed)) return;
-  if (lend_.load(std::memory_order_relaxed) != kHeld || !quiet()) return;
+bool Connection::offer_if_quiet() {
+  if (!lend_wanted_ || !lend_wanted_->load(std::memory_order_relaxed)) return false;
+  if (lend_.load(std::memory_order_relaxed) != kHeld || !quiet()) return false;
   // Out of epoll while offered: a caller reading its reply must not wake the I/O thread too.
   // (A server closing the idle socket meanwhile is seen by the caller's peek, or at reclaim.)
   if (!read_paused_) event_del(&ev_read_);
   read_paused_ = true;
   lend_.store(kOffered, std::memory_order_release);
+  return true;
 }
 
 void Connection::hold_for_io() {
@@ -261,6 +263,77 @@ Connection::TripResult Connection::caller_round_trip(std::string_view encoded, A
       rlen_ -= pos;
     }
   }
+}
+
+ssize_t Connection::caller_write(const struct iovec *iov, int n, std::string *why) {
+  const IoResult r = transport_->writev(iov, n);
+  if (r.status == IoStatus::kOk) return static_cast<ssize_t>(r.bytes);
+  if (r.status == IoStatus::kWouldBlock) return 0;
+  lend_fail_kind_ = transport_->error_kind();
+  lend_fail_why_ = "write failed (while lent) to";
+  *why = describe("write failed to") + ": " + transport_->error();
+  return -1;
+}
+
+bool Connection::caller_read(Arena *arena, glide_value *const *targets, size_t count, size_t *done,
+                             glide_error_kind *kind, std::string *why) {
+  auto failed = [&](glide_error_kind k, const char *lent_why, std::string message) {
+    caller_mid_reply_ = false;
+    parser_.reset();
+    rlen_ = 0;
+    lend_fail_kind_ = k;
+    lend_fail_why_ = lent_why;
+    *kind = k;
+    *why = std::move(message);
+    return false;
+  };
+  if (rcap_ - rlen_ < kLendReadChunk / 4) {
+    const size_t cap = rcap_ ? rcap_ * 2 : kLendReadChunk;
+    char *nb = static_cast<char *>(mem::resize(rbuf_, cap));
+    if (!nb)
+      return failed(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading (while lent) from",
+                    describe("out of memory reading from"));
+    rbuf_ = nb;
+    rcap_ = cap;
+  }
+  const IoResult r = transport_->read(rbuf_ + rlen_, rcap_ - rlen_);
+  if (r.status == IoStatus::kWouldBlock) return true;
+  if (r.status == IoStatus::kClosed)
+    return failed(GLIDE_ERR_CONNECTION, "connection closed by", describe("connection closed by"));
+  if (r.status != IoStatus::kOk)
+    return failed(transport_->error_kind(), "read failed (while lent) from",
+                  describe("read failed from") + ": " + transport_->error());
+  rlen_ += r.bytes;
+  size_t pos = 0;
+  while (pos < rlen_) {
+    if (*done >= count)
+      return failed(GLIDE_ERR_PROTOCOL, "unexpected bytes after the replies (while lent) from",
+                    "protocol error from " + name_ + ": reply with no request");
+    glide_value *target = targets[*done];
+    if (!caller_mid_reply_) {
+      parser_.begin(target, arena);
+      caller_mid_reply_ = true;
+    }
+    size_t consumed = 0;
+    const resp::Status st = parser_.feed(rbuf_ + pos, rlen_ - pos, &consumed);
+    pos += consumed;
+    if (st == resp::Status::kNeedMore) break;
+    if (st == resp::Status::kError) {
+      const bool oom = parser_.error().rfind("out of memory", 0) == 0;
+      std::string message = "reply from " + name_ + ": " + parser_.error();
+      return failed(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, "malformed reply from",
+                    std::move(message));
+    }
+    caller_mid_reply_ = false;
+    if (target->type == GLIDE_VALUE_PUSH) continue;  // out-of-band (nobody subscribed): dropped
+    timeouts_since_reply_ = 0;
+    ++*done;
+  }
+  if (pos > 0) {
+    std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+  return true;
 }
 
 bool Connection::try_offer() {

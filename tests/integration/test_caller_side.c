@@ -310,6 +310,217 @@ static void test_standalone_client(void **state) {
   glide_client_close(c);
 }
 
+/* ------------------------------------------------------------------ batches */
+
+/* Keys on every primary: cs:b:<i>, 24 of them spread over the slots. */
+#define NK 24
+static void batch_keys(char k[NK][64]) {
+  for (int i = 0; i < NK; i++) h_key(k[i], sizeof k[i], "cs:b:%d", i);
+}
+
+/* Repeats a blocking batch of GETs of every key until one is answered on the caller side (all
+ * of the nodes' connections on offer), at most 50 tries. */
+static void warm_up_batch(glide_client *c, char k[NK][64]) {
+  glide_batch *b = glide_batch_new(false);
+  assert_non_null(b);
+  for (int i = 0; i < NK; i++) OK(glide_batch_get(b, k[i], strlen(k[i])));
+  const uint64_t before = stats_of(c).caller_side_requests;
+  for (int i = 0; i < 50 && stats_of(c).caller_side_requests == before; i++) {
+    glide_value *r = glide_client_exec(c, b, false, NULL);
+    assert_array(r, NK);
+    glide_value_free(r);
+  }
+  glide_batch_free(b);
+  if (stats_of(c).caller_side_requests == before) h_fail("no batch took the caller-side path");
+}
+
+static void test_blocking_batch_takes_the_caller_side(void **state) {
+  (void)state;
+  glide_client *c = h_cluster_client();
+  char k[NK][64];
+  batch_keys(k);
+  for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
+  warm_up_batch(c, k);
+  for (int round = 0; round < 3; round++) {
+    const glide_stats s0 = stats_of(c);
+    glide_batch *b = glide_batch_new(false);
+    assert_non_null(b);
+    for (int i = 0; i < NK; i++) {
+      char v[32];
+      snprintf(v, sizeof v, "r%d-%d", round, i);
+      OK(glide_batch_set(b, k[i], strlen(k[i]), v, strlen(v)));
+      OK(glide_batch_get(b, k[i], strlen(k[i])));
+    }
+    OK(h_batch_cmd(b, "LPUSH", k[0], "x", NULL)); /* WRONGTYPE, in place */
+    glide_value *r = glide_client_exec(c, b, false, NULL);
+    assert_array(r, 2 * NK + 1);
+    for (int i = 0; i < NK; i++) {
+      char v[32];
+      snprintf(v, sizeof v, "r%d-%d", round, i);
+      assert_ok(h_at(r, 2 * (size_t)i));
+      assert_bulk(h_at(r, 2 * (size_t)i + 1), v);
+    }
+    assert_error_prefix(h_at(r, 2 * NK), GLIDE_ERR_SERVER, "WRONGTYPE");
+    glide_value_free(r);
+    /* raise_on_error: the first error is the root, as on the I/O thread's path */
+    r = glide_client_exec(c, b, true, NULL);
+    assert_error_prefix(r, GLIDE_ERR_SERVER, "WRONGTYPE");
+    glide_value_free(r);
+    glide_batch_free(b);
+    const glide_stats s1 = stats_of(c);
+    assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 2);
+    assert_int_equal(s1.requests_completed - s0.requests_completed, 2);
+    assert_int_equal(s1.commands_sent - s0.commands_sent, 2 * (2 * NK + 1));
+    assert_int_equal(s1.replies_received - s0.replies_received, 2 * (2 * NK + 1));
+  }
+  /* A typed helper's reply is shaped the same (COPY: a boolean). */
+  char src[64], dst[64];
+  h_key(src, sizeof src, "cs:{copy}:src");
+  h_key(dst, sizeof dst, "cs:{copy}:dst");
+  h_del_keys(c, src, dst, NULL);
+  glide_batch *b = glide_batch_new(false);
+  OK(glide_batch_set(b, src, strlen(src), "s", 1));
+  OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));
+  OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));
+  const uint64_t before = stats_of(c).caller_side_requests;
+  glide_value *r = glide_client_exec(c, b, false, NULL);
+  assert_array(r, 3);
+  assert_bool(h_at(r, 1), true);
+  assert_bool(h_at(r, 2), false);
+  glide_value_free(r);
+  glide_batch_free(b);
+  assert_int_equal(stats_of(c).caller_side_requests - before, 1);
+  h_del_keys(c, src, dst, NULL);
+  for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
+  glide_client_close(c);
+}
+
+/* 4,000 SETs of 2 KiB (8 MB written over three sockets while the replies come back): writes
+ * the sockets take in part, interleaved with reading. Past 4,096 commands the I/O thread runs it.
+ */
+static void test_big_batch_on_the_caller_side(void **state) {
+  (void)state;
+  glide_client *c = h_cluster_client_timeouts(10000, 2000);
+  char k[NK][64];
+  batch_keys(k);
+  warm_up_batch(c, k);
+  static char v[2048];
+  memset(v, 'v', sizeof v);
+  for (int n = 4000; n <= 4200; n += 200) {
+    glide_batch *b = glide_batch_new(false);
+    for (int i = 0; i < n; i++) {
+      char k[64];
+      h_key(k, sizeof k, "cs:big:%d", i % 500);
+      OK(glide_batch_set(b, k, strlen(k), v, sizeof v));
+    }
+    const uint64_t before = stats_of(c).caller_side_requests;
+    glide_value *r = glide_client_exec(c, b, false, NULL);
+    assert_array(r, (size_t)n);
+    for (int i = 0; i < n; i++) assert_ok(h_at(r, (size_t)i));
+    glide_value_free(r);
+    glide_batch_free(b);
+    assert_int_equal(stats_of(c).caller_side_requests - before, n <= 4096 ? 1 : 0);
+  }
+  for (int i = 0; i < 500; i++) {
+    char k[64];
+    h_key(k, sizeof k, "cs:big:%d", i);
+    h_del_keys(c, k, NULL);
+  }
+  glide_client_close(c);
+}
+
+/* A batch whose slow element times out on the caller side: that element is TIMEOUT, the others
+ * are answered; its connection is out of step (a reply still owed) and reconnects; the next
+ * answers are their own. */
+static void test_batch_timeout_on_the_caller_side(void **state) {
+  (void)state;
+  glide_client *c = h_cluster_client_timeouts(150, 2000);
+  char k[NK][64];
+  batch_keys(k);
+  char slow[64];
+  h_key(slow, sizeof slow, "cs:b:slow");
+  warm_up_batch(c, k);
+  const glide_stats s0 = stats_of(c);
+  glide_batch *b = glide_batch_new(false);
+  for (int i = 0; i < NK; i++) OK(glide_batch_set(b, k[i], strlen(k[i]), "t", 1));
+  OK(h_batch_cmd(b, "EVAL",
+                 "local t=redis.call('TIME') local s=t[1]*1000000+t[2] "
+                 "while true do local n=redis.call('TIME') "
+                 "if n[1]*1000000+n[2]-s>tonumber(ARGV[1]) then break end end "
+                 "return redis.call('SET', KEYS[1], 'after')",
+                 "1", slow, "400000", NULL));
+  glide_value *r = glide_client_exec(c, b, false, NULL);
+  glide_batch_free(b);
+  assert_array(r, NK + 1);
+  assert_error_prefix(h_at(r, NK), GLIDE_ERR_TIMEOUT, "timed out after 150 ms waiting for ");
+  size_t ok = 0, timed_out = 0;
+  for (int i = 0; i < NK; i++) {
+    const glide_value *e = h_at(r, (size_t)i);
+    if (e->type == GLIDE_VALUE_SIMPLE_STRING)
+      ok++;
+    else if (e->type == GLIDE_VALUE_ERROR && e->error_kind == GLIDE_ERR_TIMEOUT)
+      timed_out++; /* queued behind the script on its node */
+    else
+      h_fail("element %d is neither OK nor TIMEOUT", i);
+  }
+  assert_true(ok > 0);
+  glide_value_free(r);
+  const glide_stats s1 = stats_of(c);
+  assert_int_equal(s1.timeouts - s0.timeouts, 1);
+  assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 1);
+  h_sleep_ms(450);
+  r = h_cmd(c, "GET", slow, NULL);
+  assert_bulk(r, "after");
+  glide_value_free(r);
+  for (int i = 0; i < NK; i++) {
+    r = h_cmd(c, "GET", k[i], NULL);
+    assert_bulk(r, "t");
+    glide_value_free(r);
+    h_del_keys(c, k[i], NULL);
+  }
+  assert_int_equal(stats_of(c).reconnects - s0.reconnects, 1); /* the script's node */
+  printf("%zu elements answered, %zu timed out behind the script\n", ok, timed_out);
+  h_del_keys(c, slow, NULL);
+  glide_client_close(c);
+}
+
+/* Connections the server closed while on offer: the batch sees it before writing anything and
+ * takes the I/O thread's path, which reconnects. */
+static void test_batch_connections_closed_while_offered(void **state) {
+  (void)state;
+  glide_client *c = h_cluster_client();
+  char k[NK][64];
+  batch_keys(k);
+  warm_up_batch(c, k);
+  uint16_t ports[3] = {0};
+  size_t np = 0;
+  for (int i = 0; i < NK && np < 3; i++) {
+    const uint16_t p = h_slot_owner_port(c, h_key_slot(k[i], strlen(k[i])));
+    bool seen = false;
+    for (size_t j = 0; j < np; j++) seen |= ports[j] == p;
+    if (!seen) ports[np++] = p;
+  }
+  for (int round = 0; round < 2; round++) {
+    glide_batch *b = glide_batch_new(false);
+    for (int i = 0; i < NK; i++) OK(glide_batch_set(b, k[i], strlen(k[i]), "w", 1));
+    glide_value *r = glide_client_exec(c, b, false, NULL); /* every connection on offer */
+    assert_array(r, NK);
+    glide_value_free(r);
+    const glide_stats s0 = stats_of(c);
+    char buf[256];
+    h_raw_cmd(ports[round % np], buf, sizeof buf, "CLIENT", "KILL", "TYPE", "normal", NULL);
+    h_sleep_ms(50);
+    r = glide_client_exec(c, b, false, NULL);
+    assert_array(r, NK);
+    for (int i = 0; i < NK; i++) assert_ok(h_at(r, (size_t)i));
+    glide_value_free(r);
+    glide_batch_free(b);
+    assert_int_equal(stats_of(c).reconnects - s0.reconnects, 1);
+  }
+  for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
+  glide_client_close(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_blocking_commands_take_the_caller_side),
@@ -318,6 +529,10 @@ int main(void) {
       cmocka_unit_test(test_connection_closed_while_offered),
       cmocka_unit_test(test_threads_share_the_connections),
       cmocka_unit_test(test_standalone_client),
+      cmocka_unit_test(test_blocking_batch_takes_the_caller_side),
+      cmocka_unit_test(test_big_batch_on_the_caller_side),
+      cmocka_unit_test(test_batch_timeout_on_the_caller_side),
+      cmocka_unit_test(test_batch_connections_closed_while_offered),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }

@@ -130,6 +130,13 @@ static bool element_ok(const glide_value *e, size_t i) {
   }
 }
 
+/* [SET a 1, GET b, GET r, GET t] (the blocking sweep's batch). */
+static bool blocking_element_ok(const glide_value *e, size_t i) {
+  if (is_oom(e)) return true;
+  static const char *const want[4] = {NULL, "bv", "rv", "tv"};
+  return i == 0 ? glide_value_get_type(e) == GLIDE_VALUE_SIMPLE_STRING : is_bulk(e, want[i]);
+}
+
 /* The transaction [SET x 1, GET x]. */
 static bool tx_element_ok(const glide_value *e, size_t i) {
   if (is_oom(e)) return true;
@@ -275,6 +282,58 @@ static void sweep_blocking(fake_node *a, const char *key, const char *want, cons
   if (!first_clean) h_fail("blocking sweep: did not end within 5000 allocations");
 }
 
+/* The pipeline sweep again, blocking, on the caller-side fast path: a fresh client per run with
+ * both nodes' connections on offer (the batch run until one went the caller's way), then the Nth
+ * allocation of one exec fails. The MOVED and TRYAGAIN are handed to the I/O thread inside the
+ * request, with the answers so far. */
+static void sweep_blocking_batch(fake_node *a, const glide_batch *warm, const sweep_case *sc) {
+  long n_fail = 1, runs_with_oom = 0, first_clean = 0;
+  for (; n_fail <= 5000; n_fail++) {
+    glide_client *c = fake_node_client(a, 3000, 0, 0);
+    const uint64_t before = caller_side_count(c);
+    for (int i = 0; i < 50 && caller_side_count(c) == before; i++) {
+      glide_value *w = glide_client_exec(c, warm, false, NULL);
+      glide_value_free(w);
+    }
+    if (caller_side_count(c) == before) h_fail("%s: the fast path is never taken", sc->name);
+    sc->rules(sc->ctx);
+    atomic_store(&g_failed, 0);
+    atomic_store(&g_countdown, n_fail);
+    glide_value *r = glide_client_exec(c, sc->batch, false, sc->options);
+    atomic_store(&g_countdown, 0);
+    const bool failed_one = atomic_load(&g_failed) > 0;
+    char d[1024];
+    if (r == g_static_root) assert_is_static_oom_root(r);
+    if (!is_oom(r)) {
+      if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
+        h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
+      for (size_t i = 0; i < sc->elements; i++)
+        if (!sc->element_ok(glide_value_at(r, i), i))
+          h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
+    }
+    bool any_oom = is_oom(r);
+    for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++)
+      any_oom = is_oom(glide_value_at(r, i));
+    runs_with_oom += any_oom;
+    glide_value_free(r);
+    glide_value *v = h_cmd(c, "GET", "b", NULL);
+    if (!is_bulk(v, "bv"))
+      h_fail("%s, N=%ld: the client is broken afterwards: GET b -> %s", sc->name, n_fail,
+             h_describe(v, d, sizeof d));
+    glide_value_free(v);
+    glide_client_close(c);
+    if (!failed_one) {
+      first_clean = n_fail;
+      break;
+    }
+  }
+  print_message(
+      "      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
+      "somewhere, all others correctly; run %ld needed fewer allocations\n",
+      sc->name, first_clean - 1, runs_with_oom, first_clean);
+  if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
+}
+
 static void test_out_of_memory_sweep(void **state) {
   (void)state;
   const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
@@ -320,6 +379,29 @@ static void test_out_of_memory_sweep(void **state) {
   redirect_rules rr = {a, moved};
   const sweep_case pipeline = {"pipeline sweep", c, batch, &o, 5, element_ok, arm_redirects, &rr};
   sweep(&pipeline);
+  /* Blocking, on the caller side: [SET a 1, GET b, GET r, GET t] (no multi-slot command, which
+   * would take the I/O thread's path), after a warm-up batch [GET a, GET b]. */
+  glide_batch *warm = glide_batch_new(false);
+  glide_batch *blocking_batch = glide_batch_new(false);
+  assert_non_null(warm);
+  assert_non_null(blocking_batch);
+  OK(h_batch_cmd(warm, "GET", "a", NULL));
+  OK(h_batch_cmd(warm, "GET", "b", NULL));
+  OK(h_batch_cmd(blocking_batch, "SET", "a", "1", NULL));
+  OK(h_batch_cmd(blocking_batch, "GET", "b", NULL));
+  OK(h_batch_cmd(blocking_batch, "GET", "r", NULL));
+  OK(h_batch_cmd(blocking_batch, "GET", "t", NULL));
+  const sweep_case blocking = {"blocking pipeline sweep (caller side)",
+                               c,
+                               blocking_batch,
+                               &o,
+                               4,
+                               blocking_element_ok,
+                               arm_redirects,
+                               &rr};
+  sweep_blocking_batch(a, warm, &blocking);
+  glide_batch_free(warm);
+  glide_batch_free(blocking_batch);
 
   glide_batch *tx = glide_batch_new(true);
   assert_non_null(tx);
