@@ -9,6 +9,7 @@
  *   c-atomic-1 atomic batch of B SETs on one hash tag, blocking c-atomic-8 8 in flight
  *   d-get-1    single GET, blocking glide_client_command       d-get-64  64 in flight (async)
  *   d-set-1    single SET, blocking                            d-set-64  64 in flight (async)
+ *   d-get-64cb, d-set-64cb   64 in flight, each callback submitting the next (no app thread)
  *   e-1000, e-10000, e-100000   one batch of N GETs: time and RSS (run each in its own process
  *                               for a clean RSS figure)
  *   f-idle     RSS and threads added by one (and a second) connected client (use --idle-port
@@ -22,6 +23,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -385,6 +387,102 @@ static void async_wait(async_state *st, size_t max_inflight) {
   }
 }
 
+/* d-*-64cb: the same 64 commands in flight, each callback submitting the next command itself
+ * (on the I/O thread, which the API allows), so no other thread is woken per command: what the
+ * library's async path costs without the application's own hand-off (d-*-64 keeps 64 in flight
+ * from the main thread with a mutex and condition variable per completion). */
+typedef struct chain_state {
+  glide_client *c;
+  enum kind kind;
+  atomic_bool stop;
+  atomic_bool measuring;
+  atomic_ullong completed_measured;
+  atomic_ullong completed_total;
+  atomic_ullong errors;
+  atomic_int inflight;
+  uint64_t rng; /* I/O thread only (every callback runs there) */
+  bench_lat lat;
+} chain_state;
+
+typedef struct chain_slot {
+  chain_state *st;
+  uint64_t t_submit;
+  uint32_t idx;
+} chain_slot;
+
+static void chain_cb(void *user_data, glide_value *result);
+
+static glide_status chain_submit(chain_slot *s) {
+  chain_state *st = s->st;
+  const uint32_t k = (uint32_t)(bench_rand(&st->rng) % O.keyspace);
+  const char *argv[3] = {st->kind == K_GET ? "GET" : "SET", key_of(k), value_of(k)};
+  size_t lens[3] = {3, BENCH_KEY_LEN, O.value_size};
+  s->idx = k;
+  s->t_submit = bench_now_ns();
+  return glide_client_command_async(st->c, st->kind == K_GET ? 2 : 3, argv, lens, chain_cb, s);
+}
+
+static void chain_cb(void *user_data, glide_value *result) {
+  chain_slot *s = user_data;
+  chain_state *st = s->st;
+  const uint64_t now = bench_now_ns();
+  atomic_fetch_add(&st->errors, (unsigned long long)check_one(result, st->kind, s->idx));
+  glide_value_free(result);
+  atomic_fetch_add(&st->completed_total, 1);
+  if (atomic_load(&st->measuring)) {
+    atomic_fetch_add(&st->completed_measured, 1);
+    bench_lat_add(&st->lat, now - s->t_submit);
+  }
+  if (atomic_load(&st->stop) || chain_submit(s) != GLIDE_OK) atomic_fetch_sub(&st->inflight, 1);
+}
+
+static void run_async_chained(glide_client *c, const char *name, enum kind kind, size_t depth,
+                              bench_result *r) {
+  chain_state st;
+  memset(&st, 0, sizeof st);
+  st.c = c;
+  st.kind = kind;
+  st.rng = 0x5EED1234ull ^ (uint64_t)kind;
+  if (!bench_lat_init(&st.lat, lat_capacity(1))) die("out of memory");
+  chain_slot *slots = calloc(depth, sizeof *slots);
+  if (!slots) die("out of memory");
+  bench_window w;
+  bench_window_init(&w, O.warmup_ms, O.duration_ms, O.callgrind);
+  atomic_store(&st.inflight, (int)depth);
+  for (size_t i = 0; i < depth; ++i) {
+    slots[i].st = &st;
+    if (chain_submit(&slots[i]) != GLIDE_OK) die("command_async refused at the start");
+  }
+  uint64_t done0 = 0, done1 = 0;
+  for (;;) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    uint64_t now = bench_now_ns();
+    if (bench_window_start(&w, now)) {
+      done0 = atomic_load(&st.completed_measured);
+      atomic_store(&st.measuring, true);
+    } else if (bench_window_over(&w, now)) {
+      bench_window_stop(&w, now);
+      atomic_store(&st.measuring, false);
+      done1 = atomic_load(&st.completed_measured);
+      break;
+    }
+  }
+  atomic_store(&st.stop, true);
+  const uint64_t since = bench_now_ns();
+  while (atomic_load(&st.inflight) > 0) {
+    if (bench_now_ns() - since > (uint64_t)WATCHDOG_MS * 1000000ull)
+      die("HANG: %d chained requests outstanding", atomic_load(&st.inflight));
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  bench_result_init(r, "glide", name);
+  r->lat_unit = "cmd";
+  finish(r, &st.lat, w.t0, w.t1, w.cpu0, w.cpu1, done1 - done0, atomic_load(&st.errors));
+  free(st.lat.v);
+  free(slots);
+}
+
 static void run_async(glide_client *c, const char *name, enum kind kind, bool batch, size_t depth,
                       bench_result *r) {
   async_state st;
@@ -597,7 +695,8 @@ static void run_idle(bench_result *r) {
 
 typedef struct scenario {
   const char *name;
-  int type; /* 0 batch sync, 1 batch async, 2 single sync, 3 single async, 4 big, 5 idle */
+  int type; /* 0 batch sync, 1 batch async, 2 single sync, 3 single async, 4 big, 5 idle,
+               6 single async chained from the callbacks */
   enum kind kind;
   size_t depth;
 } scenario;
@@ -614,6 +713,8 @@ static const scenario SCENARIOS[] = {
     {"d-set-1", 2, K_SET, 1},
     {"d-get-64", 3, K_GET, 64},
     {"d-set-64", 3, K_SET, 64},
+    {"d-get-64cb", 6, K_GET, 64},
+    {"d-set-64cb", 6, K_SET, 64},
     {"e-1000", 4, K_GET, 1000},
     {"e-10000", 4, K_GET, 10000},
     {"e-100000", 4, K_GET, 100000},
@@ -729,6 +830,9 @@ int main(int argc, char **argv) {
           break;
         case 3:
           run_async(c, s->name, s->kind, false, s->depth, &r);
+          break;
+        case 6:
+          run_async_chained(c, s->name, s->kind, s->depth, &r);
           break;
         default:
           run_big_batch(c, s->name, s->depth, &r);

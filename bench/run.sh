@@ -363,8 +363,8 @@ group floor pipeline-get b1 b-get-1
 group ceiling get b8 b-get-8
 group floor blocking-get d1get d-get-1
 group floor blocking-set d1set d-set-1
-group floor pipeline-get d64get d-get-64
-group floor pipeline-set d64set d-set-64
+group floor pipeline-get d64get d-get-64 d-get-64cb
+group floor pipeline-set d64set d-set-64 d-set-64cb
 log "group e: one big batch of 1,000 / 10,000 / 100,000 GETs"
 for s in e-1000 e-10000 e-100000; do glide "$s" e; done
 
@@ -522,7 +522,7 @@ to_tsv "$RESULTS" tls | awk -F'\t' '
         } else if (k ~ /^d-.*-1$/) {
           target = ">= 0.8x floor blocking round trips"
           verdict = met(xf != "-" && xf + 0 >= 0.8)
-        } else if (k ~ /^d-.*-64$/) {
+        } else if (k ~ /^d-.*-64(cb)?$/) {
           target = ">= 0.35x floor pipelined"
           verdict = met(xf != "-" && xf + 0 >= 0.35)
         } else if (k ~ /^e-/) {
