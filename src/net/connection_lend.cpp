@@ -193,7 +193,21 @@ Connection::TripResult Connection::caller_round_trip(std::string_view encoded, A
 
   parser_.begin(target, arena);
   bool any = false;  // a byte of the reply was read
+  // The reply cannot be there yet (the server has to run first): wait before the first read
+  // rather than spend a recv on EAGAIN.
+  bool wait_first = true;
   for (;;) {
+    if (wait_first && !wait_socket(POLLIN, deadline)) {
+      parser_.reset();
+      if (!any) {
+        lend_owed_ = owed;  // read by the I/O thread once handed back
+        return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}, true};
+      }
+      rlen_ = 0;
+      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through a reply (while lent) from");
+      return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
+    }
+    wait_first = false;
     if (rcap_ - rlen_ < kLendReadChunk / 4) {
       const size_t cap = rcap_ ? rcap_ * 2 : kLendReadChunk;
       char *nb = static_cast<char *>(mem::resize(rbuf_, cap));
@@ -207,16 +221,8 @@ Connection::TripResult Connection::caller_round_trip(std::string_view encoded, A
     }
     const IoResult r = transport_->read(rbuf_ + rlen_, rcap_ - rlen_);
     if (r.status == IoStatus::kWouldBlock) {
-      if (wait_socket(POLLIN, deadline)) continue;
-      if (!any) {
-        parser_.reset();
-        lend_owed_ = owed;  // read by the I/O thread once handed back
-        return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}, true};
-      }
-      parser_.reset();
-      rlen_ = 0;
-      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through a reply (while lent) from");
-      return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
+      wait_first = true;
+      continue;
     }
     if (r.status != IoStatus::kOk) {
       parser_.reset();
