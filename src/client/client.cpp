@@ -390,7 +390,9 @@ void Client::on_auth_reply(Request *req, glide_value *root) {
 }
 
 void Client::take_returned() {
-  executor_.topology().for_each_node([](Node *n) {
+  cluster::Topology &topology = executor_.topology();
+  if (!topology.lend_published() && topology.lend_table().wanted()) topology.publish_lend();
+  topology.for_each_node([](Node *n) {
     Connection *c = n->conn.get();
     if (c->returned() && c->reclaim()) c->flush();  // what was queued here while it was lent
     c->offer_if_quiet();

@@ -152,7 +152,10 @@ void Topology::set_standalone(Node *server) {
 }
 
 void Topology::publish_lend() {
-  if (!lend_allowed_) return;
+  // Only once some caller wants to borrow (the slot array is 32 KB): a client used only
+  // asynchronously never makes it. Client::take_returned publishes when lending is first wanted.
+  if (!lend_allowed_ || !lend_.wanted()) return;
+  lend_published_ = true;
   // Every slot -> its shard (standalone: all to the one server), then each shard's primary.
   for (uint32_t s = 0; s < kSlotCount; ++s) {
     const uint16_t shard = config_.cluster ? slots_.slot_shard[s] : uint16_t{0};
@@ -262,7 +265,7 @@ void Topology::patch_slot(uint16_t slot, Node *owner) {
   uint16_t &cur = slots_.slot_shard[slot & (kSlotCount - 1)];
   if (cur == SlotMap::kNoShard) ++slots_.covered;
   cur = static_cast<uint16_t>(idx);
-  if (lend_allowed_) {
+  if (lend_published_) {
     lend_.publish_shard(idx, owner->conn.get());
     owner->conn->set_lendable(lend_.wanted_flag());
     lend_.publish_slot(slot, static_cast<uint16_t>(idx));

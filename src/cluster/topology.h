@@ -107,6 +107,10 @@ class Topology {
 
   // ---- lending (cluster/lend_table.h): slot -> primary connection for blocking callers
   LendTable &lend_table() { return lend_; }
+  // After the map changed, or lending was first wanted: the lend table follows the map, and
+  // which connections may be lent.
+  void publish_lend();
+  bool lend_published() const { return lend_published_; }
   // Shutdown: no more offers; true once no connection is lent and no caller is reading the table.
   bool lend_stop();
 
@@ -127,8 +131,6 @@ class Topology {
   void check_lost_primaries();
   void retire_stray_nodes();
   void free_retired();
-  // After the map changed: the lend table follows it, and which connections may be lent.
-  void publish_lend();
 
   const Config &config_;
   NodeEvents &events_;
@@ -166,6 +168,7 @@ class Topology {
   // Lending is possible at all: plain TCP (a TLS session is the I/O thread's), and no pub/sub
   // callback (RESP3 pushes arrive on the command connections).
   bool lend_allowed_ = false;
+  bool lend_published_ = false;  // publish_lend ran with lending wanted
 
   struct Retired {
     uint64_t after_seq;  // free once no request older than this is live
