@@ -156,9 +156,12 @@ glide_value *run_blocking(glide_client *c, Request *req) {
                       "blocking call from one of this client's callbacks would deadlock; use the "
                       "async API there");
   }
-  if (glide_value *root =
-          req->single ? c->impl->try_caller_side(req) : c->impl->try_caller_side_batch(req))
-    return root;
+  // The caller-side fast path first (client.h): nullptr when the I/O thread must run it.
+  glide::Client &client = *c->impl;
+  glide_value *root = req->single   ? client.try_caller_side(req)
+                      : req->atomic ? client.try_caller_side_atomic(req)
+                                    : client.try_caller_side_batch(req);
+  if (root) return root;
   glide::Waiter w;
   req->hook = &waiter_hook;
   req->hook_ctx = &w;

@@ -24,6 +24,9 @@ namespace {
 glide_value *message_root(glide_error_kind kind, const std::string &message) {
   return error_root(kind, message.data(), message.size());
 }
+glide_value *error_root(glide_error_kind kind, const std::string &message) {
+  return message_root(kind, message);
+}
 }  // namespace
 
 glide_value *Client::try_caller_side(Request *req) {
@@ -89,8 +92,12 @@ glide_value *Client::try_caller_side(Request *req) {
             root = v;  // the answer (TRYAGAIN & co too: a single command does not retry them)
           } else {
             // MOVED, ASK, READONLY: the I/O thread follows it from this answer, as for any request.
-            req->resume.push_back(Request::Resume{Request::Resume::kFollow, 0, GLIDE_OK,
-                                                  std::string(value::string_of(*v)), c->address()});
+            req->resume.push_back(Request::Resume{Request::Resume::kFollow,
+                                                  0,
+                                                  GLIDE_OK,
+                                                  std::string(value::string_of(*v)),
+                                                  c->address(),
+                                                  {}});
           }
           break;
         }
@@ -320,9 +327,12 @@ glide_value *Client::try_caller_side_batch(Request *req) {
                                         : ErrorClass::kNone;
             if (config_.cluster && kind != ErrorClass::kNone &&
                 (kind != ErrorClass::kRetryable || req->retry_server_error)) {
-              req->resume.push_back(Request::Resume{Request::Resume::kFollow, i, GLIDE_OK,
+              req->resume.push_back(Request::Resume{Request::Resume::kFollow,
+                                                    i,
+                                                    GLIDE_OK,
                                                     std::string(value::string_of(*v)),
-                                                    l.c->address()});
+                                                    l.c->address(),
+                                                    {}});
               continue;
             }
             request_apply_transform(b.commands[i].transform, v);
@@ -330,7 +340,8 @@ glide_value *Client::try_caller_side_batch(Request *req) {
             // Lost with its connection, written or still queued (as on the I/O thread's path,
             // where a failing connection loses what it had queued too): an error, or re-sent when
             // the batch allows it.
-            req->resume.push_back(Request::Resume{Request::Resume::kLost, i, l.kind, l.why, {}});
+            req->resume.push_back(
+                Request::Resume{Request::Resume::kLost, i, l.kind, l.why, {}, {}});
             continue;
           } else if (!arena->set_error(v, GLIDE_ERR_TIMEOUT,
                                        timeout_text + " waiting for " + l.c->name())) {
@@ -384,6 +395,185 @@ glide_value *Client::try_caller_side_batch(Request *req) {
   }
   inflight_.fetch_sub(kCallerSide, std::memory_order_release);
   for (size_t k = 0; k < n; ++k) hand_back(lent[k].c);  // the last use of the client
+  return root;
+}
+
+glide_value *Client::try_caller_side_atomic(Request *req) {
+  const Batch &b = *req->batch;
+  const uint32_t timeout_ms = req->timeout_ms ? req->timeout_ms : config_.request_timeout_ms;
+  const size_t count = b.commands.size();
+  if (config_.tls || config_.pubsub_cb || timeout_ms == 0 || !req->atomic || !config_.cluster ||
+      req->route.kind != GLIDE_ROUTE_NONE || b.cross_slot || b.first_slot < 0 || count == 0 ||
+      count > kMaxCallerSideCommands)
+    return nullptr;
+  for (const BatchCommand &bc : b.commands) {
+    const commands::Command *info = bc.info();
+    if (!info || (info->flags & commands::kFlagPubsub)) return nullptr;
+  }
+  cluster::LendTable &table = executor_.topology().lend_table();
+  if (!table.wanted()) {
+    want_lending(table);
+    return nullptr;
+  }
+  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
+  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
+  if (all != caller_side || all >= config_.inflight_limit || closing_.load()) {
+    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
+    return nullptr;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Connection *c = table.enter(static_cast<uint16_t>(b.first_slot));
+  const bool borrowed = c && c->try_borrow();
+  table.leave();
+
+  // The transaction as the I/O thread sends it (Executor::send_transaction): MULTI, the
+  // commands, EXEC. Replies: MULTI's +OK and one +QUEUED per command (kept, to find the first
+  // queue-time error), then EXEC's.
+  static const char kMulti[] = "*1\r\n$5\r\nMULTI\r\n";
+  static const char kExec[] = "*1\r\n$4\r\nEXEC\r\n";
+  Arena *arena = nullptr;
+  glide_value *queued = nullptr;
+  std::vector<struct iovec> iov;
+  std::vector<glide_value *> targets;
+  bool ok = borrowed;
+  if (ok) {
+    arena = Arena::create(request_arena_bytes(static_cast<uint32_t>(count)) +
+                          (count + 2) * sizeof(glide_value));
+    queued = arena ? arena->alloc_values(count + 2) : nullptr;  // + the EXEC reply
+    ok = queued != nullptr;
+  }
+  try {
+    if (ok) {
+      iov.reserve(count + 2);
+      targets.reserve(count + 2);
+      iov.push_back(iovec{const_cast<char *>(kMulti), sizeof kMulti - 1});
+      for (const BatchCommand &bc : b.commands) {
+        const std::string_view cmd = b.encoded(bc);
+        iov.push_back(iovec{const_cast<char *>(cmd.data()), cmd.size()});
+      }
+      iov.push_back(iovec{const_cast<char *>(kExec), sizeof kExec - 1});
+      for (size_t i = 0; i < count + 2; ++i) targets.push_back(&queued[i]);
+    }
+  } catch (...) {
+    ok = false;
+  }
+  if (ok) {
+    struct pollfd p = {c->caller_fd(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) != 0) {
+      c->caller_saw_news();
+      ok = false;
+    }
+  }
+  if (!ok) {
+    Arena::destroy(arena);
+    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
+    if (borrowed) hand_back(c);
+    return nullptr;
+  }
+
+  glide_value *root = nullptr;
+  size_t at = 0, sent = 0, done = 0;
+  bool failed = false, timed_out = false;
+  glide_error_kind kind = GLIDE_OK;
+  std::string why;
+  try {
+    const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+    while (!failed && done < count + 2) {
+      if (at < iov.size()) {
+        const int m = static_cast<int>(std::min<size_t>(iov.size() - at, IOV_MAX));
+        ssize_t w = c->caller_write(&iov[at], m, &why);
+        if (w < 0) {
+          failed = true;
+          kind = GLIDE_ERR_CONNECTION;
+          break;
+        }
+        while (w > 0) {
+          struct iovec &v = iov[at];
+          if (static_cast<size_t>(w) >= v.iov_len) {
+            w -= static_cast<ssize_t>(v.iov_len);
+            ++at;
+            ++sent;
+          } else {
+            v.iov_base = static_cast<char *>(v.iov_base) + w;
+            v.iov_len -= static_cast<size_t>(w);
+            w = 0;
+          }
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        timed_out = true;
+        break;
+      }
+      struct pollfd p = {c->caller_fd(),
+                         static_cast<short>(POLLIN | (at < iov.size() ? POLLOUT : 0)), 0};
+      const auto left_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+      const int r = ::poll(&p, 1, static_cast<int>(left_ms));
+      if (r < 0 && errno != EINTR) {
+        timed_out = true;
+        break;
+      }
+      if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) &&
+          !c->caller_read(arena, targets.data(), sent, &done, &kind, &why))
+        failed = true;
+    }
+    if (timed_out) {
+      c->caller_fail(GLIDE_ERR_TIMEOUT, "timed out (while lent) with replies owed by");
+      root = error_root(GLIDE_ERR_TIMEOUT, "timed out after " + std::to_string(timeout_ms) + " ms");
+      cs_timeouts_.fetch_add(1, std::memory_order_relaxed);
+    } else if (failed) {
+      root = error_root(kind, why);  // as the I/O thread answers a transaction's lost EXEC
+    } else {
+      // The first queue-time error, as the I/O thread keeps it (ReplyRole::kQueued).
+      const glide_value *queue_error = nullptr;
+      for (size_t i = 0; i <= count && !queue_error; ++i)
+        if (queued[i].type == GLIDE_VALUE_ERROR) queue_error = &queued[i];
+      glide_value &exec = queued[count + 1];
+      const ErrorClass redirect =
+          queue_error ? classify_error(value::string_of(*queue_error)) : ErrorClass::kNone;
+      if (exec.type == GLIDE_VALUE_ERROR && value::is_error_with(exec, "EXECABORT") &&
+          (redirect == ErrorClass::kMoved || redirect == ErrorClass::kAsk ||
+           redirect == ErrorClass::kReadonly)) {
+        // Discarded for a redirect at queue time (nothing ran): the I/O thread sends it again
+        // where the redirect says, as if this node had just answered it.
+        req->resume.push_back(Request::Resume{Request::Resume::kAbort, kExecIndex, GLIDE_OK,
+                                              std::string(value::string_of(*queue_error)),
+                                              c->address(), std::string(value::string_of(exec))});
+      } else {
+        req->arena = arena;
+        req->count = static_cast<uint32_t>(count);
+        req->exec_reply = exec;
+        if (queue_error) {
+          req->queue_error = *queue_error;
+          req->has_queue_error = true;
+        }
+        request_take_exec_reply(req);
+        root = request_build_root(req);  // the arena becomes the caller's
+        arena = nullptr;
+      }
+    }
+  } catch (...) {
+    c->caller_fail(GLIDE_ERR_OUT_OF_MEMORY, "out of memory (while lent) with");
+    req->resume.clear();
+    req->arena = nullptr;
+    root = error_root(GLIDE_ERR_OUT_OF_MEMORY, "out of memory", 13);
+  }
+  Arena::destroy(arena);
+  cs_sent_.fetch_add(sent, std::memory_order_relaxed);
+  cs_replies_.fetch_add(done, std::memory_order_relaxed);
+  if (root) {
+    cs_completed_.fetch_add(1, std::memory_order_relaxed);
+    request_free(req);
+  } else {
+    // The I/O thread's path, within what is left of the timeout.
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+  }
+  inflight_.fetch_sub(kCallerSide, std::memory_order_release);
+  hand_back(c);  // the last use of the client
   return root;
 }
 

@@ -57,6 +57,9 @@ class Client final : public ExecutorHost {
   // it inside the request (Request::resume) with the answers so far: nullptr then, and req goes
   // to submit.
   glide_value *try_caller_side_batch(Request *req);
+  // The same for a blocking atomic glide_client_exec (MULTI ... EXEC on the primary of its
+  // slot): a transaction discarded for a redirect at queue time is handed to the I/O thread.
+  glide_value *try_caller_side_atomic(Request *req);
   static constexpr size_t kMaxCallerSideCommands = 4096;  // bigger batches: the I/O thread
   static constexpr size_t kMaxCallerSideNodes = 16;
   // glide_client_update_password (caller threads, not the I/O thread): the I/O thread changes the

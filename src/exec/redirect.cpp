@@ -149,6 +149,15 @@ void Executor::follow_resume(Request *req) {
           request_set_error(req, r.index, kNoPart, GLIDE_ERR_SERVER, r.text);  // the answer
         break;
       }
+      case Request::Resume::kAbort: {
+        req->has_queue_error = req->arena->set_error(&req->queue_error, GLIDE_ERR_SERVER, r.text);
+        if (req->has_queue_error && on_atomic_abort(req, topology_.node_for(r.from))) break;
+        // Not followed: the EXECABORT is the answer, as when its node had just sent it.
+        if (!req->arena->set_error(&req->exec_reply, GLIDE_ERR_SERVER, r.answer))
+          throw std::bad_alloc();
+        request_reply_done(req, kExecIndex, kNoPart);
+        break;
+      }
       case Request::Resume::kLost:
         if (!on_lost(req, r.index, kNoPart))
           request_set_error(req, r.index, kNoPart, r.kind, r.text);

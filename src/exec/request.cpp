@@ -120,20 +120,24 @@ glide_value *request_slot(Request *req, uint32_t index, uint16_t part) {
   return &req->results[index];
 }
 
+void request_take_exec_reply(Request *req) {
+  // The transaction's answer: one array for the whole batch (or nil / an error).
+  glide_value &r = req->exec_reply;
+  if ((r.type == GLIDE_VALUE_ARRAY || r.type == GLIDE_VALUE_SET) &&
+      r.u.aggregate.len == req->count) {
+    req->results = r.u.aggregate.items;
+    for (uint32_t i = 0; i < req->count; ++i)
+      request_apply_transform(req->batch->commands[i].transform, &req->results[i]);
+  } else if (r.type == GLIDE_VALUE_ARRAY) {
+    set_error(req->arena, &r, GLIDE_ERR_PROTOCOL,
+              "EXEC returned " + std::to_string(r.u.aggregate.len) + " replies for " +
+                  std::to_string(req->count) + " commands");
+  }
+}
+
 void request_reply_done(Request *req, uint32_t index, uint16_t part) {
   if (index == kExecIndex) {
-    // The transaction's answer: one array for the whole batch (or nil / an error).
-    glide_value &r = req->exec_reply;
-    if ((r.type == GLIDE_VALUE_ARRAY || r.type == GLIDE_VALUE_SET) &&
-        r.u.aggregate.len == req->count) {
-      req->results = r.u.aggregate.items;
-      for (uint32_t i = 0; i < req->count; ++i)
-        request_apply_transform(req->batch->commands[i].transform, &req->results[i]);
-    } else if (r.type == GLIDE_VALUE_ARRAY) {
-      set_error(req->arena, &r, GLIDE_ERR_PROTOCOL,
-                "EXEC returned " + std::to_string(r.u.aggregate.len) + " replies for " +
-                    std::to_string(req->count) + " commands");
-    }
+    request_take_exec_reply(req);
     req->exec_answered = true;
     req->unanswered = 0;
     req->owner->maybe_complete(req);

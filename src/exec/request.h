@@ -102,11 +102,14 @@ struct Request {
   // `adopted`, the caller side also built the arena, results and answered bits (its final
   // answers are kept; ~Request frees an adopted arena nobody took).
   struct Resume {
-    enum What : uint8_t { kFollow, kLost } what;
+    // kAbort: a transaction the node discarded (EXECABORT) for a redirect at queue time: sent
+    // again where the redirect says (Executor::on_atomic_abort), or the EXECABORT is the answer.
+    enum What : uint8_t { kFollow, kLost, kAbort } what;
     uint32_t index;
     glide_error_kind kind;  // kLost
-    std::string text;       // kFollow: the error reply; kLost: why
-    Address from;           // kFollow: the node that answered
+    std::string text;       // kFollow: the error reply; kLost: why; kAbort: the queue-time error
+    Address from;           // kFollow, kAbort: the node that answered
+    std::string answer;     // kAbort: the EXEC reply (EXECABORT ...)
   };
   std::vector<Resume> resume;
   bool adopted = false;
@@ -248,6 +251,9 @@ void request_set_error(Request *req, uint32_t index, uint16_t part, glide_error_
                        std::string_view message);
 // The reply of element i / part `part` has been written into its slot (by the parser).
 void request_reply_done(Request *req, uint32_t index, uint16_t part);
+// An atomic request's EXEC reply (exec_reply) is in: its elements become the results (transforms
+// applied), or a wrong count becomes a PROTOCOL error. May throw (out of memory, the message).
+void request_take_exec_reply(Request *req);
 // Shapes a typed helper's reply (BatchCommand::transform) once it is final.
 void request_apply_transform(Transform t, glide_value *v);
 // Fills every unanswered element with an error (timeout, closing).

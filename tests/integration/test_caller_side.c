@@ -521,6 +521,77 @@ static void test_batch_connections_closed_while_offered(void **state) {
   glide_client_close(c);
 }
 
+/* Transactions on the caller side: MULTI ... EXEC written and read by the calling thread. */
+static void test_atomic_batch_on_the_caller_side(void **state) {
+  (void)state;
+  glide_client *c = h_cluster_client();
+  glide_client *other = h_cluster_client();
+  char a[64], s[64];
+  h_key(a, sizeof a, "cs:{tx}:a");
+  h_key(s, sizeof s, "cs:{tx}:s");
+  h_del_keys(c, a, s, NULL);
+  warm_up(c, a);
+  const glide_stats s0 = stats_of(c);
+
+  glide_batch *b = glide_batch_new(true);
+  OK(glide_batch_set(b, a, strlen(a), "1", 1));
+  OK(h_batch_cmd(b, "INCR", a, NULL));
+  OK(glide_batch_get(b, a, strlen(a)));
+  OK(glide_batch_set(b, s, strlen(s), "text", 4));
+  OK(h_batch_cmd(b, "INCR", s, NULL)); /* fails when run: an ERROR element */
+  glide_value *r = glide_client_exec(c, b, false, NULL);
+  assert_array(r, 5);
+  assert_ok(h_at(r, 0));
+  assert_int(h_at(r, 1), 2);
+  assert_bulk(h_at(r, 2), "2");
+  assert_ok(h_at(r, 3));
+  assert_error_prefix(h_at(r, 4), GLIDE_ERR_SERVER, "ERR value is not an integer");
+  glide_value_free(r);
+  r = glide_client_exec(c, b, true, NULL); /* raise_on_error: that error is the root */
+  assert_error_prefix(r, GLIDE_ERR_SERVER, "ERR value is not an integer");
+  glide_value_free(r);
+  glide_batch_free(b);
+
+  /* Refused at queue time: the server discards it (EXEC_ABORT, with the first error). */
+  b = glide_batch_new(true);
+  OK(glide_batch_set(b, a, strlen(a), "never", 5));
+  OK(h_batch_cmd(b, "INCRBY", a, "1", "2", NULL)); /* wrong number of arguments */
+  r = glide_client_exec(c, b, false, NULL);
+  assert_error_prefix(r, GLIDE_ERR_EXEC_ABORT, "EXECABORT");
+  if (!strstr(r->u.string.ptr, "First error: ERR wrong number of arguments"))
+    h_fail("EXEC_ABORT without its first error: %s", r->u.string.ptr);
+  glide_value_free(r);
+  glide_batch_free(b);
+  r = h_cmd(c, "GET", a, NULL);
+  assert_bulk(r, "2"); /* nothing of it ran */
+  glide_value_free(r);
+
+  /* WATCH (a single command, on the same borrowed connection), a change from another client:
+   * the transaction does not run (NIL). */
+  r = h_cmd(c, "WATCH", a, NULL);
+  assert_ok(r);
+  glide_value_free(r);
+  r = h_cmd(other, "SET", a, "changed", NULL);
+  assert_ok(r);
+  glide_value_free(r);
+  b = glide_batch_new(true);
+  OK(glide_batch_set(b, a, strlen(a), "mine", 4));
+  r = glide_client_exec(c, b, false, NULL);
+  assert_nil(r);
+  glide_value_free(r);
+  glide_batch_free(b);
+  r = h_cmd(c, "GET", a, NULL);
+  assert_bulk(r, "changed");
+  glide_value_free(r);
+
+  const glide_stats s1 = stats_of(c);
+  /* 3 transactions + GET + WATCH + GET on the caller side */
+  assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 7);
+  h_del_keys(c, a, s, NULL);
+  glide_client_close(other);
+  glide_client_close(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_blocking_commands_take_the_caller_side),
@@ -533,6 +604,7 @@ int main(void) {
       cmocka_unit_test(test_big_batch_on_the_caller_side),
       cmocka_unit_test(test_batch_timeout_on_the_caller_side),
       cmocka_unit_test(test_batch_connections_closed_while_offered),
+      cmocka_unit_test(test_atomic_batch_on_the_caller_side),
   };
   return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }
