@@ -296,7 +296,7 @@ static void sweep_blocking_batch(fake_node *a, const glide_batch *warm, const sw
       glide_value_free(w);
     }
     if (caller_side_count(c) == before) h_fail("%s: the fast path is never taken", sc->name);
-    sc->rules(sc->ctx);
+    if (sc->rules) sc->rules(sc->ctx);
     atomic_store(&g_failed, 0);
     atomic_store(&g_countdown, n_fail);
     glide_value *r = glide_client_exec(c, sc->batch, false, sc->options);
@@ -400,7 +400,6 @@ static void test_out_of_memory_sweep(void **state) {
                                arm_redirects,
                                &rr};
   sweep_blocking_batch(a, warm, &blocking);
-  glide_batch_free(warm);
   glide_batch_free(blocking_batch);
 
   glide_batch *tx = glide_batch_new(true);
@@ -409,7 +408,11 @@ static void test_out_of_memory_sweep(void **state) {
   OK(h_batch_cmd(tx, "GET", "x", NULL));
   const sweep_case transaction = {"transaction sweep", c, tx, NULL, 2, tx_element_ok, NULL, NULL};
   sweep(&transaction);
+  const sweep_case blocking_tx = {
+      "blocking transaction sweep (caller side)", c, tx, NULL, 2, tx_element_ok, NULL, NULL};
+  sweep_blocking_batch(a, warm, &blocking_tx);
   glide_batch_free(tx);
+  glide_batch_free(warm);
 
   /* Blocking single commands, which take the caller-side fast path (the calling thread borrows
    * the node's connection): a plain GET, and one answered MOVED (handed to the I/O thread). */
