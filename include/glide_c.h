@@ -809,14 +809,17 @@ GLIDE_API glide_value *glide_client_command(glide_client *c, size_t argc, const 
  * A batch, blocking. An empty batch, or an atomic batch with a retry flag, is an
  * INVALID_ARGUMENT root. The batch is only read during the call.
  *
- * Fast path, as for glide_client_command: a non-atomic batch of at most 4,096 commands, each with
- * its keys in one slot, with no route option, under the same conditions, is run by the calling
- * thread itself over the borrowed connections of its primaries (at most 16 of them): each node's
- * share written straight from the batch, the replies read into place as they come. What the I/O
- * thread has to finish (redirects, retries, a lost connection) it finishes from there, within
- * what is left of the timeout. Answers, errors and options (timeout_ms, retry_server_error,
- * retry_connection_error, raise_on_error) mean the same either way. A timeout on this path also
- * closes the connections that still owed replies (they reconnect on next use).
+ * Fast path, as for glide_client_command: a batch of at most 4,096 commands with no route option,
+ * under the same conditions, is run by the calling thread itself over borrowed connections. A
+ * non-atomic one whose commands each have their keys in one slot goes over its primaries'
+ * connections (at most 16): each node's share written straight from the batch, the replies read
+ * into place as they come. An atomic one (cluster mode, its keys in one slot) is sent as MULTI,
+ * the commands and EXEC to that slot's primary. What the I/O thread has to finish (redirects,
+ * retries, a lost connection, a transaction discarded for a redirect) it finishes from there,
+ * within what is left of the timeout. Answers, errors and options (timeout_ms,
+ * retry_server_error, retry_connection_error, raise_on_error) mean the same either way. A
+ * timeout on this path also closes the connections that still owed replies (they reconnect on
+ * next use).
  * @param c the client
  * @param batch the batch
  * @param raise_on_error the root is the first ERROR element instead of the array
