@@ -63,6 +63,23 @@ Client::~Client() {
   if (base_) event_base_free(base_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (dispatch_fd_ >= 0) ::close(dispatch_fd_);
+  while (DispatchNode *n = dispatch_free_) {
+    dispatch_free_ = n->next;
+    delete n;
+  }
+}
+
+DispatchNode *Client::take_dispatch_node() {
+  {
+    std::lock_guard<std::mutex> lock(dispatch_mu_);
+    if (DispatchNode *n = dispatch_free_) {
+      dispatch_free_ = n->next;
+      --dispatch_free_count_;
+      n->next = nullptr;
+      return n;
+    }
+  }
+  return new (std::nothrow) DispatchNode();
 }
 
 glide_status Client::start(std::string *error) {
@@ -219,7 +236,7 @@ void Client::close() {
 glide_status Client::submit(Request *req) {
   if (config_.callback_mode == GLIDE_CALLBACKS_DISPATCHED && req->cb && !req->hook &&
       !req->dispatch_node) {
-    req->dispatch_node = new (std::nothrow) DispatchNode();
+    req->dispatch_node = take_dispatch_node();
     if (!req->dispatch_node) return GLIDE_ERR_OUT_OF_MEMORY;
   }
   if (!req->internal) {
@@ -546,17 +563,38 @@ size_t Client::dispatch(size_t max) {
     }
   }
   size_t count = 0;
+  DispatchNode *recycled = nullptr;  // completion nodes, for the next dispatched submissions
   while (run) {
     DispatchNode *n = run;
     run = run->next;
     if (n->pubsub_cb) {
       n->pubsub_cb(n->user_data, &n->message);
       pubsub_delivered_.fetch_add(1, std::memory_order_relaxed);
+      delete n;  // a message's node carries its own copy: not kept
     } else {
       n->cb(n->user_data, n->root);
+      n->cb = nullptr;
+      n->user_data = nullptr;
+      n->root = nullptr;
+      n->next = recycled;
+      recycled = n;
     }
-    delete n;
     ++count;
+  }
+  if (recycled) {
+    std::lock_guard<std::mutex> lock(dispatch_mu_);
+    while (recycled && dispatch_free_count_ < kMaxFreeDispatchNodes) {
+      DispatchNode *n = recycled;
+      recycled = n->next;
+      n->next = dispatch_free_;
+      dispatch_free_ = n;
+      ++dispatch_free_count_;
+    }
+  }
+  while (recycled) {  // past the bound
+    DispatchNode *n = recycled;
+    recycled = n->next;
+    delete n;
   }
   return count;
 }

@@ -177,6 +177,12 @@ class Client final : public ExecutorHost {
   std::mutex dispatch_mu_;
   DispatchNode *dispatch_head_ = nullptr;
   DispatchNode *dispatch_tail_ = nullptr;
+  // Completion nodes dispatch() ran, kept for the next dispatched submissions (dispatch_mu_):
+  // a dispatched async command allocates none once warm. At most kMaxFreeDispatchNodes (~16 kB).
+  DispatchNode *dispatch_free_ = nullptr;
+  size_t dispatch_free_count_ = 0;
+  static constexpr size_t kMaxFreeDispatchNodes = 128;
+  DispatchNode *take_dispatch_node();  // any thread: from the free list, or new; nullptr: OOM
   int dispatch_fd_ = -1;
   size_t queued_messages_ = 0;  // pub/sub messages in the FIFO, and their bytes (dispatch_mu_)
   size_t queued_message_bytes_ = 0;

@@ -521,10 +521,66 @@ static void test_set_allocator_rules(void **state) {
   OK(glide_set_allocator(NULL));
 }
 
+/* ------------------------------------------------------------------ allocations per command */
+
+static atomic_int g_done;
+static void count_done(void *user_data, glide_value *result) {
+  (void)user_data;
+  glide_value_free(result);
+  atomic_fetch_add(&g_done, 1);
+}
+
+/* n async GETs in bursts of 50, each burst waited for (dispatched: run by glide_client_dispatch
+ * here); returns the allocations they made. */
+static long async_gets(glide_client *c, glide_callback_mode mode, const char *key, int n) {
+  const long before = atomic_load(&g_calls);
+  const char *argv[2] = {"GET", key};
+  size_t lens[2] = {3, strlen(key)};
+  for (int sent = 0; sent < n; sent += 50) {
+    atomic_store(&g_done, 0);
+    for (int i = 0; i < 50; i++) OK(glide_client_command_async(c, 2, argv, lens, count_done, NULL));
+    const uint64_t t0 = h_now_ms();
+    while (atomic_load(&g_done) < 50) {
+      if (h_now_ms() - t0 > 10000) h_fail("async GETs did not complete");
+      if (mode == GLIDE_CALLBACKS_DISPATCHED)
+        glide_client_dispatch(c, 0);
+      else
+        h_sleep_ms(1);
+    }
+  }
+  return atomic_load(&g_calls) - before;
+}
+
+/* Once warm, an async command allocates its reply arena and nothing else (issue 13): the Request
+ * comes from the client's pool, a dispatched completion's node from the client's free list. */
+static void test_allocations_per_async_command(void **state) {
+  (void)state;
+  const glide_allocator counting = {t_malloc, t_calloc, t_realloc, t_free, NULL};
+  const glide_callback_mode modes[2] = {GLIDE_CALLBACKS_ON_IO_THREAD, GLIDE_CALLBACKS_DISPATCHED};
+  for (int m = 0; m < 2; m++) {
+    OK(glide_set_allocator(&counting));
+    glide_config *cfg = h_config_cluster();
+    OK(glide_config_set_callback_mode(cfg, modes[m]));
+    glide_client *c = h_connect(cfg);
+    char k[64];
+    h_key(k, sizeof k, "oom:allocs");
+    async_gets(c, modes[m], k, 300); /* warm: pools, buffers */
+    const long allocs = async_gets(c, modes[m], k, 1000);
+    print_message("      %s: %ld allocations for 1000 async GETs\n",
+                  modes[m] == GLIDE_CALLBACKS_DISPATCHED ? "dispatched" : "on the I/O thread",
+                  allocs);
+    glide_client_close(c);
+    OK(glide_set_allocator(NULL));
+    /* one per command, give or take a vector growing to a new high once */
+    assert_in_range(allocs, 1000, 1010);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_set_allocator_rules),
       cmocka_unit_test(test_static_oom_root),
+      cmocka_unit_test(test_allocations_per_async_command),
       cmocka_unit_test(test_out_of_memory_sweep),
       cmocka_unit_test(test_out_of_memory_sweep_connect),
   };
