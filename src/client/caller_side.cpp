@@ -1,7 +1,9 @@
-// The caller-side fast path of a blocking single command (client.h, try_caller_side): the
-// calling thread borrows the quiet connection of the command's primary, does the round trip
-// itself and hands the connection back. The I/O thread's part of the handover is in
-// net/connection_lend.cpp; the why in docs/ARCHITECTURE.md ("Threads").
+// The caller-side fast path of blocking calls (client.h: try_caller_side for a single command,
+// try_caller_side_batch for a non-atomic batch, try_caller_side_atomic for a transaction): the
+// calling thread borrows the quiet connections of the primaries concerned, does the round trip
+// itself and hands them back, leaving what it cannot finish to the I/O thread (Request::resume).
+// The I/O thread's part of the handover is in net/connection_lend.cpp; the why in
+// docs/ARCHITECTURE.md, "The caller-side fast path".
 #include <limits.h>
 #include <poll.h>
 #include <sys/uio.h>

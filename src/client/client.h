@@ -43,12 +43,12 @@ class Client final : public ExecutorHost {
   // Caller threads. submit() takes ownership of req on GLIDE_OK.
   glide_status submit(Request *req);
   // The caller-side fast path of a blocking glide_client_command (docs/ARCHITECTURE.md,
-  // "Threads"): when the command goes to one slot's primary, nothing is pending on the I/O
-  // thread, and that primary's connection is offered, the calling thread borrows the connection,
-  // writes the command and reads the reply itself. Returns the result (req is then the client's:
-  // freed, or kept until a reply owed after a timeout is read), or nullptr: req is untouched and
-  // takes the I/O thread's path (submit), as it does after a MOVED/ASK or anything the I/O
-  // thread handles (retries, reconnects).
+  // "The caller-side fast path"): when the command goes to one slot's primary, nothing is pending
+  // on the I/O thread, and that primary's connection is offered, the calling thread borrows the
+  // connection, writes the command and reads the reply itself. Returns the result (req is then the
+  // client's: freed, or kept until a reply owed after a timeout is read), or nullptr: req takes
+  // the I/O thread's path (submit), untouched, or after a MOVED / ASK / READONLY answer carrying
+  // it for the I/O thread to follow (Request::resume).
   glide_value *try_caller_side(Request *req);
   // The same for a blocking non-atomic glide_client_exec whose commands each go to one slot's
   // primary: every node's connection is borrowed (all or none), each node's share written with

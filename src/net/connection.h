@@ -118,13 +118,13 @@ class Connection final : private Resolver::Waiter {
   uint64_t tls_resumptions() const { return tls_session_.resumed(); }
 
   // ---- Lending the connection to a blocking caller (the caller-side fast path,
-  // docs/ARCHITECTURE.md "Threads"). The lend word says who may touch the socket, the read buffer
-  // and the parser: the I/O thread (kHeld), nobody but any caller may take it (kOffered: quiet,
-  // out of epoll), one caller thread (kLent). While lent the I/O thread still queues bytes and
-  // replies (out_, pending_ stay its own) but writes nothing: it sets kWanted, and the caller
-  // then hands the connection back through its client (Client::hand_back) instead of offering it
-  // again. kReturned: handed back with something to settle first (a reply still owed after a
-  // timeout, a failure), done by the I/O thread before it touches the socket again.
+  // docs/ARCHITECTURE.md, "The caller-side fast path"). The lend word says who may touch the
+  // socket, the read buffer and the parser: the I/O thread (kHeld), nobody but any caller may take
+  // it (kOffered: quiet, out of epoll), one caller thread (kLent). While lent the I/O thread still
+  // queues bytes and replies (out_, pending_ stay its own) but writes nothing: it sets kWanted, and
+  // the caller then hands the connection back through its client (Client::hand_back) instead of
+  // offering it again. kReturned: handed back with something to settle first (a reply still owed
+  // after a timeout, a failure), done by the I/O thread before it touches the socket again.
   enum Lend : uint32_t { kHeld = 0, kOffered = 1, kLent = 2, kWanted = 4, kReturned = 8 };
   // I/O thread: this connection may be offered when quiet while *wanted is set (plain TCP, a
   // primary's command connection); nullptr: never again (an offer now is taken back).
