@@ -194,6 +194,7 @@ pub struct glide_stats {
     pub inflight_requests: u64,
     pub connected_nodes: u64,
     pub pubsub_dropped: u64,
+    pub caller_side_requests: u64,
 }
 
 /// `glide_result_callback`: called once per accepted async request; it owns `result`.
@@ -207,7 +208,7 @@ const _: () = {
     assert!(std::mem::size_of::<glide_route>() == 48);
     assert!(std::mem::size_of::<glide_batch_options>() == 64);
     assert!(std::mem::size_of::<glide_pubsub_message>() == 56);
-    assert!(std::mem::size_of::<glide_stats>() == 8 + 13 * 8);
+    assert!(std::mem::size_of::<glide_stats>() == 8 + 14 * 8);
 };
 
 macro_rules! api_table {

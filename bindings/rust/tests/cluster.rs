@@ -50,6 +50,23 @@ fn seed_copy() {
     );
 }
 
+/// Blocking calls in a row run on the calling thread (the library's caller-side fast path) and
+/// answer as any other.
+#[test]
+fn blocking_calls_on_the_caller_side() {
+    let client = cluster();
+    let k = key("{caller}side");
+    let mut pipeline = ClusterBatch::new(false);
+    pipeline.set(&k, "v").get(&k);
+    for _ in 0..20 {
+        assert_eq!(client.custom_command(&["SET", k.as_str(), "v"]).unwrap(), Value::Okay);
+        assert_eq!(client.exec(&pipeline, false).unwrap().unwrap(), vec![Value::Okay, bulk("v")]);
+    }
+    let stats = client.stats().unwrap();
+    assert!(stats.caller_side_requests > 0, "{:?}", stats);
+    assert_eq!(stats.inflight_requests, 0);
+}
+
 /// A raw RESP2 connection subscribed to a sharded channel on the primary that owns it (the other
 /// nodes answer MOVED), standing in for a subscriber.
 fn shard_subscriber(channel: &str) -> TcpStream {
