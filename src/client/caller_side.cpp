@@ -29,7 +29,51 @@ glide_value *message_root(glide_error_kind kind, const std::string &message) {
 glide_value *error_root(glide_error_kind kind, const std::string &message) {
   return message_root(kind, message);
 }
+
+// What is left of timeout_ms since start, at least 1 ms: the I/O thread's share of a request the
+// caller side started.
+uint32_t remaining_ms(std::chrono::steady_clock::time_point start, uint32_t timeout_ms) {
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+  return spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+}
+
+// Writes iov[*at..] as far as the socket takes it (IOV_MAX at a time), advancing *at past the
+// buffers written whole (*sent counts them) and into one written in part. False: the write failed
+// (why set).
+bool write_some(Connection *c, std::vector<struct iovec> &iov, size_t *at, size_t *sent,
+                std::string *why) {
+  const int m = static_cast<int>(std::min<size_t>(iov.size() - *at, IOV_MAX));
+  const ssize_t w = c->caller_write(&iov[*at], m, why);
+  if (w < 0) return false;
+  size_t left = static_cast<size_t>(w);
+  while (left > 0) {
+    struct iovec &v = iov[*at];
+    if (left >= v.iov_len) {
+      left -= v.iov_len;
+      ++*at;
+      ++*sent;
+    } else {
+      v.iov_base = static_cast<char *>(v.iov_base) + left;
+      v.iov_len -= left;
+      left = 0;
+    }
+  }
+  return true;
+}
 }  // namespace
+
+bool Client::caller_side_may_start() {
+  // Nothing pending on the I/O thread's path (so the call overtakes nothing submitted before it,
+  // from this thread or any it synchronised with), and room under the limit. Counted in
+  // inflight_ from here until the call subtracts kCallerSide again.
+  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
+  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
+  if (all == caller_side && all < config_.inflight_limit && !closing_.load()) return true;
+  inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
+  return false;
+}
 
 glide_value *Client::try_caller_side(Request *req) {
   // Only what the I/O thread would send as is to one slot's primary, with the client's timeout.
@@ -51,14 +95,7 @@ glide_value *Client::try_caller_side(Request *req) {
     return nullptr;
   }
 
-  // Nothing pending on the I/O thread's path (so this command overtakes nothing submitted
-  // before it, from this thread or any it synchronised with), and room under the limit.
-  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
-  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
-  if (all != caller_side || all >= config_.inflight_limit || closing_.load()) {
-    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
-    return nullptr;
-  }
+  if (!caller_side_may_start()) return nullptr;
   Connection *c = table.enter(static_cast<uint16_t>(bc.slot));
   const bool borrowed = c && c->try_borrow();
   table.leave();
@@ -126,10 +163,7 @@ glide_value *Client::try_caller_side(Request *req) {
   if (root) cs_completed_.fetch_add(1, std::memory_order_relaxed);
   if (!root) {
     // The I/O thread's path, within what is left of the timeout.
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+    req->timeout_ms = remaining_ms(start, timeout_ms);
   }
   if (r.owed) {
     // The reply is still to come: the request waits for it on the connection (the I/O thread
@@ -162,12 +196,7 @@ glide_value *Client::try_caller_side_batch(Request *req) {
     want_lending(table);
     return nullptr;
   }
-  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
-  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
-  if (all != caller_side || all >= config_.inflight_limit || closing_.load()) {
-    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
-    return nullptr;
-  }
+  if (!caller_side_may_start()) return nullptr;
   const auto start = std::chrono::steady_clock::now();
 
   // One entry per node: its borrowed connection, its commands in send order, where their
@@ -258,25 +287,9 @@ glide_value *Client::try_caller_side_batch(Request *req) {
       for (size_t k = 0; k < n; ++k) {
         Lent &l = lent[k];
         if (l.failed || l.iov_at == l.iov.size()) continue;
-        const int m = static_cast<int>(std::min<size_t>(l.iov.size() - l.iov_at, IOV_MAX));
-        const ssize_t w = l.c->caller_write(&l.iov[l.iov_at], m, &l.why);
-        if (w < 0) {
+        if (!write_some(l.c, l.iov, &l.iov_at, &l.sent, &l.why)) {
           l.failed = true;
           l.kind = GLIDE_ERR_CONNECTION;
-          continue;
-        }
-        size_t left = static_cast<size_t>(w);
-        while (left > 0) {
-          struct iovec &v = l.iov[l.iov_at];
-          if (left >= v.iov_len) {
-            left -= v.iov_len;
-            ++l.iov_at;
-            ++l.sent;
-          } else {
-            v.iov_base = static_cast<char *>(v.iov_base) + left;
-            v.iov_len -= left;
-            left = 0;
-          }
         }
       }
       size_t waiting = 0;
@@ -381,10 +394,7 @@ glide_value *Client::try_caller_side_batch(Request *req) {
   } else {
     // The I/O thread finishes it (run_blocking submits it), within what is left of the timeout.
     req->adopted = true;
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+    req->timeout_ms = remaining_ms(start, timeout_ms);
   }
   if (timed_out) cs_timeouts_.fetch_add(1, std::memory_order_relaxed);
   cs_sent_.fetch_add(sent, std::memory_order_relaxed);
@@ -417,12 +427,7 @@ glide_value *Client::try_caller_side_atomic(Request *req) {
     want_lending(table);
     return nullptr;
   }
-  const uint64_t before = inflight_.fetch_add(kCallerSide, std::memory_order_acq_rel);
-  const uint64_t all = before & 0xFFFFFFFFu, caller_side = before >> 32;
-  if (all != caller_side || all >= config_.inflight_limit || closing_.load()) {
-    inflight_.fetch_sub(kCallerSide, std::memory_order_relaxed);
-    return nullptr;
-  }
+  if (!caller_side_may_start()) return nullptr;
   const auto start = std::chrono::steady_clock::now();
   Connection *c = table.enter(static_cast<uint16_t>(b.first_slot));
   const bool borrowed = c && c->try_borrow();
@@ -481,26 +486,10 @@ glide_value *Client::try_caller_side_atomic(Request *req) {
   try {
     const auto deadline = start + std::chrono::milliseconds(timeout_ms);
     while (!failed && done < count + 2) {
-      if (at < iov.size()) {
-        const int m = static_cast<int>(std::min<size_t>(iov.size() - at, IOV_MAX));
-        ssize_t w = c->caller_write(&iov[at], m, &why);
-        if (w < 0) {
-          failed = true;
-          kind = GLIDE_ERR_CONNECTION;
-          break;
-        }
-        while (w > 0) {
-          struct iovec &v = iov[at];
-          if (static_cast<size_t>(w) >= v.iov_len) {
-            w -= static_cast<ssize_t>(v.iov_len);
-            ++at;
-            ++sent;
-          } else {
-            v.iov_base = static_cast<char *>(v.iov_base) + w;
-            v.iov_len -= static_cast<size_t>(w);
-            w = 0;
-          }
-        }
+      if (at < iov.size() && !write_some(c, iov, &at, &sent, &why)) {
+        failed = true;
+        kind = GLIDE_ERR_CONNECTION;
+        break;
       }
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) {
@@ -569,10 +558,7 @@ glide_value *Client::try_caller_side_atomic(Request *req) {
     request_free(req);
   } else {
     // The I/O thread's path, within what is left of the timeout.
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-    req->timeout_ms = spent + 1 >= timeout_ms ? 1u : timeout_ms - static_cast<uint32_t>(spent);
+    req->timeout_ms = remaining_ms(start, timeout_ms);
   }
   inflight_.fetch_sub(kCallerSide, std::memory_order_release);
   hand_back(c);  // the last use of the client

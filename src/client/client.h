@@ -168,6 +168,9 @@ class Client final : public ExecutorHost {
   void take_returned();
   void hand_back(Connection *c);  // caller thread: a borrowed connection, offered or returned
   void want_lending(cluster::LendTable &table);  // caller thread: the first eligible call
+  // Caller thread: nothing pending on the I/O thread and room under the in-flight limit; the call
+  // is then counted (kCallerSide) until it subtracts it again.
+  bool caller_side_may_start();
   // Caller-side requests: sent, replies read, completed (any way), timed out; added to stats().
   std::atomic<uint64_t> cs_sent_{0}, cs_replies_{0}, cs_completed_{0}, cs_timeouts_{0};
   int wake_fd_ = -1;
