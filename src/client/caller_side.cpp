@@ -65,6 +65,11 @@ bool write_some(Connection *c, std::vector<struct iovec> &iov, size_t *at, size_
 }  // namespace
 
 bool Client::caller_side_may_start() {
+  cluster::LendTable &table = executor_.topology().lend_table();
+  if (!table.wanted()) {
+    want_lending(table);  // quiet connections are offered from now on; this call goes its way
+    return false;
+  }
   // Nothing pending on the I/O thread's path (so the call overtakes nothing submitted before it,
   // from this thread or any it synchronised with), and room under the limit. Counted in
   // inflight_ from here until the call subtracts kCallerSide again.
@@ -89,13 +94,8 @@ glide_value *Client::try_caller_side(Request *req) {
       (info->flags & (commands::kFlagBlocking | commands::kFlagPubsub)) ||
       (config_.prefer_replica && (info->flags & commands::kFlagReadonly)))
     return nullptr;
-  cluster::LendTable &table = executor_.topology().lend_table();
-  if (!table.wanted()) {
-    want_lending(table);  // quiet connections are offered from now on; this one goes its way
-    return nullptr;
-  }
-
   if (!caller_side_may_start()) return nullptr;
+  cluster::LendTable &table = executor_.topology().lend_table();
   Connection *c = table.enter(static_cast<uint16_t>(bc.slot));
   const bool borrowed = c && c->try_borrow();
   table.leave();
@@ -191,12 +191,8 @@ glide_value *Client::try_caller_side_batch(Request *req) {
         (config_.prefer_replica && (info->flags & commands::kFlagReadonly)))
       return nullptr;
   }
-  cluster::LendTable &table = executor_.topology().lend_table();
-  if (!table.wanted()) {
-    want_lending(table);
-    return nullptr;
-  }
   if (!caller_side_may_start()) return nullptr;
+  cluster::LendTable &table = executor_.topology().lend_table();
   const auto start = std::chrono::steady_clock::now();
 
   // One entry per node: its borrowed connection, its commands in send order, where their
@@ -422,12 +418,8 @@ glide_value *Client::try_caller_side_atomic(Request *req) {
     const commands::Command *info = bc.info();
     if (!info || (info->flags & commands::kFlagPubsub)) return nullptr;
   }
-  cluster::LendTable &table = executor_.topology().lend_table();
-  if (!table.wanted()) {
-    want_lending(table);
-    return nullptr;
-  }
   if (!caller_side_may_start()) return nullptr;
+  cluster::LendTable &table = executor_.topology().lend_table();
   const auto start = std::chrono::steady_clock::now();
   Connection *c = table.enter(static_cast<uint16_t>(b.first_slot));
   const bool borrowed = c && c->try_borrow();

@@ -168,7 +168,8 @@ class Client final : public ExecutorHost {
   void take_returned();
   void hand_back(Connection *c);  // caller thread: a borrowed connection, offered or returned
   void want_lending(cluster::LendTable &table);  // caller thread: the first eligible call
-  // Caller thread: nothing pending on the I/O thread and room under the in-flight limit; the call
+  // Caller thread: lending is wanted (the first call asks for it and goes the I/O thread's way),
+  // nothing is pending on the I/O thread and there is room under the in-flight limit; the call
   // is then counted (kCallerSide) until it subtracts it again.
   bool caller_side_may_start();
   // Caller-side requests: sent, replies read, completed (any way), timed out; added to stats().

@@ -159,10 +159,6 @@ Connection::TripResult Connection::caller_round_trip(std::string_view encoded, A
                                                      glide_value *target, uint32_t timeout_ms,
                                                      const ReplyTag &owed) {
   const uint64_t deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
-  auto broken = [&](glide_error_kind kind, const char *why) {
-    lend_fail_kind_ = kind;
-    lend_fail_why_ = why;
-  };
   // Bytes, an EOF or an error already waiting (nothing is expected on a quiet connection): the
   // I/O thread's business. Nothing is sent; the caller takes the I/O thread's path.
   char probe;
@@ -172,103 +168,41 @@ Connection::TripResult Connection::caller_round_trip(std::string_view encoded, A
     return {Trip::kNotSent, GLIDE_OK, {}};
   }
 
+  std::string why;
   size_t off = 0;
   while (off < encoded.size()) {
-    const IoResult r = transport_->write(encoded.data() + off, encoded.size() - off);
-    if (r.status == IoStatus::kOk) {
-      off += r.bytes;
+    struct iovec v = {const_cast<char *>(encoded.data() + off), encoded.size() - off};
+    const ssize_t w = caller_write(&v, 1, &why);
+    if (w > 0) {
+      off += static_cast<size_t>(w);
       continue;
     }
-    if (r.status == IoStatus::kWouldBlock) {
-      if (wait_socket(POLLOUT, deadline)) continue;
-      if (off == 0) return {Trip::kNotSent, GLIDE_OK, {}};
-      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through writing a command to");
-      return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
-    }
-    broken(transport_->error_kind(), "write failed (while lent) to");
-    if (off == 0) return {Trip::kNotSent, GLIDE_OK, {}};
-    return {Trip::kLost, transport_->error_kind(),
-            describe("write failed to") + ": " + transport_->error()};
+    if (w == 0 && wait_socket(POLLOUT, deadline)) continue;
+    if (off == 0) return {Trip::kNotSent, GLIDE_OK, {}};  // (a failed write fails it once back)
+    if (w < 0) return {Trip::kLost, lend_fail_kind_, std::move(why)};
+    caller_fail(GLIDE_ERR_TIMEOUT, "timed out half-way through writing a command to");
+    return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
   }
 
-  parser_.begin(target, arena);
-  bool any = false;  // a byte of the reply was read
-  // The reply cannot be there yet (the server has to run first): wait before the first read
-  // rather than spend a recv on EAGAIN.
-  bool wait_first = true;
-  for (;;) {
-    if (wait_first && !wait_socket(POLLIN, deadline)) {
-      parser_.reset();
-      if (!any) {
-        lend_owed_ = owed;  // read by the I/O thread once handed back
+  // The reply cannot be there before the server has run: wait before each read rather than
+  // spend a recv on EAGAIN.
+  size_t done = 0;
+  glide_error_kind kind = GLIDE_OK;
+  while (done == 0) {
+    if (!wait_socket(POLLIN, deadline)) {
+      if (rlen_ == 0 && !caller_mid_reply_) {  // nothing of the reply read
+        lend_owed_ = owed;                     // read by the I/O thread once handed back
         return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}, true};
       }
-      rlen_ = 0;
-      broken(GLIDE_ERR_TIMEOUT, "timed out half-way through a reply (while lent) from");
+      caller_fail(GLIDE_ERR_TIMEOUT, "timed out half-way through a reply (while lent) from");
       return {Trip::kTimeout, GLIDE_ERR_TIMEOUT, {}};
     }
-    wait_first = false;
-    if (rcap_ - rlen_ < kLendReadChunk / 4) {
-      const size_t cap = rcap_ ? rcap_ * 2 : kLendReadChunk;
-      char *nb = static_cast<char *>(mem::resize(rbuf_, cap));
-      if (!nb) {
-        parser_.reset();
-        broken(GLIDE_ERR_OUT_OF_MEMORY, "out of memory reading (while lent) from");
-        return {Trip::kLost, GLIDE_ERR_OUT_OF_MEMORY, describe("out of memory reading from")};
-      }
-      rbuf_ = nb;
-      rcap_ = cap;
-    }
-    const IoResult r = transport_->read(rbuf_ + rlen_, rcap_ - rlen_);
-    if (r.status == IoStatus::kWouldBlock) {
-      wait_first = true;
-      continue;
-    }
-    if (r.status != IoStatus::kOk) {
-      parser_.reset();
-      rlen_ = 0;
-      const bool closed = r.status == IoStatus::kClosed;
-      const glide_error_kind kind = closed ? GLIDE_ERR_CONNECTION : transport_->error_kind();
-      broken(kind, closed ? "connection closed by" : "read failed (while lent) from");
-      return {Trip::kLost, kind,
-              closed ? describe("connection closed by")
-                     : describe("read failed from") + ": " + transport_->error()};
-    }
-    any = true;
-    rlen_ += r.bytes;
-    size_t pos = 0;
-    for (;;) {
-      size_t consumed = 0;
-      const resp::Status st = parser_.feed(rbuf_ + pos, rlen_ - pos, &consumed);
-      pos += consumed;
-      if (st == resp::Status::kNeedMore) break;
-      if (st == resp::Status::kError) {
-        std::string why = "reply from " + name_ + ": " + parser_.error();
-        const bool oom = parser_.error().rfind("out of memory", 0) == 0;
-        parser_.reset();
-        rlen_ = 0;
-        broken(oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, "malformed reply from");
-        return {oom ? Trip::kLost : Trip::kProtocol,
-                oom ? GLIDE_ERR_OUT_OF_MEMORY : GLIDE_ERR_PROTOCOL, std::move(why)};
-      }
-      if (target->type == GLIDE_VALUE_PUSH) {  // out-of-band (nobody subscribed): dropped
-        parser_.begin(target, arena);
-        continue;
-      }
-      timeouts_since_reply_ = 0;
-      if (pos < rlen_) {
-        // More than one reply's worth on a connection that owed one: out of step. The answer
-        // stands (it came first); the connection is failed once handed back.
-        broken(GLIDE_ERR_PROTOCOL, "unexpected bytes after a reply (while lent) from");
-      }
-      rlen_ = 0;
-      return {Trip::kAnswered, GLIDE_OK, {}};
-    }
-    if (pos > 0) {
-      std::memmove(rbuf_, rbuf_ + pos, rlen_ - pos);
-      rlen_ -= pos;
-    }
+    // A failure after the whole reply (bytes after it) leaves the answer standing; the
+    // connection fails once handed back.
+    if (!caller_read(arena, &target, 1, &done, &kind, &why) && done == 0)
+      return {kind == GLIDE_ERR_PROTOCOL ? Trip::kProtocol : Trip::kLost, kind, std::move(why)};
   }
+  return {Trip::kAnswered, GLIDE_OK, {}};
 }
 
 ssize_t Connection::caller_write(const struct iovec *iov, int n, std::string *why) {
