@@ -331,6 +331,14 @@ static size_t collect_args(const char *arg0, va_list ap, const char **argv, size
   return argc;
 }
 
+glide_stats h_stats(glide_client *c) {
+  glide_stats s;
+  memset(&s, 0xab, sizeof s); /* whatever the library does not write shows */
+  s.struct_size = sizeof s;
+  OK(glide_client_get_stats(c, &s));
+  return s;
+}
+
 glide_value *h_cmd(glide_client *c, const char *arg0, ...) {
   const char *argv[H_MAX_ARGS];
   size_t argvlen[H_MAX_ARGS];

@@ -83,6 +83,10 @@ glide_client *h_standalone_client_timeouts(uint32_t request_timeout_ms,
 
 /* ------------------------------------------------------------------ commands */
 
+/* The client's counters (glide_client_get_stats with the whole struct; fails the test if refused).
+ */
+glide_stats h_stats(glide_client *c);
+
 /* A command from NUL-terminated strings, terminated by NULL: h_cmd(c, "SET", "k", "v", NULL).
  * At most 64 arguments. Returns the library's root (never NULL is checked). */
 glide_value *h_cmd(glide_client *c, const char *arg0, ...);

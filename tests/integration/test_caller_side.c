@@ -13,14 +13,6 @@
 
 #include "harness.h"
 
-static glide_stats stats_of(glide_client *c) {
-  glide_stats s;
-  memset(&s, 0xab, sizeof s);
-  s.struct_size = sizeof s;
-  OK(glide_client_get_stats(c, &s));
-  return s;
-}
-
 static glide_value *cmd3(glide_client *c, const char *a, const char *b, const char *v,
                          size_t vlen) {
   const char *argv[3] = {a, b, v};
@@ -31,12 +23,12 @@ static glide_value *cmd3(glide_client *c, const char *a, const char *b, const ch
 /* Repeats blocking GETs until one is answered on the caller side (the I/O thread offers the
  * connection once lending is wanted and the connection is quiet), at most 50 tries. */
 static void warm_up(glide_client *c, const char *key) {
-  const uint64_t before = stats_of(c).caller_side_requests;
-  for (int i = 0; i < 50 && stats_of(c).caller_side_requests == before; i++) {
+  const uint64_t before = h_stats(c).caller_side_requests;
+  for (int i = 0; i < 50 && h_stats(c).caller_side_requests == before; i++) {
     glide_value *r = h_cmd(c, "GET", key, NULL);
     glide_value_free(r);
   }
-  if (stats_of(c).caller_side_requests == before) h_fail("no GET took the caller-side path");
+  if (h_stats(c).caller_side_requests == before) h_fail("no GET took the caller-side path");
 }
 
 static void test_blocking_commands_take_the_caller_side(void **state) {
@@ -48,7 +40,7 @@ static void test_blocking_commands_take_the_caller_side(void **state) {
   h_del_keys(c, k, l, NULL);
   warm_up(c, k);
 
-  const glide_stats s0 = stats_of(c);
+  const glide_stats s0 = h_stats(c);
   glide_value *r = h_cmd(c, "SET", k, "v1", NULL);
   assert_ok(r);
   glide_value_free(r);
@@ -81,7 +73,7 @@ static void test_blocking_commands_take_the_caller_side(void **state) {
   assert_bulk_len(r, v, big);
   glide_value_free(r);
   free(v);
-  const glide_stats s1 = stats_of(c);
+  const glide_stats s1 = h_stats(c);
   /* Every one of the 8 went the caller's way (nothing else was pending), and was counted as the
    * I/O thread's would be. */
   assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 8);
@@ -101,7 +93,7 @@ static void test_blocking_commands_take_the_caller_side(void **state) {
   r = h_cmd(c, "BLPOP", l, "1", NULL);
   assert_array(r, 2);
   glide_value_free(r);
-  assert_int_equal(stats_of(c).caller_side_requests, s1.caller_side_requests);
+  assert_int_equal(h_stats(c).caller_side_requests, s1.caller_side_requests);
   h_del_keys(c, k, l, NULL);
   glide_client_close(c);
 }
@@ -156,11 +148,11 @@ static void test_timeout_leaves_the_late_reply_to_the_io_thread(void **state) {
   h_del_keys(c, k, NULL);
   warm_up(c, k);
   for (int round = 0; round < 2; round++) {
-    const glide_stats s0 = stats_of(c);
+    const glide_stats s0 = h_stats(c);
     glide_value *r = slow_script(c, k, "400000");
     assert_error_prefix(r, GLIDE_ERR_TIMEOUT, "timed out after 150 ms waiting for ");
     glide_value_free(r);
-    const glide_stats s1 = stats_of(c);
+    const glide_stats s1 = h_stats(c);
     assert_int_equal(s1.timeouts - s0.timeouts, 1);
     assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 1);
     h_sleep_ms(450); /* the script ends and its late +OK arrives */
@@ -171,7 +163,7 @@ static void test_timeout_leaves_the_late_reply_to_the_io_thread(void **state) {
     r = h_cmd(c, "STRLEN", k, NULL);
     assert_int(r, 5);
     glide_value_free(r);
-    const glide_stats s2 = stats_of(c);
+    const glide_stats s2 = h_stats(c);
     /* The late reply was read (by the I/O thread) and the connection kept. */
     assert_int_equal(s2.replies_received - s1.replies_received, 3);
     assert_int_equal(s2.reconnects, s0.reconnects);
@@ -193,14 +185,14 @@ static void test_connection_closed_while_offered(void **state) {
   warm_up(c, k);
   const uint16_t port = h_slot_owner_port(c, h_key_slot(k, strlen(k)));
   for (int round = 0; round < 3; round++) {
-    const glide_stats s0 = stats_of(c);
+    const glide_stats s0 = h_stats(c);
     char buf[256];
     h_raw_cmd(port, buf, sizeof buf, "CLIENT", "KILL", "TYPE", "normal", NULL);
     h_sleep_ms(50);
     r = h_cmd(c, "GET", k, NULL);
     assert_bulk(r, "kept");
     glide_value_free(r);
-    const glide_stats s1 = stats_of(c);
+    const glide_stats s1 = h_stats(c);
     assert_int_equal(s1.reconnects - s0.reconnects, 1);
   }
   h_del_keys(c, k, NULL);
@@ -264,7 +256,7 @@ static void test_threads_share_the_connections(void **state) {
   enum { T = 4 };
   pthread_t th[T + 1];
   worker w[T + 1];
-  const glide_stats s0 = stats_of(c);
+  const glide_stats s0 = h_stats(c);
   for (int i = 0; i <= T; i++) {
     w[i] = (worker){c, i, 0};
     assert_int_equal(pthread_create(&th[i], NULL, i < T ? blocking_worker : async_worker, &w[i]),
@@ -274,7 +266,7 @@ static void test_threads_share_the_connections(void **state) {
     pthread_join(th[i], NULL);
     assert_int_equal(w[i].errors, 0);
   }
-  const glide_stats s1 = stats_of(c);
+  const glide_stats s1 = h_stats(c);
   printf("caller side: %llu of %d blocking commands\n",
          (unsigned long long)(s1.caller_side_requests - s0.caller_side_requests), T * 800);
   assert_int_equal(s1.requests_completed - s0.requests_completed, T * 800 + 50 * 20);
@@ -298,14 +290,14 @@ static void test_standalone_client(void **state) {
   char k[64];
   h_key(k, sizeof k, "cs:standalone");
   warm_up(c, k);
-  const glide_stats s0 = stats_of(c);
+  const glide_stats s0 = h_stats(c);
   glide_value *r = h_cmd(c, "SET", k, "s", NULL);
   assert_ok(r);
   glide_value_free(r);
   r = h_cmd(c, "GET", k, NULL);
   assert_bulk(r, "s");
   glide_value_free(r);
-  assert_int_equal(stats_of(c).caller_side_requests - s0.caller_side_requests, 2);
+  assert_int_equal(h_stats(c).caller_side_requests - s0.caller_side_requests, 2);
   h_del_keys(c, k, NULL);
   glide_client_close(c);
 }
@@ -324,14 +316,14 @@ static void warm_up_batch(glide_client *c, char k[NK][64]) {
   glide_batch *b = glide_batch_new(false);
   assert_non_null(b);
   for (int i = 0; i < NK; i++) OK(glide_batch_get(b, k[i], strlen(k[i])));
-  const uint64_t before = stats_of(c).caller_side_requests;
-  for (int i = 0; i < 50 && stats_of(c).caller_side_requests == before; i++) {
+  const uint64_t before = h_stats(c).caller_side_requests;
+  for (int i = 0; i < 50 && h_stats(c).caller_side_requests == before; i++) {
     glide_value *r = glide_client_exec(c, b, false, NULL);
     assert_array(r, NK);
     glide_value_free(r);
   }
   glide_batch_free(b);
-  if (stats_of(c).caller_side_requests == before) h_fail("no batch took the caller-side path");
+  if (h_stats(c).caller_side_requests == before) h_fail("no batch took the caller-side path");
 }
 
 static void test_blocking_batch_takes_the_caller_side(void **state) {
@@ -342,7 +334,7 @@ static void test_blocking_batch_takes_the_caller_side(void **state) {
   for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
   warm_up_batch(c, k);
   for (int round = 0; round < 3; round++) {
-    const glide_stats s0 = stats_of(c);
+    const glide_stats s0 = h_stats(c);
     glide_batch *b = glide_batch_new(false);
     assert_non_null(b);
     for (int i = 0; i < NK; i++) {
@@ -367,7 +359,7 @@ static void test_blocking_batch_takes_the_caller_side(void **state) {
     assert_error_prefix(r, GLIDE_ERR_SERVER, "WRONGTYPE");
     glide_value_free(r);
     glide_batch_free(b);
-    const glide_stats s1 = stats_of(c);
+    const glide_stats s1 = h_stats(c);
     assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 2);
     assert_int_equal(s1.requests_completed - s0.requests_completed, 2);
     assert_int_equal(s1.commands_sent - s0.commands_sent, 2 * (2 * NK + 1));
@@ -382,14 +374,14 @@ static void test_blocking_batch_takes_the_caller_side(void **state) {
   OK(glide_batch_set(b, src, strlen(src), "s", 1));
   OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));
   OK(glide_batch_copy(b, src, strlen(src), dst, strlen(dst), false));
-  const uint64_t before = stats_of(c).caller_side_requests;
+  const uint64_t before = h_stats(c).caller_side_requests;
   glide_value *r = glide_client_exec(c, b, false, NULL);
   assert_array(r, 3);
   assert_bool(h_at(r, 1), true);
   assert_bool(h_at(r, 2), false);
   glide_value_free(r);
   glide_batch_free(b);
-  assert_int_equal(stats_of(c).caller_side_requests - before, 1);
+  assert_int_equal(h_stats(c).caller_side_requests - before, 1);
   h_del_keys(c, src, dst, NULL);
   for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
   glide_client_close(c);
@@ -413,13 +405,13 @@ static void test_big_batch_on_the_caller_side(void **state) {
       h_key(k, sizeof k, "cs:big:%d", i % 500);
       OK(glide_batch_set(b, k, strlen(k), v, sizeof v));
     }
-    const uint64_t before = stats_of(c).caller_side_requests;
+    const uint64_t before = h_stats(c).caller_side_requests;
     glide_value *r = glide_client_exec(c, b, false, NULL);
     assert_array(r, (size_t)n);
     for (int i = 0; i < n; i++) assert_ok(h_at(r, (size_t)i));
     glide_value_free(r);
     glide_batch_free(b);
-    assert_int_equal(stats_of(c).caller_side_requests - before, n <= 4096 ? 1 : 0);
+    assert_int_equal(h_stats(c).caller_side_requests - before, n <= 4096 ? 1 : 0);
   }
   for (int i = 0; i < 500; i++) {
     char k[64];
@@ -440,7 +432,7 @@ static void test_batch_timeout_on_the_caller_side(void **state) {
   char slow[64];
   h_key(slow, sizeof slow, "cs:b:slow");
   warm_up_batch(c, k);
-  const glide_stats s0 = stats_of(c);
+  const glide_stats s0 = h_stats(c);
   glide_batch *b = glide_batch_new(false);
   for (int i = 0; i < NK; i++) OK(glide_batch_set(b, k[i], strlen(k[i]), "t", 1));
   OK(h_batch_cmd(b, "EVAL",
@@ -465,7 +457,7 @@ static void test_batch_timeout_on_the_caller_side(void **state) {
   }
   assert_true(ok > 0);
   glide_value_free(r);
-  const glide_stats s1 = stats_of(c);
+  const glide_stats s1 = h_stats(c);
   assert_int_equal(s1.timeouts - s0.timeouts, 1);
   assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 1);
   h_sleep_ms(450);
@@ -478,7 +470,7 @@ static void test_batch_timeout_on_the_caller_side(void **state) {
     glide_value_free(r);
     h_del_keys(c, k[i], NULL);
   }
-  assert_int_equal(stats_of(c).reconnects - s0.reconnects, 1); /* the script's node */
+  assert_int_equal(h_stats(c).reconnects - s0.reconnects, 1); /* the script's node */
   printf("%zu elements answered, %zu timed out behind the script\n", ok, timed_out);
   h_del_keys(c, slow, NULL);
   glide_client_close(c);
@@ -506,7 +498,7 @@ static void test_batch_connections_closed_while_offered(void **state) {
     glide_value *r = glide_client_exec(c, b, false, NULL); /* every connection on offer */
     assert_array(r, NK);
     glide_value_free(r);
-    const glide_stats s0 = stats_of(c);
+    const glide_stats s0 = h_stats(c);
     char buf[256];
     h_raw_cmd(ports[round % np], buf, sizeof buf, "CLIENT", "KILL", "TYPE", "normal", NULL);
     h_sleep_ms(50);
@@ -515,7 +507,7 @@ static void test_batch_connections_closed_while_offered(void **state) {
     for (int i = 0; i < NK; i++) assert_ok(h_at(r, (size_t)i));
     glide_value_free(r);
     glide_batch_free(b);
-    assert_int_equal(stats_of(c).reconnects - s0.reconnects, 1);
+    assert_int_equal(h_stats(c).reconnects - s0.reconnects, 1);
   }
   for (int i = 0; i < NK; i++) h_del_keys(c, k[i], NULL);
   glide_client_close(c);
@@ -531,7 +523,7 @@ static void test_atomic_batch_on_the_caller_side(void **state) {
   h_key(s, sizeof s, "cs:{tx}:s");
   h_del_keys(c, a, s, NULL);
   warm_up(c, a);
-  const glide_stats s0 = stats_of(c);
+  const glide_stats s0 = h_stats(c);
 
   glide_batch *b = glide_batch_new(true);
   OK(glide_batch_set(b, a, strlen(a), "1", 1));
@@ -584,7 +576,7 @@ static void test_atomic_batch_on_the_caller_side(void **state) {
   assert_bulk(r, "changed");
   glide_value_free(r);
 
-  const glide_stats s1 = stats_of(c);
+  const glide_stats s1 = h_stats(c);
   /* 3 transactions + GET + WATCH + GET on the caller side */
   assert_int_equal(s1.caller_side_requests - s0.caller_side_requests, 7);
   h_del_keys(c, a, s, NULL);

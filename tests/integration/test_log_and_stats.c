@@ -72,14 +72,6 @@ static void expect_no_line_with(const char *secret) {
 
 /* ------------------------------------------------------------------ helpers */
 
-static glide_stats stats_of(glide_client *c) {
-  glide_stats s;
-  memset(&s, 0xab, sizeof s);
-  s.struct_size = sizeof s;
-  OK(glide_client_get_stats(c, &s));
-  return s;
-}
-
 /* A primary other than `owner` (from the live slot map). */
 static uint16_t other_primary(glide_client *c, uint16_t owner) {
   static uint16_t map[16384];
@@ -174,7 +166,7 @@ static void test_stats_move_exactly(void **state) {
   /* Warm: one command to every primary, so that no connect happens inside the sequence. */
   glide_value *r = h_cmd(c, "DBSIZE", NULL);
   glide_value_free(r);
-  glide_stats s0 = stats_of(c);
+  glide_stats s0 = h_stats(c);
   assert_int_equal(s0.struct_size, sizeof s0);
   assert_int_equal(s0.inflight_requests, 0);
   assert_int_equal(s0.pubsub_messages, 0);
@@ -191,7 +183,7 @@ static void test_stats_move_exactly(void **state) {
   glide_batch_free(b);
   h_assert_aggregate_at(r, GLIDE_VALUE_ARRAY, N, __FILE__, __LINE__);
   glide_value_free(r);
-  glide_stats s1 = stats_of(c);
+  glide_stats s1 = h_stats(c);
   assert_int_equal(s1.commands_sent - s0.commands_sent, N);
   assert_int_equal(s1.replies_received - s0.replies_received, N);
   assert_int_equal(s1.requests_completed - s0.requests_completed, 1);
@@ -206,7 +198,7 @@ static void test_stats_move_exactly(void **state) {
   h_assert_nil_at(h_at(r, 0), __FILE__, __LINE__);
   glide_value_free(r);
   capture_stop();
-  glide_stats s2 = stats_of(c);
+  glide_stats s2 = h_stats(c);
   assert_int_equal(s2.moved_redirects - s1.moved_redirects, 1);
   assert_int_equal(s2.ask_redirects, s1.ask_redirects);
   assert_int_equal(s2.commands_sent - s1.commands_sent, 2);
@@ -223,10 +215,10 @@ static void test_stats_move_exactly(void **state) {
   snprintf(id_text, sizeof id_text, "%lld", id);
   h_raw_cmd(owner, buf, sizeof buf, "CLIENT", "KILL", "ID", id_text, NULL);
   const uint64_t deadline = h_now_ms() + 3000;
-  glide_stats s3 = stats_of(c);
+  glide_stats s3 = h_stats(c);
   while (s3.reconnects == s2.reconnects && h_now_ms() < deadline) {
     h_sleep_ms(5);
-    s3 = stats_of(c);
+    s3 = h_stats(c);
   }
   assert_int_equal(s3.reconnects - s2.reconnects, 1);
   assert_int_equal(s3.connected_nodes, s2.connected_nodes);
@@ -236,7 +228,7 @@ static void test_stats_move_exactly(void **state) {
   r = h_cmd(c, "GET", moved_key, NULL);
   h_assert_nil_at(r, __FILE__, __LINE__);
   glide_value_free(r);
-  glide_stats s4 = stats_of(c);
+  glide_stats s4 = h_stats(c);
   assert_int_equal(s4.reconnects, s3.reconnects);
   assert_int_equal(s4.connected_nodes, s2.connected_nodes);
   assert_int_equal(s4.commands_sent - s3.commands_sent, 1);
@@ -249,11 +241,11 @@ static void test_stats_move_exactly(void **state) {
 static void test_timeout_is_counted(void **state) {
   (void)state;
   glide_client *c = h_cluster_client_timeouts(200, 2000);
-  glide_stats s0 = stats_of(c);
+  glide_stats s0 = h_stats(c);
   glide_value *r = h_cmd(c, "DEBUG", "SLEEP", "0.5", NULL);
   h_assert_error_kind_at(r, GLIDE_ERR_TIMEOUT, __FILE__, __LINE__);
   glide_value_free(r);
-  glide_stats s1 = stats_of(c);
+  glide_stats s1 = h_stats(c);
   assert_int_equal(s1.timeouts - s0.timeouts, 1);
   assert_int_equal(s1.requests_completed - s0.requests_completed, 1);
   glide_client_close(c);

@@ -154,6 +154,36 @@ typedef struct sweep_case {
   void *ctx;
 } sweep_case;
 
+/* One run's answer (freed here): the right array, or OUT_OF_MEMORY in place of all of it or of
+ * some elements. True when OUT_OF_MEMORY shows anywhere. */
+static bool check_answer(const sweep_case *sc, long n_fail, glide_value *r) {
+  char d[1024];
+  if (r == g_static_root) assert_is_static_oom_root(r); /* the free below ignores it */
+  if (!is_oom(r)) {
+    if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
+      h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
+    for (size_t i = 0; i < sc->elements; i++)
+      if (!sc->element_ok(glide_value_at(r, i), i))
+        h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
+  }
+  bool any_oom = is_oom(r);
+  for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++)
+    any_oom = is_oom(glide_value_at(r, i));
+  glide_value_free(r);
+  return any_oom;
+}
+
+/* Whatever a run did, the client answers correctly right after. */
+static void expect_client_whole(const sweep_case *sc, long n_fail, glide_client *c) {
+  glide_value *v = h_cmd(c, "GET", "b", NULL);
+  if (!is_bulk(v, "bv")) {
+    char d[512];
+    h_fail("%s, N=%ld: the client is broken afterwards: GET b -> %s", sc->name, n_fail,
+           h_describe(v, d, sizeof d));
+  }
+  glide_value_free(v);
+}
+
 /* Fails the Nth allocation of one exec for N = 1, 2, ... until a run needs fewer than N. */
 static void sweep(const sweep_case *sc) {
   long n_fail = 1, runs_with_oom = 0, first_clean = 0;
@@ -174,30 +204,9 @@ static void sweep(const sweep_case *sc) {
       h_sleep_ms(1);
       if (atomic_load(&o.calls) != 1)
         h_fail("%s, N=%ld: the callback fired %d times", sc->name, n_fail, atomic_load(&o.calls));
-      char d[1024];
-      glide_value *r = atomic_load(&o.root);
-      if (r == g_static_root) assert_is_static_oom_root(r); /* the free below ignores it */
-      if (!is_oom(r)) {
-        if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
-          h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
-        for (size_t i = 0; i < sc->elements; i++)
-          if (!sc->element_ok(glide_value_at(r, i), i))
-            h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
-      }
-      bool any_oom = is_oom(r);
-      for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++)
-        any_oom = is_oom(glide_value_at(r, i));
-      runs_with_oom += any_oom;
-      glide_value_free(r);
+      runs_with_oom += check_answer(sc, n_fail, atomic_load(&o.root));
     }
-    /* whatever happened, the client answers correctly right after */
-    glide_value *v = h_cmd(sc->c, "GET", "b", NULL);
-    if (!is_bulk(v, "bv")) {
-      char d[512];
-      h_fail("%s, N=%ld: the client is broken afterwards: GET b -> %s", sc->name, n_fail,
-             h_describe(v, d, sizeof d));
-    }
-    glide_value_free(v);
+    expect_client_whole(sc, n_fail, sc->c);
     if (!failed_one) {
       first_clean = n_fail;
       break;
@@ -222,14 +231,6 @@ static void arm_redirects(void *ctx) {
   fake_node_on_reply(rr->a, "GET", "t", 1, "-TRYAGAIN later\r\n"); /* and a retry */
 }
 
-static uint64_t caller_side_count(glide_client *c) {
-  glide_stats s;
-  memset(&s, 0, sizeof s);
-  s.struct_size = sizeof s;
-  OK(glide_client_get_stats(c, &s));
-  return s.caller_side_requests;
-}
-
 /* The sweep of one blocking GET key (expected value `want`) on a fresh client per run: each run
  * first puts the connection of `warm`'s node on offer (GETs until one went the caller's way),
  * then fails the Nth allocation of the GET. With rr, node a answers it MOVED (the fast path
@@ -240,21 +241,22 @@ static void sweep_blocking(fake_node *a, const char *key, const char *want, cons
   uint64_t fast = 0;
   for (; n_fail <= 5000; n_fail++) {
     glide_client *c = fake_node_client(a, 3000, 0, 0);
-    const uint64_t before = caller_side_count(c);
-    for (int i = 0; i < 50 && caller_side_count(c) == before; i++) {
+    const uint64_t before = h_stats(c).caller_side_requests;
+    for (int i = 0; i < 50 && h_stats(c).caller_side_requests == before; i++) {
       glide_value *w = h_cmd(c, "GET", warm, NULL);
       if (!is_bulk(w, warm_want)) h_fail("blocking sweep: warm-up GET %s failed", warm);
       glide_value_free(w);
     }
-    if (caller_side_count(c) == before) h_fail("blocking sweep: the fast path is never taken");
+    if (h_stats(c).caller_side_requests == before)
+      h_fail("blocking sweep: the fast path is never taken");
     if (rr) arm_redirects((void *)rr);
-    const uint64_t at = caller_side_count(c);
+    const uint64_t at = h_stats(c).caller_side_requests;
     atomic_store(&g_failed, 0);
     atomic_store(&g_countdown, n_fail);
     glide_value *r = h_cmd(c, "GET", key, NULL);
     atomic_store(&g_countdown, 0);
     const bool failed_one = atomic_load(&g_failed) > 0;
-    fast += caller_side_count(c) - at;
+    fast += h_stats(c).caller_side_requests - at;
     char d[512];
     if (r == g_static_root) assert_is_static_oom_root(r);
     if (is_oom(r))
@@ -290,37 +292,21 @@ static void sweep_blocking_batch(fake_node *a, const glide_batch *warm, const sw
   long n_fail = 1, runs_with_oom = 0, first_clean = 0;
   for (; n_fail <= 5000; n_fail++) {
     glide_client *c = fake_node_client(a, 3000, 0, 0);
-    const uint64_t before = caller_side_count(c);
-    for (int i = 0; i < 50 && caller_side_count(c) == before; i++) {
+    const uint64_t before = h_stats(c).caller_side_requests;
+    for (int i = 0; i < 50 && h_stats(c).caller_side_requests == before; i++) {
       glide_value *w = glide_client_exec(c, warm, false, NULL);
       glide_value_free(w);
     }
-    if (caller_side_count(c) == before) h_fail("%s: the fast path is never taken", sc->name);
+    if (h_stats(c).caller_side_requests == before)
+      h_fail("%s: the fast path is never taken", sc->name);
     if (sc->rules) sc->rules(sc->ctx);
     atomic_store(&g_failed, 0);
     atomic_store(&g_countdown, n_fail);
     glide_value *r = glide_client_exec(c, sc->batch, false, sc->options);
     atomic_store(&g_countdown, 0);
     const bool failed_one = atomic_load(&g_failed) > 0;
-    char d[1024];
-    if (r == g_static_root) assert_is_static_oom_root(r);
-    if (!is_oom(r)) {
-      if (glide_value_get_type(r) != GLIDE_VALUE_ARRAY || glide_value_len(r) != sc->elements)
-        h_fail("%s, N=%ld: answer %s", sc->name, n_fail, h_describe(r, d, sizeof d));
-      for (size_t i = 0; i < sc->elements; i++)
-        if (!sc->element_ok(glide_value_at(r, i), i))
-          h_fail("%s, N=%ld: element %zu of %s", sc->name, n_fail, i, h_describe(r, d, sizeof d));
-    }
-    bool any_oom = is_oom(r);
-    for (size_t i = 0; i < glide_value_len(r) && !any_oom; i++)
-      any_oom = is_oom(glide_value_at(r, i));
-    runs_with_oom += any_oom;
-    glide_value_free(r);
-    glide_value *v = h_cmd(c, "GET", "b", NULL);
-    if (!is_bulk(v, "bv"))
-      h_fail("%s, N=%ld: the client is broken afterwards: GET b -> %s", sc->name, n_fail,
-             h_describe(v, d, sizeof d));
-    glide_value_free(v);
+    runs_with_oom += check_answer(sc, n_fail, r);
+    expect_client_whole(sc, n_fail, c);
     glide_client_close(c);
     if (!failed_one) {
       first_clean = n_fail;
