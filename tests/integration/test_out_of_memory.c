@@ -184,6 +184,15 @@ static void expect_client_whole(const sweep_case *sc, long n_fail, glide_client 
   glide_value_free(v);
 }
 
+/* A sweep's one line, and its failure when no run got through without a refused allocation. */
+static void sweep_report(const sweep_case *sc, long first_clean, long runs_with_oom) {
+  print_message(
+      "      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
+      "somewhere, all others correctly; run %ld needed fewer allocations\n",
+      sc->name, first_clean - 1, runs_with_oom, first_clean);
+  if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
+}
+
 /* Fails the Nth allocation of one exec for N = 1, 2, ... until a run needs fewer than N. */
 static void sweep(const sweep_case *sc) {
   long n_fail = 1, runs_with_oom = 0, first_clean = 0;
@@ -212,11 +221,7 @@ static void sweep(const sweep_case *sc) {
       break;
     }
   }
-  print_message(
-      "      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
-      "somewhere, all others correctly; run %ld needed fewer allocations\n",
-      sc->name, first_clean - 1, runs_with_oom, first_clean);
-  if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
+  sweep_report(sc, first_clean, runs_with_oom);
 }
 
 typedef struct redirect_rules {
@@ -313,11 +318,7 @@ static void sweep_blocking_batch(fake_node *a, const glide_batch *warm, const sw
       break;
     }
   }
-  print_message(
-      "      %s: N = 1..%ld failed the Nth allocation; %ld runs answered OUT_OF_MEMORY "
-      "somewhere, all others correctly; run %ld needed fewer allocations\n",
-      sc->name, first_clean - 1, runs_with_oom, first_clean);
-  if (!first_clean) h_fail("%s: the sweep did not end within 5000 allocations", sc->name);
+  sweep_report(sc, first_clean, runs_with_oom);
 }
 
 static void test_out_of_memory_sweep(void **state) {
